@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from rapport.core import views as core_views
+
+api_v1 = [
+    path("", include("rapport.accounts.api.urls")),
+    path("", include("rapport.customers.api.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("audit/", core_views.audit_log, name="audit"),
+    path("accounts/", include("rapport.accounts.urls")),
+    path("", include("rapport.customers.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

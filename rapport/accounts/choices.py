@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class AgentState(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    ON_CONTACT = "on_contact", "On contact"
+    WRAP_UP = "wrap_up", "Wrap-up"
+    IDLE = "idle", "Idle"
+    BREAK = "break", "Break"
+    OFFLINE = "offline", "Offline"
+
+
+class SkillLevel(models.IntegerChoices):
+    LEARNING = 1, "Learning"
+    COMPETENT = 2, "Competent"
+    EXPERT = 3, "Expert"

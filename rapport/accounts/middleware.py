@@ -1,0 +1,41 @@
+"""Send people whose role requires a second factor to verify it before anything else."""
+
+from django.http import JsonResponse
+from django.shortcuts import redirect
+
+from rapport.accounts import selectors
+
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/second-factor/",
+    "/static/",
+    "/healthz",
+    "/api/v1/auth/token",
+)
+
+
+class RequireSecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and selectors.second_factor_required(user=user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "second_factor_required",
+                        "message": "Your role requires a second factor. Verify it on the web first.",
+                        "fields": {},
+                    },
+                    status=403,
+                )
+            return redirect("accounts:second_factor")
+        return self.get_response(request)

@@ -1,0 +1,135 @@
+"""Writes about people: accounts, teams, skills, agent state, tokens and security policy."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.choices import AgentState, SkillLevel
+from rapport.accounts.models import (
+    AgentSkill,
+    AgentStateChange,
+    ApiToken,
+    RoleSecurityPolicy,
+    Skill,
+    Team,
+    User,
+)
+from rapport.core.audit import audit_record
+from rapport.core.errors import ValidationFailed
+from rapport.core.roles import Role
+
+TOKEN_BYTES = 32
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    roles: list[str],
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    team: Team | None = None,
+) -> User:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown role: {', '.join(sorted(unknown))}.", fields={"roles": ["Unknown role."]}
+        )
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email.lower(),
+        team=team,
+        is_staff=Role.ADMIN in roles,
+        is_superuser=Role.ADMIN in roles,
+    )
+    user_set_roles(user=user, roles=roles)
+    return user
+
+
+def user_set_roles(*, user: User, roles: list[str]) -> None:
+    groups = [Group.objects.get_or_create(name=role)[0] for role in roles]
+    user.groups.set(groups)
+    user.__dict__.pop("_rapport_roles", None)
+
+
+def team_create(*, name: str, supervisor: User | None = None) -> Team:
+    return Team.objects.create(name=name, supervisor=supervisor)
+
+
+def agent_skill_set(*, agent: User, skill: Skill, level: int = SkillLevel.COMPETENT) -> AgentSkill:
+    agent_skill, _ = AgentSkill.objects.update_or_create(
+        agent=agent, skill=skill, defaults={"level": level}
+    )
+    return agent_skill
+
+
+@transaction.atomic
+def agent_state_set(*, agent: User, state: str, source: str = "ui", at=None) -> AgentStateChange | None:
+    """Move an agent to a state and record it. Setting the current state again is a no-op."""
+    if state not in AgentState.values:
+        raise ValidationFailed(
+            f"'{state}' is not an agent state. Use one of: {', '.join(AgentState.values)}.",
+            fields={"state": ["Unknown state."]},
+        )
+    agent = User.objects.select_for_update().get(pk=agent.pk)
+    if agent.agent_state == state:
+        return None
+    at = at or timezone.now()
+    change = AgentStateChange.objects.create(
+        agent=agent, state=state, previous_state=agent.agent_state, changed_at=at, source=source
+    )
+    User.objects.filter(pk=agent.pk).update(agent_state=state, agent_state_since=at)
+    return change
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str
+
+
+def api_token_issue(*, user: User, name: str) -> IssuedToken:
+    """Make a new token. The key is returned only here; the database keeps its digest."""
+    name = name.strip() or "API token"
+    key = secrets.token_urlsafe(TOKEN_BYTES)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=key[:8], digest=token_digest(key)
+    )
+    audit_record(actor=user, action="api_token.issued", target=token, detail={"name": token.name})
+    return IssuedToken(token=token, key=key)
+
+
+def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(actor=by, action="api_token.revoked", target=token)
+    return token
+
+
+def role_policy_set(*, role: str, require_second_factor: bool, by: User) -> RoleSecurityPolicy:
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role: {role}.", fields={"role": ["Unknown role."]})
+    policy, _ = RoleSecurityPolicy.objects.update_or_create(
+        role=role, defaults={"require_second_factor": require_second_factor}
+    )
+    audit_record(
+        actor=by,
+        action="role_policy.changed",
+        target=policy,
+        detail={"role": role, "require_second_factor": require_second_factor},
+    )
+    return policy

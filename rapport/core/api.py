@@ -1,0 +1,52 @@
+"""API plumbing: every error is JSON {"code", "message", "fields"}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from rapport.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: [str(m) for m in (val if isinstance(val, list) else [val])] for key, val in detail.items()}
+    return {}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, IntegrityError):
+        logger.info("integrity error mapped to 409: %s", exc)
+        return Response(
+            error_body("conflict", "This conflicts with a record that already exists."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        non_field = fields.pop("non_field_errors", None)
+        message = non_field[0] if non_field else "Some fields are not valid."
+        response.data = error_body("invalid", message, fields)
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
+        response.data = error_body(str(exc.default_code), message)
+    return response

@@ -1,0 +1,50 @@
+"""The roles people hold. A role is a Django group of the same name, so admins manage them in one place."""
+
+from collections.abc import Iterable
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    SUPERVISOR = "supervisor", "Supervisor"
+    TRAINER = "trainer", "Trainer"
+    QA_ANALYST = "qa_analyst", "QA analyst"
+    MARKETER = "marketer", "Marketer"
+    EXECUTIVE = "executive", "Executive"
+    ADMIN = "admin", "Admin"
+
+
+# Who may read individual customer records (profile, household, products, contact points).
+# Trainers and executives work from aggregates and never need a person's details.
+CUSTOMER_READERS = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.QA_ANALYST, Role.MARKETER, Role.ADMIN}
+)
+# Who may change customer records.
+CUSTOMER_EDITORS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Who may export customer lists (every export is audited).
+CUSTOMER_EXPORTERS = frozenset({Role.MARKETER, Role.ADMIN})
+# Who may list people and their state.
+PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def roles_of(user) -> frozenset[str]:
+    """The role keys of a user, cached on the instance for the life of the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_rapport_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(Role.ADMIN)
+        cached = frozenset(names & set(Role.values))
+        user._rapport_roles = cached
+    return cached
+
+
+def has_any_role(user, roles: Iterable[str]) -> bool:
+    return bool(roles_of(user) & frozenset(roles))
+
+
+def is_admin(user) -> bool:
+    return Role.ADMIN in roles_of(user)

@@ -1,0 +1,150 @@
+from rest_framework import serializers
+
+from rapport.customers.choices import ContactKind, SocialNetwork
+from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note, Product
+
+
+class ContactPointInlineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactKind.choices)
+    value = serializers.CharField(max_length=320)
+    network = serializers.ChoiceField(choices=SocialNetwork.choices, required=False, default="")
+    label = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    verified = serializers.BooleanField(required=False, default=False)
+    preferred = serializers.BooleanField(required=False, default=False)
+
+
+class ContactPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactPoint
+        fields = ["id", "customer", "kind", "network", "value", "normalised", "label", "verified", "preferred"]
+        read_only_fields = ["normalised"]
+
+
+class ContactPointCreateSerializer(ContactPointInlineSerializer):
+    customer = serializers.IntegerField()
+
+
+class ContactPointUpdateSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=320, required=False)
+    network = serializers.ChoiceField(choices=SocialNetwork.choices, required=False)
+    label = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    verified = serializers.BooleanField(required=False)
+    preferred = serializers.BooleanField(required=False)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    contact_points = ContactPointSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "kind", "display_name", "first_name", "last_name", "organisation_name",
+            "date_of_birth", "language", "segment", "value_tier", "lifetime_value", "status",
+            "household", "needs_review", "source", "external_id", "contact_points",
+            "created_at", "updated_at",
+        ]
+
+
+class CustomerListSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "kind", "display_name", "status", "segment", "value_tier", "household", "lifetime_value"]
+
+
+class CustomerWriteSerializer(serializers.ModelSerializer):
+    contact_points = ContactPointInlineSerializer(many=True, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "kind", "first_name", "last_name", "organisation_name", "date_of_birth", "language",
+            "segment", "value_tier", "lifetime_value", "status", "household", "needs_review",
+            "source", "external_id", "contact_points",
+        ]
+        # Uniqueness is checked by the service (409 naming the holder), not here.
+        validators: list = []
+
+
+class DuplicateHintSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="customer.pk")
+    name = serializers.CharField(source="customer.display_name")
+    reason = serializers.CharField()
+
+
+class CustomerCreatedSerializer(CustomerSerializer):
+    possible_duplicates = DuplicateHintSerializer(many=True, read_only=True)
+
+    class Meta(CustomerSerializer.Meta):
+        fields = [*CustomerSerializer.Meta.fields, "possible_duplicates"]
+
+
+class SummaryContactSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    normalised = serializers.CharField()
+    preferred = serializers.BooleanField()
+
+
+class SummaryProductSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    since = serializers.DateField()
+
+
+class SummaryHouseholdSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CustomerSummarySerializer(serializers.Serializer):
+    """The screen-pop payload."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    segment = serializers.CharField()
+    value_tier = serializers.CharField()
+    lifetime_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    language = serializers.CharField()
+    needs_review = serializers.BooleanField()
+    household = SummaryHouseholdSerializer(allow_null=True)
+    contact_points = SummaryContactSerializer(many=True)
+    products = SummaryProductSerializer(many=True)
+    url = serializers.CharField()
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Household
+        fields = ["id", "name", "address_line1", "address_line2", "postal_code", "city", "region", "country"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "category", "description", "monthly_price", "active"]
+
+
+class HoldingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holding
+        fields = ["id", "customer", "product", "since", "ended_on", "status", "value"]
+        read_only_fields = ["ended_on"]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = ["id", "customer", "channel", "purpose", "granted", "source", "recorded_at"]
+        read_only_fields = ["recorded_at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Note
+        fields = ["id", "customer", "author", "body", "pinned", "created_at"]
+        read_only_fields = ["author", "created_at"]

@@ -1,0 +1,345 @@
+"""Writes of customer data. Each is one transaction; every export and erasure is audited."""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from rapport.core.audit import audit_record
+from rapport.core.csv import csv_text
+from rapport.core.errors import Conflict, ValidationFailed
+from rapport.customers.choices import ContactKind, CustomerKind, CustomerStatus, HoldingStatus
+from rapport.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    Holding,
+    Household,
+    Note,
+    Product,
+)
+from rapport.customers.normalise import name_key, normalise_contact
+
+CUSTOMER_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "date_of_birth",
+    "language",
+    "segment",
+    "value_tier",
+    "lifetime_value",
+    "status",
+    "household",
+    "needs_review",
+    "source",
+    "external_id",
+)
+
+
+@dataclass(frozen=True)
+class ContactPointInput:
+    kind: str
+    value: str
+    network: str = ""
+    label: str = ""
+    verified: bool = False
+    preferred: bool = False
+
+
+def _normalised(point: ContactPointInput) -> str:
+    try:
+        return normalise_contact(point.kind, point.value, region=settings.RAPPORT_DEFAULT_REGION)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            exc.message, code=exc.code, fields={"contact_points": [exc.message]}
+        ) from None
+
+
+def _set_name_keys(customer: Customer) -> None:
+    if customer.kind == CustomerKind.ORGANISATION:
+        customer.name_key = customer.surname_key = name_key(customer.organisation_name)
+    else:
+        customer.name_key = name_key(customer.first_name, customer.last_name)
+        customer.surname_key = name_key(customer.last_name, customer.first_name)
+
+
+def _validate_name(customer: Customer) -> None:
+    if customer.kind == CustomerKind.ORGANISATION and not customer.organisation_name.strip():
+        raise ValidationFailed(
+            "An organisation needs a name.", fields={"organisation_name": ["Required for an organisation."]}
+        )
+    if customer.kind == CustomerKind.PERSON and not (customer.first_name.strip() or customer.last_name.strip()):
+        raise ValidationFailed(
+            "A person needs a first or last name.", fields={"last_name": ["Give a first or last name."]}
+        )
+
+
+def _ensure_free(kind: str, network: str, normalised: str, *, owner: Customer | None = None) -> None:
+    holder = (
+        ContactPoint.objects.filter(kind=kind, network=network, normalised=normalised)
+        .select_related("customer")
+        .first()
+    )
+    if holder and (owner is None or holder.customer_id != owner.pk):
+        raise Conflict(
+            f"{holder.get_kind_display()} {holder.value} already belongs to {holder.customer.display_name} "
+            f"(customer {holder.customer_id}).",
+            code="contact_point_taken",
+            fields={"contact_points": [f"Belongs to customer {holder.customer_id}."]},
+        )
+
+
+@transaction.atomic
+def customer_create(*, by=None, contact_points: list[ContactPointInput] = (), **fields) -> Customer:  # type: ignore[assignment]
+    """Make a customer with their contact points. A contact point that already belongs to
+    someone else is a Conflict naming that customer; nobody is merged silently."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    customer = Customer(**fields)
+    _validate_name(customer)
+    _set_name_keys(customer)
+    prepared = [(point, _normalised(point)) for point in contact_points]
+    for point, normalised in prepared:
+        _ensure_free(point.kind, point.network, normalised)
+    customer.save()
+    for point, normalised in prepared:
+        _contact_point_save(customer=customer, point=point, normalised=normalised)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, by=None, **fields) -> Customer:
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    _validate_name(customer)
+    _set_name_keys(customer)
+    customer.save()
+    return customer
+
+
+def _contact_point_save(*, customer: Customer, point: ContactPointInput, normalised: str) -> ContactPoint:
+    if point.preferred:
+        ContactPoint.objects.filter(customer=customer, kind=point.kind, preferred=True).update(preferred=False)
+    try:
+        with transaction.atomic():
+            return ContactPoint.objects.create(
+                customer=customer,
+                kind=point.kind,
+                network=point.network if point.kind == ContactKind.SOCIAL else "",
+                value=point.value.strip(),
+                normalised=normalised,
+                label=point.label,
+                verified=point.verified,
+                preferred=point.preferred,
+            )
+    except IntegrityError:
+        # Two writers raced for the same contact point; report who has it now.
+        _ensure_free(point.kind, point.network, normalised, owner=customer)
+        raise
+
+
+@transaction.atomic
+def contact_point_add(*, customer: Customer, point: ContactPointInput, by=None) -> ContactPoint:
+    normalised = _normalised(point)
+    _ensure_free(point.kind, point.network, normalised)
+    return _contact_point_save(customer=customer, point=point, normalised=normalised)
+
+
+@transaction.atomic
+def contact_point_update(*, contact_point: ContactPoint, by=None, **fields) -> ContactPoint:
+    allowed = {"value", "label", "verified", "preferred", "network"}
+    if set(fields) - allowed:
+        raise ValidationFailed(f"Only {', '.join(sorted(allowed))} can change.")
+    if "value" in fields or "network" in fields:
+        point = ContactPointInput(
+            kind=contact_point.kind,
+            value=fields.get("value", contact_point.value),
+            network=fields.get("network", contact_point.network),
+        )
+        normalised = _normalised(point)
+        _ensure_free(point.kind, point.network, normalised, owner=contact_point.customer)
+        contact_point.normalised = normalised
+    if fields.get("preferred"):
+        ContactPoint.objects.filter(
+            customer_id=contact_point.customer_id, kind=contact_point.kind, preferred=True
+        ).exclude(pk=contact_point.pk).update(preferred=False)
+    for name, value in fields.items():
+        setattr(contact_point, name, value)
+    contact_point.save()
+    return contact_point
+
+
+def contact_point_remove(*, contact_point: ContactPoint, by=None) -> None:
+    contact_point.delete()
+
+
+def household_create(*, name: str, by=None, **address) -> Household:
+    if not name.strip():
+        raise ValidationFailed("A household needs a name.", fields={"name": ["Required."]})
+    return Household.objects.create(name=name.strip(), **address)
+
+
+def household_update(*, household: Household, by=None, **fields) -> Household:
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.save()
+    return household
+
+
+def household_set(*, customer: Customer, household: Household | None, by=None) -> Customer:
+    customer.household = household
+    customer.save(update_fields=["household", "updated_at"])
+    return customer
+
+
+def product_create(*, code: str, name: str, category: str, by=None, **fields) -> Product:
+    if Product.objects.filter(code=code).exists():
+        raise Conflict(f"A product with code '{code}' exists already.", fields={"code": ["Taken."]})
+    return Product.objects.create(code=code, name=name, category=category, **fields)
+
+
+def holding_add(
+    *, customer: Customer, product: Product, since: date, value: Decimal = Decimal(0),
+    status: str = HoldingStatus.ACTIVE, by=None,
+) -> Holding:
+    if since > timezone.localdate():
+        raise ValidationFailed("A holding cannot start in the future.", fields={"since": ["In the future."]})
+    holding = Holding.objects.create(customer=customer, product=product, since=since, value=value, status=status)
+    if status == HoldingStatus.ACTIVE and customer.status != CustomerStatus.CUSTOMER:
+        customer.status = CustomerStatus.CUSTOMER
+        customer.save(update_fields=["status", "updated_at"])
+    return holding
+
+
+def holding_end(*, holding: Holding, on: date | None = None, by=None) -> Holding:
+    holding.status = HoldingStatus.CANCELLED
+    holding.ended_on = on or timezone.localdate()
+    holding.save(update_fields=["status", "ended_on", "updated_at"])
+    return holding
+
+
+def consent_record(
+    *, customer: Customer, channel: str, purpose: str, granted: bool, source: str, by=None, at=None
+) -> Consent:
+    """Consent is a log: a new decision is a new row, so its history is never overwritten."""
+    if not source.strip():
+        raise ValidationFailed("Say where the consent came from.", fields={"source": ["Required."]})
+    return Consent.objects.create(
+        customer=customer,
+        channel=channel,
+        purpose=purpose,
+        granted=granted,
+        source=source.strip(),
+        recorded_at=at or timezone.now(),
+        recorded_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+def note_add(*, customer: Customer, body: str, by, pinned: bool = False) -> Note:
+    if not body.strip():
+        raise ValidationFailed("A note cannot be empty.", fields={"body": ["Write something."]})
+    return Note.objects.create(customer=customer, body=body.strip(), author=by, pinned=pinned)
+
+
+EXPORT_HEADER = [
+    "id", "kind", "first_name", "last_name", "organisation_name", "status", "segment",
+    "value_tier", "lifetime_value", "language", "household", "email", "phone",
+]
+
+
+def customers_export_csv(*, customers: QuerySet[Customer], by, description: str) -> str:
+    """A CSV of a customer list. Cells that a spreadsheet would run as formulas are neutralised."""
+    rows = []
+    for customer in customers.select_related("household").prefetch_related("contact_points"):
+        by_kind: dict[str, str] = {}
+        for point in customer.contact_points.all():
+            if point.preferred or point.kind not in by_kind:
+                by_kind[point.kind] = point.value
+        rows.append([
+            customer.pk, customer.kind, customer.first_name, customer.last_name,
+            customer.organisation_name, customer.status, customer.segment, customer.value_tier,
+            customer.lifetime_value, customer.language,
+            customer.household.name if customer.household else "",
+            by_kind.get(ContactKind.EMAIL, ""), by_kind.get(ContactKind.PHONE, ""),
+        ])
+    audit_record(actor=by, action="customers.exported", detail={"rows": len(rows), "query": description})
+    return csv_text(EXPORT_HEADER, rows)
+
+
+def customer_data_export(*, customer: Customer, by) -> str:
+    """Everything Rapport holds about one person, as JSON (a data-subject access request)."""
+    data = {
+        "customer": _row(customer, exclude={"name_key", "surname_key"}),
+        "household": _row(customer.household) if customer.household else None,
+        "contact_points": [_row(p) for p in customer.contact_points.all()],
+        "holdings": [_row(h) | {"product": h.product.name} for h in customer.holdings.select_related("product")],
+        "consents": [_row(c) for c in customer.consents.all()],
+        "notes": [_row(n, exclude={"author"}) for n in customer.notes.all()],
+        "history": [
+            {"when": r.history_date, "type": r.history_type, "record": _row(r.instance, exclude={"name_key", "surname_key"})}
+            for r in customer.history.all()  # type: ignore[attr-defined]
+        ],
+        "exported_at": timezone.now(),
+    }
+    audit_record(actor=by, action="customer.data_exported", target=customer)
+    return json.dumps(data, cls=DjangoJSONEncoder, indent=2)
+
+
+def _row(instance, exclude: set[str] = frozenset()) -> dict:  # type: ignore[assignment]
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.name not in exclude
+    }
+
+
+@transaction.atomic
+def customer_erase(*, customer: Customer, by) -> Customer:
+    """Erase a person: contact points and notes go, identifying fields are anonymised, their
+    change history is scrubbed. The audit event records that it happened, not who it was."""
+    customer_id = customer.pk
+    household = customer.household
+    removed_points = customer.contact_points.count()
+    removed_notes = customer.notes.count()
+    customer.contact_points.all().delete()
+    customer.notes.all().delete()
+    customer.first_name = "Erased"
+    customer.last_name = f"customer {customer_id}"
+    customer.organisation_name = "Erased organisation" if customer.kind == CustomerKind.ORGANISATION else ""
+    customer.date_of_birth = None
+    customer.external_id = None
+    customer.household = None
+    customer.needs_review = False
+    customer.status = CustomerStatus.FORMER
+    customer.erased_at = timezone.now()
+    _set_name_keys(customer)
+    customer.save()
+    for model in (ContactPoint, Note, Holding, Consent):
+        model.history.filter(customer_id=customer_id).delete()  # type: ignore[attr-defined]
+    Customer.history.filter(id=customer_id).delete()  # type: ignore[attr-defined]
+    if household is not None and not household.members.exists():
+        # A household of one would still name and locate the person.
+        household_id = household.pk
+        household.delete()
+        Household.history.filter(id=household_id).delete()  # type: ignore[attr-defined]
+    audit_record(
+        actor=by,
+        action="customer.erased",
+        target=customer,
+        detail={"contact_points_removed": removed_points, "notes_removed": removed_notes},
+    )
+    return customer
+
+

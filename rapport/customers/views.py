@@ -1,0 +1,266 @@
+"""Customer pages: search, the customer view, create/edit, and what hangs off a customer."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
+from rapport.core.pagination import paginate
+from rapport.core.roles import CUSTOMER_EDITORS, CUSTOMER_EXPORTERS, CUSTOMER_READERS, Role, roles_of
+from rapport.customers import selectors, services
+from rapport.customers.forms import (
+    ConsentForm,
+    ContactPointForm,
+    CustomerCreateForm,
+    CustomerForm,
+    CustomerSearchForm,
+    HoldingForm,
+    HouseholdForm,
+    HouseholdSearchForm,
+    NoteForm,
+)
+from rapport.customers.normalise import normalise_contact
+from rapport.customers.panels import panels_for
+from rapport.customers.services import ContactPointInput
+from rapport.ui.decorators import role_required
+
+SEARCH_FILTERS = ("status", "segment", "value_tier")
+
+
+def _search(request: HttpRequest):
+    form = CustomerSearchForm(request.GET or None)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    customers = selectors.customer_search_for(
+        user=request.user,
+        query=data.get("q", ""),
+        filters={name: data.get(name) for name in SEARCH_FILTERS},
+    )
+    return form, customers
+
+
+@role_required(CUSTOMER_READERS)
+def search(request: HttpRequest) -> HttpResponse:
+    form, customers = _search(request)
+    page = paginate(request, customers, per_page=25)
+    context = {"form": form, "page": page, "searched": bool(request.GET.get("q")),
+               "can_export": bool(roles_of(request.user) & CUSTOMER_EXPORTERS),
+               "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS)}
+    template = "customers/partials/_results.html" if request.htmx else "customers/search.html"
+    return render(request, template, context)
+
+
+@role_required(CUSTOMER_EXPORTERS)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    _, customers = _search(request)
+    body = services.customers_export_csv(
+        customers=customers, by=request.user, description=request.GET.urlencode()
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+    return response
+
+
+@role_required(CUSTOMER_READERS)
+def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer view: the page an agent lives in."""
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    roles = roles_of(request.user)
+    household = customer.household
+    can_edit = bool(roles & CUSTOMER_EDITORS)
+    context = {
+        "customer": customer,
+        "contact_points": customer.contact_points.all(),
+        "holdings": customer.holdings.select_related("product"),
+        "members": selectors.household_members_for(user=request.user, household=household) if household else [],
+        "consents": selectors.current_consents(customer=customer),
+        "notes": selectors.notes_for(user=request.user).filter(customer=customer)[:20],
+        "can_read_notes": selectors.can_read_notes(request.user),
+        "history": selectors.change_history_for(user=request.user, customer=customer),
+        "panels": panels_for(viewer=request.user, customer=customer, roles=roles),
+        "can_edit": can_edit,
+        "is_admin": Role.ADMIN in roles,
+        "note_form": NoteForm(),
+        "contact_form": ContactPointForm(),
+        "consent_form": ConsentForm(),
+        "holding_form": HoldingForm(),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def _contact_inputs(form) -> list[ContactPointInput]:
+    points = []
+    if form.cleaned_data.get("email"):
+        points.append(ContactPointInput(kind="email", value=form.cleaned_data["email"], preferred=True))
+    if form.cleaned_data.get("phone"):
+        points.append(ContactPointInput(kind="phone", value=form.cleaned_data["phone"], preferred=True))
+    return points
+
+
+def _normalised_points(form, points) -> list[tuple[str, str, str]] | None:
+    normalised = []
+    for point in points:
+        try:
+            normalised.append((point.kind, point.network,
+                               normalise_contact(point.kind, point.value, region=settings.RAPPORT_DEFAULT_REGION)))
+        except ValidationFailed as exc:
+            form.add_error(point.kind, exc.message)
+    return None if form.errors else normalised
+
+
+@role_required(CUSTOMER_EDITORS)
+def create(request: HttpRequest) -> HttpResponse:
+    form = CustomerCreateForm(request.POST or None, initial={"household": request.GET.get("household")})
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        points = _contact_inputs(form)
+        normalised = _normalised_points(form, points)
+        if normalised is not None:
+            data = {k: v for k, v in form.cleaned_data.items() if k not in {"email", "phone", "create_anyway"}}
+            duplicates = selectors.duplicate_candidates(
+                first_name=data["first_name"], last_name=data["last_name"],
+                organisation_name=data["organisation_name"], household=data["household"],
+                contact_points=normalised,
+            )
+            if not duplicates or form.cleaned_data["create_anyway"]:
+                try:
+                    customer = services.customer_create(by=request.user, contact_points=points, **data)
+                except ApplicationError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(request, f"{customer.display_name} created.")
+                    return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "duplicates": duplicates, "creating": True})
+
+
+@role_required(CUSTOMER_EDITORS)
+def edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(customer=customer, by=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+def _attach(request, customer_id: int, form_class, action, success: str) -> HttpResponse:
+    """Shared shape of the small POST forms on the customer view."""
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(customer, form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+    else:
+        problems = "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
+                             for f, e in form.errors.items())
+        messages.error(request, f"Not saved. {problems}")
+    return redirect(customer)
+
+
+@role_required(CUSTOMER_EDITORS)
+@require_POST
+def add_contact_point(request: HttpRequest, customer_id: int) -> HttpResponse:
+    def action(customer, data):
+        services.contact_point_add(customer=customer, by=request.user, point=ContactPointInput(**data))
+    return _attach(request, customer_id, ContactPointForm, action, "Contact point added.")
+
+
+@role_required(CUSTOMER_EDITORS)
+@require_POST
+def remove_contact_point(request: HttpRequest, customer_id: int, point_id: int) -> HttpResponse:
+    point = selectors.contact_points_for(user=request.user).filter(customer_id=customer_id, pk=point_id).first()
+    if point is None:
+        raise NotFound("No such contact point.")
+    services.contact_point_remove(contact_point=point, by=request.user)
+    messages.success(request, "Contact point removed.")
+    return redirect("customers:detail", customer_id)
+
+
+@role_required(CUSTOMER_EDITORS)
+@require_POST
+def record_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
+    def action(customer, data):
+        services.consent_record(customer=customer, by=request.user, **data)
+    return _attach(request, customer_id, ConsentForm, action, "Consent recorded.")
+
+
+@role_required(CUSTOMER_EDITORS)
+@require_POST
+def add_holding(request: HttpRequest, customer_id: int) -> HttpResponse:
+    def action(customer, data):
+        services.holding_add(customer=customer, by=request.user, **data)
+    return _attach(request, customer_id, HoldingForm, action, "Product added.")
+
+
+@role_required(CUSTOMER_EDITORS)
+@require_POST
+def add_note(request: HttpRequest, customer_id: int) -> HttpResponse:
+    def action(customer, data):
+        services.note_add(customer=customer, by=request.user, **data)
+    return _attach(request, customer_id, NoteForm, action, "Note added.")
+
+
+@role_required({Role.ADMIN})
+def data_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    body = services.customer_data_export(customer=customer, by=request.user)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    return response
+
+
+@role_required({Role.ADMIN})
+def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    if request.method == "POST" and request.POST.get("confirm") == str(customer.pk):
+        services.customer_erase(customer=customer, by=request.user)
+        messages.success(request, f"Customer {customer_id} erased.")
+        return redirect("customers:search")
+    if request.method == "POST":
+        messages.error(request, "Type the customer number to confirm.")
+    return render(request, "customers/erase.html", {"customer": customer})
+
+
+@role_required(CUSTOMER_READERS)
+def households(request: HttpRequest) -> HttpResponse:
+    form = HouseholdSearchForm(request.GET or None)
+    form.is_valid()
+    query = getattr(form, "cleaned_data", {}).get("q", "")
+    page = paginate(request, selectors.households_for(user=request.user, query=query))
+    template = "customers/partials/_households.html" if request.htmx else "customers/households.html"
+    return render(request, template, {"form": form, "page": page,
+                                      "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS)})
+
+
+@role_required(CUSTOMER_READERS)
+def household(request: HttpRequest, household_id: int) -> HttpResponse:
+    found = selectors.household_get_for(user=request.user, household_id=household_id)
+    members = selectors.household_members_for(user=request.user, household=found)
+    return render(request, "customers/household.html", {"household": found, "members": members})
+
+
+@role_required(CUSTOMER_EDITORS)
+def household_create(request: HttpRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = services.household_create(by=request.user, **form.cleaned_data)
+        messages.success(request, f"Household {created.name} created.")
+        return redirect(created)
+    return render(request, "customers/household_form.html", {"form": form})
+
+
+@role_required(CUSTOMER_READERS)
+def products(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.products_for(user=request.user), per_page=50)
+    return render(request, "customers/products.html", {"page": page})

@@ -1,0 +1,28 @@
+"""Formatting filters and small helpers for templates."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def dash(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page_number: int) -> str:
+    """The current query string with another page number."""
+    params = context["request"].GET.copy()
+    params["page"] = page_number
+    return "?" + urlencode(sorted(params.items()))
