@@ -143,6 +143,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgentStateEnum": "rapport.accounts.choices.AgentState",
+        "CustomerKindEnum": "rapport.customers.choices.CustomerKind",
+        "ContactKindEnum": "rapport.customers.choices.ContactKind",
+        "CustomerStatusEnum": "rapport.customers.choices.CustomerStatus",
+        "HoldingStatusEnum": "rapport.customers.choices.HoldingStatus",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -54,13 +54,12 @@ class ContactPointInput:
     preferred: bool = False
 
 
-def _normalised(point: ContactPointInput) -> str:
+def _normalised(point: ContactPointInput, *, field: str = "value") -> str:
+    """The normalised value, or a 400 naming the field that holds the bad value."""
     try:
         return normalise_contact(point.kind, point.value, region=settings.RAPPORT_DEFAULT_REGION)
     except ValidationFailed as exc:
-        raise ValidationFailed(
-            exc.message, code=exc.code, fields={"contact_points": [exc.message]}
-        ) from None
+        raise ValidationFailed(exc.message, code=exc.code, fields={field: [exc.message]}) from None
 
 
 def _set_name_keys(customer: Customer) -> None:
@@ -107,7 +106,10 @@ def customer_create(*, by=None, contact_points: list[ContactPointInput] = (), **
     customer = Customer(**fields)
     _validate_name(customer)
     _set_name_keys(customer)
-    prepared = [(point, _normalised(point)) for point in contact_points]
+    prepared = [
+        (point, _normalised(point, field=f"contact_points[{i}].value"))
+        for i, point in enumerate(contact_points)
+    ]
     for point, normalised in prepared:
         _ensure_free(point.kind, point.network, normalised)
     customer.save()

@@ -18,6 +18,7 @@ from rapport.accounts.api.serializers import (
     TokenRequestSerializer,
     UserSerializer,
 )
+from rapport.accounts.models import Team
 from rapport.core.api import error_body
 
 
@@ -117,6 +118,7 @@ class UserDetailApi(APIView):
 
 class TeamListApi(generics.ListAPIView):
     serializer_class = TeamSerializer
+    queryset = Team.objects.none()  # for the schema; requests read through the selector
 
     def get_queryset(self):
         return selectors.team_list_for(viewer=self.request.user)

@@ -1,0 +1,78 @@
+import datetime
+
+import factory
+
+from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note, Product
+from rapport.customers.normalise import name_key
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    name = factory.Sequence(lambda n: f"Household {n}")
+    address_line1 = factory.Faker("street_address")
+    postal_code = factory.Faker("postcode")
+    city = factory.Faker("city")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A person with name keys filled as services would (use services in tests of behaviour)."""
+
+    class Meta:
+        model = Customer
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    status = "customer"
+    name_key = factory.LazyAttribute(lambda c: name_key(c.first_name, c.last_name))
+    surname_key = factory.LazyAttribute(lambda c: name_key(c.last_name, c.first_name))
+
+
+class ContactPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPoint
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "email"
+    value = factory.Sequence(lambda n: f"Person{n}@Example.com")
+    normalised = factory.LazyAttribute(lambda p: p.value.lower())
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = "account"
+
+
+class HoldingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holding
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    since = datetime.date(2024, 1, 15)
+    value = 120
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = "email"
+    purpose = "marketing"
+    granted = True
+    source = "web form"
+    recorded_at = factory.Faker("date_time_this_year", tzinfo=datetime.UTC)
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    customer = factory.SubFactory(CustomerFactory)
+    body = factory.Faker("sentence")
