@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rapport.ui",
     "rapport.accounts",
     "rapport.customers",
+    "rapport.demo",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,7 @@ AXES_FAILURE_LIMIT = env_int("RAPPORT_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours: a locked-out user may try again after 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 OTP_TOTP_ISSUER = "Rapport"

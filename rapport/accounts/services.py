@@ -33,7 +33,7 @@ def token_digest(key: str) -> str:
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     roles: list[str],
     first_name: str = "",
     last_name: str = "",

@@ -70,10 +70,12 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     roles = roles_of(request.user)
     household = customer.household
     can_edit = bool(roles & CUSTOMER_EDITORS)
+    holdings = list(customer.holdings.select_related("product"))
     context = {
         "customer": customer,
         "contact_points": customer.contact_points.all(),
-        "holdings": customer.holdings.select_related("product"),
+        "holdings": holdings,
+        "first_holding_since": min((h.since for h in holdings), default=None),
         "members": selectors.household_members_for(user=request.user, household=household) if household else [],
         "consents": selectors.current_consents(customer=customer),
         "notes": selectors.notes_for(user=request.user).filter(customer=customer)[:20],

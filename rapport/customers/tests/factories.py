@@ -76,3 +76,22 @@ class NoteFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     body = factory.Faker("sentence")
+
+
+# Valid US numbers (555-01xx is reserved for fiction) in E.164; PhoneFactory hands them out in turn.
+VALID_US_NUMBERS = [f"+1{area}55501{n:02d}" for area in ("212", "415", "312", "617", "202") for n in range(100)]
+
+
+class PhoneFactory(ContactPointFactory):
+    """A phone contact point written as '(212) 555-0100', normalised to E.164."""
+
+    kind = "phone"
+    normalised = factory.Sequence(lambda n: VALID_US_NUMBERS[n % len(VALID_US_NUMBERS)])
+    value = factory.LazyAttribute(lambda p: f"({p.normalised[2:5]}) {p.normalised[5:8]}-{p.normalised[8:]}")
+
+
+class ErasedCustomerFactory(CustomerFactory):
+    first_name = "Erased"
+    last_name = factory.Sequence(lambda n: f"customer {n}")
+    status = "former"
+    erased_at = factory.Faker("date_time_this_year", tzinfo=datetime.UTC)

@@ -1,0 +1,35 @@
+import pytest
+
+from rapport.accounts import services
+from rapport.accounts.models import RoleSecurityPolicy
+from rapport.core.errors import ValidationFailed
+from rapport.core.models import AuditEvent
+
+
+def test_creates_then_updates_one_row_per_role(make_user):
+    admin = make_user("admin")
+
+    services.role_policy_set(role="agent", require_second_factor=True, by=admin)
+    policy = services.role_policy_set(role="agent", require_second_factor=False, by=admin)
+
+    assert RoleSecurityPolicy.objects.get() == policy
+    assert policy.require_second_factor is False
+
+
+def test_change_is_audited(make_user):
+    admin = make_user("admin")
+
+    policy = services.role_policy_set(role="supervisor", require_second_factor=True, by=admin)
+
+    event = AuditEvent.objects.get(action="role_policy.changed")
+    assert event.actor == admin
+    assert event.target_id == str(policy.pk)
+    assert event.detail == {"role": "supervisor", "require_second_factor": True}
+
+
+def test_unknown_role_is_rejected(make_user):
+    with pytest.raises(ValidationFailed) as raised:
+        services.role_policy_set(role="wizard", require_second_factor=True, by=make_user("admin"))
+
+    assert raised.value.fields == {"role": ["Unknown role."]}
+    assert not RoleSecurityPolicy.objects.exists()

@@ -1,0 +1,64 @@
+"""Log in and out through the pages."""
+
+import pytest
+
+from rapport.accounts.tests.factories import PASSWORD
+
+
+@pytest.mark.django_db
+def test_login_page_renders(client):
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+    assert b'name="password"' in response.content
+
+
+def test_login_with_right_password(client, make_user):
+    agent = make_user("agent")
+
+    response = client.post("/accounts/login/", {"username": agent.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/customers/"
+    assert client.session["_auth_user_id"] == str(agent.pk)
+
+
+def test_login_honours_safe_next(client, make_user):
+    agent = make_user("agent")
+
+    response = client.post(
+        "/accounts/login/?next=/accounts/me/", {"username": agent.username, "password": PASSWORD}
+    )
+
+    assert response["Location"] == "/accounts/me/"
+
+
+def test_wrong_password_shows_the_error(client, make_user):
+    agent = make_user("agent")
+
+    response = client.post("/accounts/login/", {"username": agent.username, "password": "nope"})
+
+    assert response.status_code == 200
+    assert b"did not match" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_post_only(client_for):
+    client, _ = client_for("agent")
+
+    assert client.get("/accounts/logout/").status_code == 405
+    assert "_auth_user_id" in client.session
+
+    response = client.post("/accounts/logout/")
+
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_pages_need_login(client):
+    response = client.get("/accounts/me/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/accounts/me/")

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from rapport.demo.management.commands.seed_demo import ROLE_USERS
+
+
+class Command(BaseCommand):
+    help = "Print how to log in to the demo center."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, port: str, **options):
+        url = f"http://127.0.0.1:{port}/"
+        lines = [
+            "",
+            "Rapport demo center",
+            f"  open      {url}",
+            f"  password  {settings.RAPPORT_DEMO_PASSWORD}  (set RAPPORT_DEMO_PASSWORD to change it)",
+            "  users     " + ", ".join(username for username, *_ in ROLE_USERS),
+            "            plus ~40 agents in 5 teams (see People when logged in as supervisor or admin)",
+            f"  API docs  {url}api/docs/",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

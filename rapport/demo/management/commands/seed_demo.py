@@ -1,0 +1,230 @@
+"""Load a realistic, deterministic demo center: staff, customers, households, products."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from rapport.accounts import services as account_services
+from rapport.accounts.choices import AgentState
+from rapport.accounts.models import AgentStateChange, Skill, User
+from rapport.core.roles import Role
+from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
+from rapport.customers.normalise import name_key
+from rapport.demo import catalog
+
+ROLE_USERS = [
+    ("agent", Role.AGENT, "Alex", "Agent"),
+    ("supervisor", Role.SUPERVISOR, "Sam", "Supervisor"),
+    ("trainer", Role.TRAINER, "Terry", "Trainer"),
+    ("qa_analyst", Role.QA_ANALYST, "Quinn", "Analyst"),
+    ("marketer", Role.MARKETER, "Morgan", "Marketer"),
+    ("executive", Role.EXECUTIVE, "Evelyn", "Executive"),
+    ("admin", Role.ADMIN, "Ada", "Admin"),
+]
+AGENTS_PER_TEAM = 8
+
+
+class Command(BaseCommand):
+    help = "Load the demo center (idempotent: does nothing if the demo staff exists)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=5000)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, customers: int, seed: int, **options):
+        if User.objects.filter(username="admin").exists():
+            self.stdout.write("Demo center already loaded.")
+            return
+        if customers < 10:
+            raise CommandError("Use at least 10 customers.")
+        rng = random.Random(seed)
+        fake = Faker("en_US")
+        fake.seed_instance(seed)
+        with transaction.atomic():
+            self._staff(rng, fake)
+            products = self._products()
+            self._customers(rng, fake, products, customers)
+        self.stdout.write(self.style.SUCCESS(f"Demo center loaded: {customers} customers."))
+
+    # people -----------------------------------------------------------------
+    def _staff(self, rng: random.Random, fake: Faker) -> None:
+        # Hashed once and given to every demo user: hashing is deliberately slow.
+        password = None
+        users = {
+            username: account_services.user_create(
+                username=username, password=password, roles=[role], first_name=first, last_name=last,
+                email=f"{username}@rapport.example",
+            )
+            for username, role, first, last in ROLE_USERS
+        }
+        skills = [Skill.objects.create(name=name) for name in catalog.SKILLS]
+        for index, team_name in enumerate(catalog.TEAMS):
+            if index == 0:
+                lead = users["supervisor"]
+            else:
+                first, last = fake.first_name(), fake.last_name()
+                lead = account_services.user_create(
+                    username=f"sup.{team_name.lower()}", password=password, roles=[Role.SUPERVISOR],
+                    first_name=first, last_name=last, email=f"sup.{team_name.lower()}@rapport.example",
+                )
+            team = account_services.team_create(name=team_name, supervisor=lead)
+            lead.team = team
+            lead.save(update_fields=["team"])
+            members = [users["agent"]] if index == 0 else []
+            while len(members) < AGENTS_PER_TEAM:
+                first, last = fake.first_name(), fake.last_name()
+                username = f"{first}.{last}".lower().replace("'", "")
+                if User.objects.filter(username=username).exists():
+                    continue
+                members.append(account_services.user_create(
+                    username=username, password=password, roles=[Role.AGENT],
+                    first_name=first, last_name=last, email=f"{username}@rapport.example",
+                ))
+            for agent in members:
+                agent.team = team
+                agent.started_on = date(2026, 11, 1) - timedelta(days=rng.randint(30, 2000))
+                agent.save(update_fields=["team", "started_on"])
+                for skill in rng.sample(skills, rng.randint(1, 3)):
+                    account_services.agent_skill_set(agent=agent, skill=skill, level=rng.randint(1, 3))
+                self._state_history(rng, agent)
+        User.objects.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+
+    def _state_history(self, rng: random.Random, agent: User) -> None:
+        """A working day of state changes ending a little before now."""
+        at = timezone.now() - timedelta(hours=8)
+        previous = AgentState.OFFLINE
+        changes = []
+        for _ in range(rng.randint(6, 14)):
+            state = rng.choice([AgentState.AVAILABLE, AgentState.ON_CONTACT, AgentState.WRAP_UP,
+                                AgentState.IDLE, AgentState.BREAK])
+            if state == previous:
+                continue
+            at += timedelta(minutes=rng.randint(3, 40))
+            changes.append(AgentStateChange(agent=agent, state=state, previous_state=previous,
+                                            changed_at=at, source="demo"))
+            previous = state
+        AgentStateChange.objects.bulk_create(changes)
+        User.objects.filter(pk=agent.pk).update(agent_state=previous, agent_state_since=at)
+
+    # customers --------------------------------------------------------------
+    def _products(self) -> list[Product]:
+        return [
+            Product.objects.create(code=code, name=name, category=category, monthly_price=price)
+            for code, name, category, price in catalog.PRODUCTS
+        ]
+
+    def _customers(self, rng, fake, products, count: int) -> None:
+        households = self._households(fake, round(count * 0.6))
+        phones = _valid_phones(rng, count)
+        people: list[Customer] = []
+        members: dict[int, list[int]] = {}
+        for i in range(count):
+            household = households[i] if i < len(households) else rng.choice(households)
+            last = household.name.removeprefix("The ").removesuffix(" household")
+            if rng.random() < 0.15:
+                last = fake.last_name()
+            organisation = rng.random() < 0.04
+            customer = Customer(
+                kind="organisation" if organisation else "person",
+                first_name="" if organisation else fake.first_name(),
+                last_name="" if organisation else last,
+                organisation_name=fake.company() if organisation else "",
+                date_of_birth=None if organisation else fake.date_of_birth(minimum_age=18, maximum_age=90),
+                language=_weighted(rng, catalog.LANGUAGES),
+                segment="corporate" if organisation else _weighted(rng, catalog.SEGMENTS),
+                value_tier=_weighted(rng, catalog.TIERS),
+                status=_weighted(rng, [("customer", 82), ("prospect", 10), ("former", 8)]),
+                household=None if organisation else household,
+                source="demo",
+                external_id=f"D{i + 1:07d}",
+            )
+            if organisation:
+                customer.name_key = customer.surname_key = name_key(customer.organisation_name)
+            else:
+                customer.name_key = name_key(customer.first_name, customer.last_name)
+                customer.surname_key = name_key(customer.last_name, customer.first_name)
+            people.append(customer)
+        bulk_create_with_history(people, Customer, batch_size=1000)
+        people = list(Customer.objects.filter(source="demo").order_by("external_id"))
+        points, holdings, consents = [], [], []
+        for i, customer in enumerate(people):
+            members.setdefault(customer.household_id or 0, []).append(customer.pk)
+            local = fake.user_name().lower()
+            points.append(ContactPoint(customer=customer, kind="email", value=f"{local}{i}@example.com",
+                                       normalised=f"{local}{i}@example.com", preferred=True,
+                                       verified=rng.random() < 0.7, label="home"))
+            number = phones[i]
+            points.append(ContactPoint(customer=customer, kind="phone", value=_human_format(rng, number),
+                                       normalised=number, preferred=True, verified=rng.random() < 0.6,
+                                       label=rng.choice(["mobile", "home", "work"])))
+            if rng.random() < 0.1:
+                handle = f"{local}{i}"
+                points.append(ContactPoint(customer=customer, kind="social", network="x", value=f"@{handle}",
+                                           normalised=handle, label="social"))
+            value = Decimal(0)
+            if customer.status != "prospect":
+                for product in rng.sample(products, rng.randint(1, 4)):
+                    yearly = (product.monthly_price * 12 or Decimal(rng.randint(50, 900))).quantize(Decimal("1.00"))
+                    ended = customer.status == "former"
+                    holdings.append(Holding(
+                        customer=customer, product=product,
+                        since=date(2026, 10, 1) - timedelta(days=rng.randint(20, 3650)),
+                        status="cancelled" if ended else rng.choice(["active"] * 12 + ["suspended"]),
+                        ended_on=date(2026, 9, 1) if ended else None, value=yearly,
+                    ))
+                    value += yearly * rng.randint(1, 8)
+            customer.lifetime_value = value
+            recorded = timezone.now() - timedelta(days=rng.randint(1, 900))
+            for channel in ("email", "sms", "phone"):
+                consents.append(Consent(customer=customer, channel=channel, purpose="service", granted=True,
+                                        source="account opening", recorded_at=recorded))
+                consents.append(Consent(customer=customer, channel=channel, purpose="marketing",
+                                        granted=rng.random() < 0.45, source="preference centre",
+                                        recorded_at=recorded))
+        Customer.objects.bulk_update(people, ["lifetime_value"], batch_size=1000)
+        bulk_create_with_history(points, ContactPoint, batch_size=2000)
+        bulk_create_with_history(holdings, Holding, batch_size=2000)
+        bulk_create_with_history(consents, Consent, batch_size=2000)
+
+    def _households(self, fake, count: int) -> list[Household]:
+        households = [
+            Household(name=f"The {fake.last_name()} household", address_line1=fake.street_address(),
+                      postal_code=fake.postcode(), city=fake.city(), region=fake.state_abbr(), country="US")
+            for _ in range(count)
+        ]
+        bulk_create_with_history(households, Household, batch_size=1000)
+        return list(Household.objects.order_by("id"))
+
+
+def _weighted(rng: random.Random, options: list[tuple[str, int]]) -> str:
+    values, weights = zip(*options, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _valid_phones(rng: random.Random, count: int) -> list[str]:
+    """Distinct E.164 numbers that phonenumbers accepts as valid."""
+    numbers: set[str] = set()
+    ordered: list[str] = []
+    while len(ordered) < count:
+        candidate = f"+1{rng.choice(catalog.AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        if candidate in numbers or not phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            continue
+        numbers.add(candidate)
+        ordered.append(candidate)
+    return ordered
+
+
+def _human_format(rng: random.Random, e164: str) -> str:
+    """How people write numbers: the same number in several shapes, as typed into old systems."""
+    area, exchange, line = e164[2:5], e164[5:8], e164[8:]
+    return rng.choice([f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
+                       f"{area}.{exchange}.{line}", f"+1 {area} {exchange} {line}"])
