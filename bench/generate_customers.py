@@ -51,9 +51,56 @@ PHONE_CHECK_EVERY = 50  # validate every 50th generated phone with phonenumbers 
 
 # US area codes in service (checked at run time with phonenumbers on a sample of numbers).
 AREA_CODES = (
-    201, 202, 203, 206, 212, 213, 214, 215, 216, 224, 281, 303, 312, 313, 314, 315, 401, 404,
-    407, 410, 412, 415, 469, 480, 503, 510, 512, 513, 602, 608, 612, 614, 615, 617, 619, 646,
-    702, 704, 713, 714, 718, 720, 801, 813, 816, 818, 832, 904, 916, 919,
+    201,
+    202,
+    203,
+    206,
+    212,
+    213,
+    214,
+    215,
+    216,
+    224,
+    281,
+    303,
+    312,
+    313,
+    314,
+    315,
+    401,
+    404,
+    407,
+    410,
+    412,
+    415,
+    469,
+    480,
+    503,
+    510,
+    512,
+    513,
+    602,
+    608,
+    612,
+    614,
+    615,
+    617,
+    619,
+    646,
+    702,
+    704,
+    713,
+    714,
+    718,
+    720,
+    801,
+    813,
+    816,
+    818,
+    832,
+    904,
+    916,
+    919,
 )
 # Exchanges 200-999 except N11 (service codes) and 555 (directory/fiction).
 EXCHANGES = tuple(e for e in range(200, 1000) if e % 100 != 11 and e != 555)
@@ -70,11 +117,29 @@ PRODUCTS = (
 )
 ORG_SUFFIXES = ("LLC", "Inc.", "Group", "& Sons", "Partners", "Holdings", "Co.", "Studio")
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example.com")
-STREETS = ("Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Park Rd", "Elm St", "Lake View", "Hill Rd")
+STREETS = (
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Park Rd",
+    "Elm St",
+    "Lake View",
+    "Hill Rd",
+)
 CITIES = (
-    ("New York", "NY"), ("Chicago", "IL"), ("Houston", "TX"), ("Phoenix", "AZ"),
-    ("Philadelphia", "PA"), ("San Diego", "CA"), ("Dallas", "TX"), ("Austin", "TX"),
-    ("Seattle", "WA"), ("Denver", "CO"), ("Boston", "MA"), ("Atlanta", "GA"),
+    ("New York", "NY"),
+    ("Chicago", "IL"),
+    ("Houston", "TX"),
+    ("Phoenix", "AZ"),
+    ("Philadelphia", "PA"),
+    ("San Diego", "CA"),
+    ("Dallas", "TX"),
+    ("Austin", "TX"),
+    ("Seattle", "WA"),
+    ("Denver", "CO"),
+    ("Boston", "MA"),
+    ("Atlanta", "GA"),
 )
 
 
@@ -83,7 +148,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--samples", type=int, default=20_000, help="request samples per kind")
-    parser.add_argument("--reset", action="store_true", help="drop and recreate the *_bench database first")
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and recreate the *_bench database first"
+    )
     return parser.parse_args()
 
 
@@ -103,7 +170,10 @@ def ensure_database(*, reset: bool) -> None:
     params = {
         k: v
         for k, v in {
-            "host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER"), "password": db.get("PASSWORD"),
+            "host": db.get("HOST"),
+            "port": db.get("PORT"),
+            "user": db.get("USER"),
+            "password": db.get("PASSWORD"),
         }.items()
         if v
     }
@@ -111,7 +181,9 @@ def ensure_database(*, reset: bool) -> None:
         quoted = sql.Identifier(name)
         if reset:
             if not name.endswith("_bench"):
-                sys.exit(f"--reset drops the database; refusing for '{name}' (name must end in _bench).")
+                sys.exit(
+                    f"--reset drops the database; refusing for '{name}' (name must end in _bench)."
+                )
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quoted))
             print(f"dropped database {name}")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -125,7 +197,9 @@ def ensure_database(*, reset: bool) -> None:
 
 def copy_text(value: str) -> str:
     """Escape a value for COPY's text format."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def ascii_word(text: str) -> str:
@@ -148,9 +222,12 @@ def name_pools() -> dict:
         foreign_last += list(provider.last_names)
     first = {**us.first_names_female, **us.first_names_male}
     return {
-        "first": list(first), "first_w": list(first.values()),
-        "last": list(us.last_names), "last_w": list(us.last_names.values()),
-        "foreign_first": sorted(set(foreign_first)), "foreign_last": sorted(set(foreign_last)),
+        "first": list(first),
+        "first_w": list(first.values()),
+        "last": list(us.last_names),
+        "last_w": list(us.last_names.values()),
+        "foreign_first": sorted(set(foreign_first)),
+        "foreign_last": sorted(set(foreign_last)),
     }
 
 
@@ -158,15 +235,24 @@ def phone_formats(e164: str) -> list[str]:
     """How people write a US number: all of these normalise to the same E.164."""
     a, e, s = e164[2:5], e164[5:8], e164[8:]
     return [
-        f"({a}) {e}-{s}", f"{a}-{e}-{s}", f"{a}.{e}.{s}", f"{a} {e} {s}", f"+1 {a} {e} {s}",
-        f"+1 ({a}) {e}-{s}", f"1-{a}-{e}-{s}", f"{a}{e}{s}", e164,
+        f"({a}) {e}-{s}",
+        f"{a}-{e}-{s}",
+        f"{a}.{e}.{s}",
+        f"{a} {e} {s}",
+        f"+1 {a} {e} {s}",
+        f"+1 ({a}) {e}-{s}",
+        f"1-{a}-{e}-{s}",
+        f"{a}{e}{s}",
+        e164,
     ]
 
 
 class Generator:
     """Deterministic rows for COPY (text format), chunk by chunk."""
 
-    def __init__(self, *, seed: int, customer_base: int, household_base: int, product_ids: list[int]):
+    def __init__(
+        self, *, seed: int, customer_base: int, household_base: int, product_ids: list[int]
+    ):
         import phonenumbers
 
         from rapport.customers.normalise import name_key
@@ -201,7 +287,11 @@ class Generator:
         rng = self.rng
         while True:
             area = AREA_CODES[rng.randrange(len(AREA_CODES))]
-            number = area * 10_000_000 + EXCHANGES[rng.randrange(len(EXCHANGES))] * 10_000 + rng.randrange(10_000)
+            number = (
+                area * 10_000_000
+                + EXCHANGES[rng.randrange(len(EXCHANGES))] * 10_000
+                + rng.randrange(10_000)
+            )
             if number not in self.phones:
                 self.phones.add(number)
                 break
@@ -209,7 +299,9 @@ class Generator:
         if len(self.phones) % PHONE_CHECK_EVERY == 1:
             self.phones_checked += 1
             if not self.phonenumbers.is_valid_number(self.phonenumbers.parse(e164)):
-                raise SystemExit(f"generated an invalid phone number {e164}; fix AREA_CODES/EXCHANGES")
+                raise SystemExit(
+                    f"generated an invalid phone number {e164}; fix AREA_CODES/EXCHANGES"
+                )
         return e164
 
     def chunk(self, size: int) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -246,7 +338,11 @@ class Generator:
                 local = f"{ascii_word(first)}.{ascii_word(last)}{n}"
                 if rng.random() < 0.2:
                     local = local.title()
-                birthday = self.birthdays[rng.randrange(len(self.birthdays))] if rng.random() < 0.8 else "\\N"
+                birthday = (
+                    self.birthdays[rng.randrange(len(self.birthdays))]
+                    if rng.random() < 0.8
+                    else "\\N"
+                )
                 segment = "consumer"
             household = "\\N"
             if kind == "person" and rng.random() < 0.6:
@@ -255,40 +351,112 @@ class Generator:
                     self.next_household_id += 1
                     self.household_room = rng.choice((1, 2, 2, 3, 4))
                     city, region = CITIES[rng.randrange(len(CITIES))]
-                    households.append("\t".join((
-                        str(self.household_id), stamp, stamp, copy_text(f"The {last} household"),
-                        f"{rng.randrange(1, 9999)} {STREETS[rng.randrange(len(STREETS))]}", "",
-                        f"{rng.randrange(10000, 99999)}", city, region, "US",
-                    )))
+                    households.append(
+                        "\t".join(
+                            (
+                                str(self.household_id),
+                                stamp,
+                                stamp,
+                                copy_text(f"The {last} household"),
+                                f"{rng.randrange(1, 9999)} {STREETS[rng.randrange(len(STREETS))]}",
+                                "",
+                                f"{rng.randrange(10000, 99999)}",
+                                city,
+                                region,
+                                "US",
+                            )
+                        )
+                    )
                 household = str(self.household_id)
                 self.household_room -= 1
             status = rng.choices(("customer", "prospect", "former"), weights=(70, 20, 10))[0]
-            tier = rng.choices(("standard", "silver", "gold", "platinum"), weights=(70, 18, 9, 3))[0]
+            tier = rng.choices(("standard", "silver", "gold", "platinum"), weights=(70, 18, 9, 3))[
+                0
+            ]
             language = rng.choices(("en", "es", "fr"), weights=(85, 10, 5))[0]
-            customers.append("\t".join((
-                str(cid), stamp, stamp, kind, copy_text(first), copy_text(last), copy_text(org),
-                copy_text(key), copy_text(surname), birthday, language, segment, tier,
-                f"{rng.randrange(0, 5_000_000) / 100:.2f}", status, household, "f", SOURCE,
-                f"B{n:08d}", "\\N",
-            )))
+            customers.append(
+                "\t".join(
+                    (
+                        str(cid),
+                        stamp,
+                        stamp,
+                        kind,
+                        copy_text(first),
+                        copy_text(last),
+                        copy_text(org),
+                        copy_text(key),
+                        copy_text(surname),
+                        birthday,
+                        language,
+                        segment,
+                        tier,
+                        f"{rng.randrange(0, 5_000_000) / 100:.2f}",
+                        status,
+                        household,
+                        "f",
+                        SOURCE,
+                        f"B{n:08d}",
+                        "\\N",
+                    )
+                )
+            )
             e164 = self.new_phone()
             written = phone_formats(e164)[rng.randrange(9)]
             label = ("mobile", "home", "work")[rng.randrange(3)]
-            points.append("\t".join((
-                stamp, stamp, str(cid), "phone", "", written, e164, label, "t" if rng.random() < 0.5 else "f", "t",
-            )))
+            points.append(
+                "\t".join(
+                    (
+                        stamp,
+                        stamp,
+                        str(cid),
+                        "phone",
+                        "",
+                        written,
+                        e164,
+                        label,
+                        "t" if rng.random() < 0.5 else "f",
+                        "t",
+                    )
+                )
+            )
             email = f"{local}@{EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]}"
-            points.append("\t".join((
-                stamp, stamp, str(cid), "email", "", email, email.lower(), "", "t" if rng.random() < 0.7 else "f", "t",
-            )))
+            points.append(
+                "\t".join(
+                    (
+                        stamp,
+                        stamp,
+                        str(cid),
+                        "email",
+                        "",
+                        email,
+                        email.lower(),
+                        "",
+                        "t" if rng.random() < 0.7 else "f",
+                        "t",
+                    )
+                )
+            )
             held = rng.choices((0, 1, 2, 3), weights=(25, 40, 25, 10))[0]
             for product in rng.sample(self.product_ids, held):
-                state = rng.choices(("active", "cancelled", "suspended", "pending"), weights=(80, 12, 4, 4))[0]
+                state = rng.choices(
+                    ("active", "cancelled", "suspended", "pending"), weights=(80, 12, 4, 4)
+                )[0]
                 since = self.since_dates[rng.randrange(len(self.since_dates))]
                 ended = since if state == "cancelled" else "\\N"
-                holdings.append("\t".join((
-                    stamp, stamp, str(cid), str(product), since, ended, state, f"{rng.randrange(0, 500_000) / 100:.2f}",
-                )))
+                holdings.append(
+                    "\t".join(
+                        (
+                            stamp,
+                            stamp,
+                            str(cid),
+                            str(product),
+                            since,
+                            ended,
+                            state,
+                            f"{rng.randrange(0, 500_000) / 100:.2f}",
+                        )
+                    )
+                )
         return households, customers, points, holdings
 
 
@@ -314,14 +482,74 @@ def load(*, count: int, seed: int) -> None:
         product_ids.append(product.pk)
 
     targets = [
-        (Household, ["id", "created_at", "updated_at", "name", "address_line1", "address_line2", "postal_code",
-                     "city", "region", "country"]),
-        (Customer, ["id", "created_at", "updated_at", "kind", "first_name", "last_name", "organisation_name",
-                    "name_key", "surname_key", "date_of_birth", "language", "segment", "value_tier",
-                    "lifetime_value", "status", "household", "needs_review", "source", "external_id", "erased_at"]),
-        (ContactPoint, ["created_at", "updated_at", "customer", "kind", "network", "value", "normalised", "label",
-                        "verified", "preferred"]),
-        (Holding, ["created_at", "updated_at", "customer", "product", "since", "ended_on", "status", "value"]),
+        (
+            Household,
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "name",
+                "address_line1",
+                "address_line2",
+                "postal_code",
+                "city",
+                "region",
+                "country",
+            ],
+        ),
+        (
+            Customer,
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "kind",
+                "first_name",
+                "last_name",
+                "organisation_name",
+                "name_key",
+                "surname_key",
+                "date_of_birth",
+                "language",
+                "segment",
+                "value_tier",
+                "lifetime_value",
+                "status",
+                "household",
+                "needs_review",
+                "source",
+                "external_id",
+                "erased_at",
+            ],
+        ),
+        (
+            ContactPoint,
+            [
+                "created_at",
+                "updated_at",
+                "customer",
+                "kind",
+                "network",
+                "value",
+                "normalised",
+                "label",
+                "verified",
+                "preferred",
+            ],
+        ),
+        (
+            Holding,
+            [
+                "created_at",
+                "updated_at",
+                "customer",
+                "product",
+                "since",
+                "ended_on",
+                "status",
+                "value",
+            ],
+        ),
     ]
     statements = [f"COPY {m._meta.db_table} ({columns(m, cols)}) FROM STDIN" for m, cols in targets]
     totals = [0, 0, 0, 0]
@@ -332,11 +560,20 @@ def load(*, count: int, seed: int) -> None:
             cur.execute("SET LOCAL synchronous_commit = off")
             # Explicit ids for households and customers so the rows that point at them can be
             # written in the same pass; the identity sequences are moved past them afterwards.
-            cur.execute(f"LOCK TABLE {Customer._meta.db_table}, {Household._meta.db_table} IN EXCLUSIVE MODE")
-            customer_base = cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {Customer._meta.db_table}").fetchone()[0]
-            household_base = cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {Household._meta.db_table}").fetchone()[0]
+            cur.execute(
+                f"LOCK TABLE {Customer._meta.db_table}, {Household._meta.db_table} IN EXCLUSIVE MODE"
+            )
+            customer_base = cur.execute(
+                f"SELECT coalesce(max(id), 0) + 1 FROM {Customer._meta.db_table}"
+            ).fetchone()[0]
+            household_base = cur.execute(
+                f"SELECT coalesce(max(id), 0) + 1 FROM {Household._meta.db_table}"
+            ).fetchone()[0]
             generator = Generator(
-                seed=seed, customer_base=customer_base, household_base=household_base, product_ids=product_ids
+                seed=seed,
+                customer_base=customer_base,
+                household_base=household_base,
+                product_ids=product_ids,
             )
             gen_seconds = 0.0
             done = 0
@@ -359,7 +596,9 @@ def load(*, count: int, seed: int) -> None:
                         f"{sum(totals) / elapsed:>9,.0f} rows/s",
                         flush=True,
                     )
-            for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Customer, ContactPoint, Holding]):
+            for sql in connection.ops.sequence_reset_sql(
+                no_style(), [Household, Customer, ContactPoint, Holding]
+            ):
                 cur.execute(sql)
         copy_done = time.perf_counter()
     committed = time.perf_counter()
@@ -371,7 +610,9 @@ def load(*, count: int, seed: int) -> None:
         f"({totals[1] / elapsed:,.0f} customers/s; Python generation {gen_seconds:.1f} s, "
         f"commit incl. deferred FK checks {committed - copy_done:.1f} s)"
     )
-    print(f"checked {generator.phones_checked:,} generated phones with phonenumbers.is_valid_number: all valid")
+    print(
+        f"checked {generator.phones_checked:,} generated phones with phonenumbers.is_valid_number: all valid"
+    )
 
 
 # --------------------------------------------------------------------------- user, samples
@@ -385,13 +626,20 @@ def bench_token() -> str:
 
     user = User.objects.filter(username=BENCH_USERNAME).first()
     if user is None:
-        user = user_create(username=BENCH_USERNAME, password=secrets.token_urlsafe(24), roles=[Role.AGENT],
-                           first_name="Bench", last_name="Agent")
+        user = user_create(
+            username=BENCH_USERNAME,
+            password=secrets.token_urlsafe(24),
+            roles=[Role.AGENT],
+            first_name="Bench",
+            last_name="Agent",
+        )
         print(f"created user {BENCH_USERNAME} (role agent)")
     token_file = OUT / "token.txt"
     if token_file.exists():
         key = token_file.read_text().strip()
-        if ApiToken.objects.filter(user=user, digest=token_digest(key), revoked_at__isnull=True).exists():
+        if ApiToken.objects.filter(
+            user=user, digest=token_digest(key), revoked_at__isnull=True
+        ).exists():
             return key
     key = api_token_issue(user=user, name="bench").key
     token_file.write_text(key + "\n")
@@ -437,7 +685,10 @@ def write_samples(*, seed: int, size: int) -> None:
         email = email_value if rng.random() < 0.5 else email_value.lower()
         if len(phones) < 200:  # the app must read these as the stored contact points
             assert normalise_contact(ContactKind.PHONE, phone, region=region) == e164, (phone, e164)
-            assert normalise_contact(ContactKind.EMAIL, email, region=region) == email_norm, (email, email_norm)
+            assert normalise_contact(ContactKind.EMAIL, email, region=region) == email_norm, (
+                email,
+                email_norm,
+            )
         phones.append(phone)
         emails.append(email)
         if kind == "organisation":
@@ -454,7 +705,10 @@ def write_samples(*, seed: int, size: int) -> None:
     common_prefixes = sorted({name[:3].lower() for name, _ in common})
     OUT.mkdir(exist_ok=True)
     for filename, values in (
-        ("phones.txt", phones), ("emails.txt", emails), ("names.txt", names), ("names_common.txt", common_prefixes),
+        ("phones.txt", phones),
+        ("emails.txt", emails),
+        ("names.txt", names),
+        ("names_common.txt", common_prefixes),
     ):
         (OUT / filename).write_text("".join(urllib.parse.quote(v, safe="") + "\n" for v in values))
     print(

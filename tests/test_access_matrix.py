@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.shortcuts import resolve_url
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -84,15 +85,16 @@ class Case:
 # ------------------------------------------------------------------------------------------------
 
 
-def build_world(*roles: str) -> SimpleNamespace:
-    """The asking user (`me`, None for an anonymous visitor) holding `roles`, and what they ask for.
+def build_world() -> SimpleNamespace:
+    """One user per role, and what they ask for.
 
-    Blue is led by the supervisor (by `me` when `me` is the supervisor) and has one agent with a
-    state history. Red is another team nobody in Blue leads. One live customer has a contact point,
-    a household, a holding, a consent and a note; one erased customer still has all of those rows.
+    Blue is led by the supervisor role's user and has one agent with a state history. Red is
+    another team, led by another supervisor. One live customer has a contact point, a household,
+    a holding, a consent and a note; one erased customer still has all of those rows. Every role's
+    user has an API token; so does Red's agent.
     """
-    me = UserFactory(roles=list(roles)) if roles else None
-    lead = me if Role.SUPERVISOR in roles else UserFactory(roles=[Role.SUPERVISOR])
+    users = {role: UserFactory(roles=[role]) for role in ROLES}
+    lead = users[Role.SUPERVISOR]
     blue = TeamFactory(name="Blue", supervisor=lead)
     team_agent = UserFactory(roles=[Role.AGENT], team=blue)
     account_services.agent_state_set(agent=team_agent, state="available", source="test")
@@ -117,14 +119,33 @@ def build_world(*roles: str) -> SimpleNamespace:
     erased_note = NoteFactory(customer=erased, body="Said something about the erased person.")
     Customer.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
 
-    token = account_services.api_token_issue(user=me or team_agent, name="matrix").token
+    tokens = {
+        user.pk: account_services.api_token_issue(user=user, name="matrix").token
+        for user in [*users.values(), team_agent]
+    }
     others_token = account_services.api_token_issue(user=red_agent, name="someone else's").token
-    return SimpleNamespace(**{k: v for k, v in locals().items() if k != "roles"})
+    return SimpleNamespace(**locals())
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction rolled back at the end; each test runs in
+    a savepoint of it (pytest-django's `db`), so a test's writes never reach the next test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def world_for(db):
-    return build_world
+def world_as(world, db):
+    """world_as(user) -> the world seen by `user` (None: an anonymous visitor) as `w.me`,
+    with `w.token` their own API token (Blue's agent's for an anonymous visitor)."""
+
+    def view(me: User | None) -> SimpleNamespace:
+        token = world.tokens.get((me or world.team_agent).pk)
+        return SimpleNamespace(**vars(world), me=me, token=token)
+
+    return view
 
 
 # ------------------------------------------------------------------------------------------------
@@ -494,9 +515,9 @@ def matrix_params() -> Iterator:
 
 
 @pytest.mark.parametrize(("name", "index", "who"), list(matrix_params()))
-def test_access(world_for, name, index, who):
+def test_access(world, world_as, name, index, who):
     case = MATRIX[name][index]
-    w = world_for() if who == ANONYMOUS else world_for(who)
+    w = world_as(None if who == ANONYMOUS else world.users[who])
     response = send(name, case, w)
     check(name, case, who, response, w)
 
@@ -526,7 +547,8 @@ READER_SETS = [(r,) for r in ("agent", "supervisor", "qa_analyst", "marketer", "
 
 SCOPES = [
     # People: a supervisor sees their own team, not another team, not other supervisors.
-    Scope("api-users", ("supervisor",), hidden=lambda w: [w.red_agent.pk, w.red_lead.pk],
+    Scope("api-users", ("supervisor",),
+          hidden=lambda w: [w.red_agent.pk, w.red_lead.pk, *(u.pk for u in w.users.values() if u != w.me)],
           shown=lambda w: [w.team_agent.pk, w.me.pk]),
     Scope("api-teams", ("supervisor",), hidden=lambda w: [w.red.pk], shown=lambda w: [w.blue.pk]),
     Scope("api-teams", "team_agent", hidden=lambda w: [w.red.pk], shown=lambda w: [w.blue.pk]),
@@ -565,12 +587,13 @@ def scope_params() -> Iterator:
 
 
 @pytest.mark.parametrize("scope", list(scope_params()))
-def test_out_of_scope_records_never_listed(world_for, scope):
+def test_out_of_scope_records_never_listed(world, world_as, scope):
     if scope.viewer == "team_agent":
-        w = world_for()
-        w.me = w.team_agent
+        w = world_as(world.team_agent)
+    elif len(scope.viewer) == 1:
+        w = world_as(world.users[scope.viewer[0]])
     else:
-        w = world_for(*scope.viewer)
+        w = world_as(UserFactory(roles=list(scope.viewer)))
     client = APIClient()
     client.force_authenticate(user=w.me)
     response = client.get(reverse(scope.route), {"page_size": 200})

@@ -16,4 +16,4 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
-RAPPORT_DEMO_PASSWORD = "rapport-demo"
+RAPPORT_DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - the documented demo default

@@ -48,7 +48,9 @@ def team_list_for(*, viewer: User) -> QuerySet[Team]:
     return teams.filter(pk=viewer.team_id) if viewer.team_id else teams.none()
 
 
-def agent_state_history_for(*, viewer: User, agent: User, limit: int = 50) -> list[AgentStateChange]:
+def agent_state_history_for(
+    *, viewer: User, agent: User, limit: int = 50
+) -> list[AgentStateChange]:
     """State history is performance data: the agent, their supervisor and admins only."""
     visible = _visible_people(viewer)
     if not visible.filter(pk=agent.pk).exists():

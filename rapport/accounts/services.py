@@ -77,7 +77,9 @@ def agent_skill_set(*, agent: User, skill: Skill, level: int = SkillLevel.COMPET
 
 
 @transaction.atomic
-def agent_state_set(*, agent: User, state: str, source: str = "ui", at=None) -> AgentStateChange | None:
+def agent_state_set(
+    *, agent: User, state: str, source: str = "ui", at=None
+) -> AgentStateChange | None:
     """Move an agent to a state and record it. Setting the current state again is a no-op."""
     if state not in AgentState.values:
         raise ValidationFailed(

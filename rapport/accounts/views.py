@@ -92,8 +92,11 @@ def set_my_state(request: HttpRequest) -> HttpResponse:
         services.agent_state_set(agent=request.user, state=form.cleaned_data["state"], source="ui")
         request.user.refresh_from_db(fields=["agent_state", "agent_state_since"])
     if request.htmx:
-        return render(request, "accounts/partials/_state.html", {"state_form": AgentStateForm(
-            initial={"state": request.user.agent_state})})
+        return render(
+            request,
+            "accounts/partials/_state.html",
+            {"state_form": AgentStateForm(initial={"state": request.user.agent_state})},
+        )
     return redirect("accounts:me")
 
 

@@ -20,7 +20,10 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 def _flatten(detail) -> dict:
     if isinstance(detail, dict):
-        return {key: [str(m) for m in (val if isinstance(val, list) else [val])] for key, val in detail.items()}
+        return {
+            key: [str(m) for m in (val if isinstance(val, list) else [val])]
+            for key, val in detail.items()
+        }
     return {}
 
 
@@ -50,3 +53,39 @@ def exception_handler(exc, context):
         message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
         response.data = error_body(str(exc.default_code), message)
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "description": "Stable, machine-readable reason."},
+        "message": {"type": "string", "description": "What went wrong, for a person."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Problems per input field.",
+        },
+    },
+    "required": ["code", "message", "fields"],
+}
+ERROR_STATUSES = {
+    "400": "Invalid input; `fields` names each bad field.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but not allowed.",
+    "404": "Not found, or not yours to see.",
+    "409": "Conflicts with an existing record.",
+    "429": "Too many attempts.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular hook: every operation documents the shared error body."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status_code, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(
+                    status_code, {"description": description, "content": error_content}
+                )
+    return result

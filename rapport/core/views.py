@@ -19,7 +19,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "not ready"
-        return JsonResponse({"status": "unavailable", "database": str(exc.__class__.__name__)}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": str(exc.__class__.__name__)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
@@ -43,4 +45,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(action__startswith=action)
     actions = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
     page = paginate(request, events, per_page=50)
-    return render(request, "core/audit_log.html", {"page": page, "action": action, "actions": sorted(actions)})
+    return render(
+        request, "core/audit_log.html", {"page": page, "action": action, "actions": sorted(actions)}
+    )

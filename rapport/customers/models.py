@@ -25,7 +25,9 @@ from rapport.customers.choices import (
 class Household(BaseModel):
     """People at one address who share products or decisions."""
 
-    name = models.CharField(max_length=200, help_text="How the household is known, e.g. 'The Okafors'.")
+    name = models.CharField(
+        max_length=200, help_text="How the household is known, e.g. 'The Okafors'."
+    )
     address_line1 = models.CharField(max_length=200, blank=True)
     address_line2 = models.CharField(max_length=200, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
@@ -57,16 +59,22 @@ class Customer(BaseModel):
     the name written by services, so that name search is a prefix match on an index.
     """
 
-    kind = models.CharField(max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    kind = models.CharField(
+        max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     organisation_name = models.CharField(max_length=200, blank=True)
     name_key = models.CharField(max_length=300, editable=False, default="")
     surname_key = models.CharField(max_length=300, editable=False, default="")
     date_of_birth = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=8, default="en", help_text="BCP 47 code, e.g. en, es, fr.")
+    language = models.CharField(
+        max_length=8, default="en", help_text="BCP 47 code, e.g. en, es, fr."
+    )
     segment = models.CharField(max_length=20, choices=Segment.choices, default=Segment.CONSUMER)
-    value_tier = models.CharField(max_length=16, choices=ValueTier.choices, default=ValueTier.STANDARD)
+    value_tier = models.CharField(
+        max_length=16, choices=ValueTier.choices, default=ValueTier.STANDARD
+    )
     lifetime_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     status = models.CharField(
         max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
@@ -75,7 +83,8 @@ class Customer(BaseModel):
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     needs_review = models.BooleanField(
-        default=False, help_text="Made automatically (e.g. an unknown sender); a person should check it."
+        default=False,
+        help_text="Made automatically (e.g. an unknown sender); a person should check it.",
     )
     source = models.CharField(max_length=32, default="rapport")
     external_id = models.CharField(max_length=100, null=True, blank=True)
@@ -96,8 +105,14 @@ class Customer(BaseModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["name_key"], name="customer_name_key_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["surname_key"], name="customer_surname_key_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["name_key"], name="customer_name_key_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["surname_key"],
+                name="customer_surname_key_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["surname_key", "id"], name="customer_surname_order_idx"),
         ]
 
@@ -165,8 +180,12 @@ class Holding(BaseModel):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings")
     since = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=HoldingStatus.choices, default=HoldingStatus.ACTIVE)
-    value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Yearly value.")
+    status = models.CharField(
+        max_length=16, choices=HoldingStatus.choices, default=HoldingStatus.ACTIVE
+    )
+    value = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Yearly value."
+    )
 
     history = HistoricalRecords()
 
@@ -187,7 +206,9 @@ class Consent(BaseModel):
     channel = models.CharField(max_length=16, choices=ConsentChannel.choices)
     purpose = models.CharField(max_length=16, choices=ConsentPurpose.choices)
     granted = models.BooleanField()
-    source = models.CharField(max_length=100, help_text="Where it was given: web form, call, letter …")
+    source = models.CharField(
+        max_length=100, help_text="Where it was given: web form, call, letter …"
+    )
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -28,7 +28,9 @@ def normalise_phone(raw: str, *, region: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationFailed(
-            f"'{raw}' is not a valid phone number.", code="invalid_phone", fields={"value": ["Not a valid phone number."]}
+            f"'{raw}' is not a valid phone number.",
+            code="invalid_phone",
+            fields={"value": ["Not a valid phone number."]},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -49,7 +51,9 @@ def normalise_handle(raw: str) -> str:
     handle = raw.strip().lstrip("@").casefold()
     if not handle or any(ch.isspace() for ch in handle) or len(handle) > 100:
         raise ValidationFailed(
-            f"'{raw}' is not a social handle.", code="invalid_handle", fields={"value": ["Not a handle."]}
+            f"'{raw}' is not a social handle.",
+            code="invalid_handle",
+            fields={"value": ["Not a handle."]},
         )
     return handle
 

@@ -52,7 +52,9 @@ def customer_get_for(*, user, customer_id: int) -> Customer:
         raise NotFound("No such customer.") from None
 
 
-def customer_search_for(*, user, query: str = "", filters: dict | None = None) -> QuerySet[Customer]:
+def customer_search_for(
+    *, user, query: str = "", filters: dict | None = None
+) -> QuerySet[Customer]:
     """Search by name (prefix of first or last name), e-mail or phone typed in any format."""
     customers = customers_for(user=user).select_related("household")
     query = query.strip()
@@ -71,13 +73,21 @@ def _match(query: str) -> Q:
             email = normalise_contact(ContactKind.EMAIL, query, region=region)
         except ValidationFailed:
             return Q(pk__in=[])
-        return Q(pk__in=ContactPoint.objects.filter(kind=ContactKind.EMAIL, normalised=email).values("customer_id"))
+        return Q(
+            pk__in=ContactPoint.objects.filter(kind=ContactKind.EMAIL, normalised=email).values(
+                "customer_id"
+            )
+        )
     if looks_like_phone(query):
         try:
             phone = normalise_contact(ContactKind.PHONE, query, region=region)
         except ValidationFailed:
             return Q(pk__in=[])
-        return Q(pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, normalised=phone).values("customer_id"))
+        return Q(
+            pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, normalised=phone).values(
+                "customer_id"
+            )
+        )
     key = name_key(query)
     return Q(name_key__startswith=key) | Q(surname_key__startswith=key)
 
@@ -85,9 +95,15 @@ def _match(query: str) -> Q:
 def customer_lookup_for(*, user, phone: str = "", email: str = "", handle: str = "") -> Customer:
     """The one customer behind a contact point, for a screen pop. 400 for input that is not a
     phone/e-mail/handle, 404 when nobody has it."""
-    given = [(kind, value) for kind, value in (
-        (ContactKind.PHONE, phone), (ContactKind.EMAIL, email), (ContactKind.SOCIAL, handle)
-    ) if value]
+    given = [
+        (kind, value)
+        for kind, value in (
+            (ContactKind.PHONE, phone),
+            (ContactKind.EMAIL, email),
+            (ContactKind.SOCIAL, handle),
+        )
+        if value
+    ]
     if len(given) != 1:
         raise ValidationFailed(
             "Give exactly one of phone, email or handle.",
@@ -98,11 +114,15 @@ def customer_lookup_for(*, user, phone: str = "", email: str = "", handle: str =
         normalised = normalise_contact(kind, raw, region=settings.RAPPORT_DEFAULT_REGION)
     except ValidationFailed as exc:
         field_name = {"social": "handle"}.get(kind, kind)
-        raise ValidationFailed(exc.message, code=exc.code, fields={field_name: exc.fields["value"]}) from None
+        raise ValidationFailed(
+            exc.message, code=exc.code, fields={field_name: exc.fields["value"]}
+        ) from None
     if not can_read_customers(user):
         raise NotFound("No customer has this contact point.")
     point = (
-        ContactPoint.objects.filter(kind=kind, normalised=normalised, customer__erased_at__isnull=True)
+        ContactPoint.objects.filter(
+            kind=kind, normalised=normalised, customer__erased_at__isnull=True
+        )
         .select_related("customer__household")
         .first()
     )
@@ -114,9 +134,7 @@ def customer_lookup_for(*, user, phone: str = "", email: str = "", handle: str =
 def customer_summary(*, customer: Customer) -> dict:
     """What a phone system needs for a screen pop: who, how valuable, what they hold."""
     points = list(customer.contact_points.all())
-    holdings = list(
-        customer.holdings.filter(status=HoldingStatus.ACTIVE).select_related("product")
-    )
+    holdings = list(customer.holdings.filter(status=HoldingStatus.ACTIVE).select_related("product"))
     household = customer.household
     return {
         "id": customer.pk,
@@ -174,7 +192,9 @@ def products_for(*, user) -> QuerySet[Product]:
 
 
 def contact_points_for(*, user) -> QuerySet[ContactPoint]:
-    return ContactPoint.objects.filter(customer__in=customers_for(user=user)).select_related("customer")
+    return ContactPoint.objects.filter(customer__in=customers_for(user=user)).select_related(
+        "customer"
+    )
 
 
 def holdings_for(*, user) -> QuerySet[Holding]:
@@ -229,14 +249,22 @@ def duplicate_candidates(
         )
         if point and point.customer_id not in seen:
             seen.add(point.customer_id)
-            hints.append(DuplicateHint(point.customer, f"already has {point.get_kind_display().lower()} {point.value}"))
+            hints.append(
+                DuplicateHint(
+                    point.customer, f"already has {point.get_kind_display().lower()} {point.value}"
+                )
+            )
     if household is not None:
         wanted = name_key(first_name, last_name, organisation_name)
         for member in household.members.filter(erased_at__isnull=True):
             score = fuzz.token_sort_ratio(wanted, member.name_key)
             if member.pk not in seen and score >= CLOSE_NAME_SCORE:
                 seen.add(member.pk)
-                hints.append(DuplicateHint(member, f"has a close name in the same household ({score:.0f}% alike)"))
+                hints.append(
+                    DuplicateHint(
+                        member, f"has a close name in the same household ({score:.0f}% alike)"
+                    )
+                )
     return hints
 
 
@@ -266,7 +294,11 @@ def change_history_for(*, user, customer: Customer, limit: int = 50) -> list[His
         sources.append(("Note", Note.history.filter(customer_id=customer.pk)))  # type: ignore[attr-defined]
     entries: list[HistoryEntry] = []
     for label, records in sources:
-        entries.extend(_entries_from(label, records.select_related("history_user").order_by("id", "history_id")))
+        entries.extend(
+            _entries_from(
+                label, records.select_related("history_user").order_by("id", "history_id")
+            )
+        )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
 
@@ -283,7 +315,9 @@ def _entries_from(label: str, records) -> list[HistoryEntry]:
         previous_by_object[record.id] = record
         who = record.history_user.username if record.history_user else "system"
         entries.append(
-            HistoryEntry(record.history_date, who, label, HISTORY_ACTIONS[record.history_type], changes)
+            HistoryEntry(
+                record.history_date, who, label, HISTORY_ACTIONS[record.history_type], changes
+            )
         )
     return entries
 

@@ -73,15 +73,21 @@ def _set_name_keys(customer: Customer) -> None:
 def _validate_name(customer: Customer) -> None:
     if customer.kind == CustomerKind.ORGANISATION and not customer.organisation_name.strip():
         raise ValidationFailed(
-            "An organisation needs a name.", fields={"organisation_name": ["Required for an organisation."]}
+            "An organisation needs a name.",
+            fields={"organisation_name": ["Required for an organisation."]},
         )
-    if customer.kind == CustomerKind.PERSON and not (customer.first_name.strip() or customer.last_name.strip()):
+    if customer.kind == CustomerKind.PERSON and not (
+        customer.first_name.strip() or customer.last_name.strip()
+    ):
         raise ValidationFailed(
-            "A person needs a first or last name.", fields={"last_name": ["Give a first or last name."]}
+            "A person needs a first or last name.",
+            fields={"last_name": ["Give a first or last name."]},
         )
 
 
-def _ensure_free(kind: str, network: str, normalised: str, *, owner: Customer | None = None) -> None:
+def _ensure_free(
+    kind: str, network: str, normalised: str, *, owner: Customer | None = None
+) -> None:
     holder = (
         ContactPoint.objects.filter(kind=kind, network=network, normalised=normalised)
         .select_related("customer")
@@ -131,9 +137,13 @@ def customer_update(*, customer: Customer, by=None, **fields) -> Customer:
     return customer
 
 
-def _contact_point_save(*, customer: Customer, point: ContactPointInput, normalised: str) -> ContactPoint:
+def _contact_point_save(
+    *, customer: Customer, point: ContactPointInput, normalised: str
+) -> ContactPoint:
     if point.preferred:
-        ContactPoint.objects.filter(customer=customer, kind=point.kind, preferred=True).update(preferred=False)
+        ContactPoint.objects.filter(customer=customer, kind=point.kind, preferred=True).update(
+            preferred=False
+        )
     try:
         with transaction.atomic():
             return ContactPoint.objects.create(
@@ -213,12 +223,21 @@ def product_create(*, code: str, name: str, category: str, by=None, **fields) ->
 
 
 def holding_add(
-    *, customer: Customer, product: Product, since: date, value: Decimal = Decimal(0),
-    status: str = HoldingStatus.ACTIVE, by=None,
+    *,
+    customer: Customer,
+    product: Product,
+    since: date,
+    value: Decimal = Decimal(0),
+    status: str = HoldingStatus.ACTIVE,
+    by=None,
 ) -> Holding:
     if since > timezone.localdate():
-        raise ValidationFailed("A holding cannot start in the future.", fields={"since": ["In the future."]})
-    holding = Holding.objects.create(customer=customer, product=product, since=since, value=value, status=status)
+        raise ValidationFailed(
+            "A holding cannot start in the future.", fields={"since": ["In the future."]}
+        )
+    holding = Holding.objects.create(
+        customer=customer, product=product, since=since, value=value, status=status
+    )
     if status == HoldingStatus.ACTIVE and customer.status != CustomerStatus.CUSTOMER:
         customer.status = CustomerStatus.CUSTOMER
         customer.save(update_fields=["status", "updated_at"])
@@ -256,8 +275,19 @@ def note_add(*, customer: Customer, body: str, by, pinned: bool = False) -> Note
 
 
 EXPORT_HEADER = [
-    "id", "kind", "first_name", "last_name", "organisation_name", "status", "segment",
-    "value_tier", "lifetime_value", "language", "household", "email", "phone",
+    "id",
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "status",
+    "segment",
+    "value_tier",
+    "lifetime_value",
+    "language",
+    "household",
+    "email",
+    "phone",
 ]
 
 
@@ -269,14 +299,26 @@ def customers_export_csv(*, customers: QuerySet[Customer], by, description: str)
         for point in customer.contact_points.all():
             if point.preferred or point.kind not in by_kind:
                 by_kind[point.kind] = point.value
-        rows.append([
-            customer.pk, customer.kind, customer.first_name, customer.last_name,
-            customer.organisation_name, customer.status, customer.segment, customer.value_tier,
-            customer.lifetime_value, customer.language,
-            customer.household.name if customer.household else "",
-            by_kind.get(ContactKind.EMAIL, ""), by_kind.get(ContactKind.PHONE, ""),
-        ])
-    audit_record(actor=by, action="customers.exported", detail={"rows": len(rows), "query": description})
+        rows.append(
+            [
+                customer.pk,
+                customer.kind,
+                customer.first_name,
+                customer.last_name,
+                customer.organisation_name,
+                customer.status,
+                customer.segment,
+                customer.value_tier,
+                customer.lifetime_value,
+                customer.language,
+                customer.household.name if customer.household else "",
+                by_kind.get(ContactKind.EMAIL, ""),
+                by_kind.get(ContactKind.PHONE, ""),
+            ]
+        )
+    audit_record(
+        actor=by, action="customers.exported", detail={"rows": len(rows), "query": description}
+    )
     return csv_text(EXPORT_HEADER, rows)
 
 
@@ -286,11 +328,18 @@ def customer_data_export(*, customer: Customer, by) -> str:
         "customer": _row(customer, exclude={"name_key", "surname_key"}),
         "household": _row(customer.household) if customer.household else None,
         "contact_points": [_row(p) for p in customer.contact_points.all()],
-        "holdings": [_row(h) | {"product": h.product.name} for h in customer.holdings.select_related("product")],
+        "holdings": [
+            _row(h) | {"product": h.product.name}
+            for h in customer.holdings.select_related("product")
+        ],
         "consents": [_row(c) for c in customer.consents.all()],
         "notes": [_row(n, exclude={"author"}) for n in customer.notes.all()],
         "history": [
-            {"when": r.history_date, "type": r.history_type, "record": _row(r.instance, exclude={"name_key", "surname_key"})}
+            {
+                "when": r.history_date,
+                "type": r.history_type,
+                "record": _row(r.instance, exclude={"name_key", "surname_key"}),
+            }
             for r in customer.history.all()  # type: ignore[attr-defined]
         ],
         "exported_at": timezone.now(),
@@ -319,7 +368,9 @@ def customer_erase(*, customer: Customer, by) -> Customer:
     customer.notes.all().delete()
     customer.first_name = "Erased"
     customer.last_name = f"customer {customer_id}"
-    customer.organisation_name = "Erased organisation" if customer.kind == CustomerKind.ORGANISATION else ""
+    customer.organisation_name = (
+        "Erased organisation" if customer.kind == CustomerKind.ORGANISATION else ""
+    )
     customer.date_of_birth = None
     customer.external_id = None
     customer.household = None
@@ -343,5 +394,3 @@ def customer_erase(*, customer: Customer, by) -> Customer:
         detail={"contact_points_removed": removed_points, "notes_removed": removed_notes},
     )
     return customer
-
-

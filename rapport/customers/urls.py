@@ -9,7 +9,11 @@ urlpatterns = [
     path("customers/new/", views.create, name="create"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),
     path("customers/<int:customer_id>/edit/", views.edit, name="edit"),
-    path("customers/<int:customer_id>/contact-points/", views.add_contact_point, name="add_contact_point"),
+    path(
+        "customers/<int:customer_id>/contact-points/",
+        views.add_contact_point,
+        name="add_contact_point",
+    ),
     path(
         "customers/<int:customer_id>/contact-points/<int:point_id>/remove/",
         views.remove_contact_point,

@@ -8,7 +8,13 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.pagination import paginate
-from rapport.core.roles import CUSTOMER_EDITORS, CUSTOMER_EXPORTERS, CUSTOMER_READERS, Role, roles_of
+from rapport.core.roles import (
+    CUSTOMER_EDITORS,
+    CUSTOMER_EXPORTERS,
+    CUSTOMER_READERS,
+    Role,
+    roles_of,
+)
 from rapport.customers import selectors, services
 from rapport.customers.forms import (
     ConsentForm,
@@ -45,9 +51,13 @@ def _search(request: HttpRequest):
 def search(request: HttpRequest) -> HttpResponse:
     form, customers = _search(request)
     page = paginate(request, customers, per_page=25)
-    context = {"form": form, "page": page, "searched": bool(request.GET.get("q")),
-               "can_export": bool(roles_of(request.user) & CUSTOMER_EXPORTERS),
-               "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS)}
+    context = {
+        "form": form,
+        "page": page,
+        "searched": bool(request.GET.get("q")),
+        "can_export": bool(roles_of(request.user) & CUSTOMER_EXPORTERS),
+        "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS),
+    }
     template = "customers/partials/_results.html" if request.htmx else "customers/search.html"
     return render(request, template, context)
 
@@ -76,7 +86,9 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contact_points": customer.contact_points.all(),
         "holdings": holdings,
         "first_holding_since": min((h.since for h in holdings), default=None),
-        "members": selectors.household_members_for(user=request.user, household=household) if household else [],
+        "members": selectors.household_members_for(user=request.user, household=household)
+        if household
+        else [],
         "consents": selectors.current_consents(customer=customer),
         "notes": selectors.notes_for(user=request.user).filter(customer=customer)[:20],
         "can_read_notes": selectors.can_read_notes(request.user),
@@ -95,9 +107,13 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 def _contact_inputs(form) -> list[ContactPointInput]:
     points = []
     if form.cleaned_data.get("email"):
-        points.append(ContactPointInput(kind="email", value=form.cleaned_data["email"], preferred=True))
+        points.append(
+            ContactPointInput(kind="email", value=form.cleaned_data["email"], preferred=True)
+        )
     if form.cleaned_data.get("phone"):
-        points.append(ContactPointInput(kind="phone", value=form.cleaned_data["phone"], preferred=True))
+        points.append(
+            ContactPointInput(kind="phone", value=form.cleaned_data["phone"], preferred=True)
+        )
     return points
 
 
@@ -105,8 +121,15 @@ def _normalised_points(form, points) -> list[tuple[str, str, str]] | None:
     normalised = []
     for point in points:
         try:
-            normalised.append((point.kind, point.network,
-                               normalise_contact(point.kind, point.value, region=settings.RAPPORT_DEFAULT_REGION)))
+            normalised.append(
+                (
+                    point.kind,
+                    point.network,
+                    normalise_contact(
+                        point.kind, point.value, region=settings.RAPPORT_DEFAULT_REGION
+                    ),
+                )
+            )
         except ValidationFailed as exc:
             form.add_error(point.kind, exc.message)
     return None if form.errors else normalised
@@ -114,27 +137,39 @@ def _normalised_points(form, points) -> list[tuple[str, str, str]] | None:
 
 @role_required(CUSTOMER_EDITORS)
 def create(request: HttpRequest) -> HttpResponse:
-    form = CustomerCreateForm(request.POST or None, initial={"household": request.GET.get("household")})
+    form = CustomerCreateForm(
+        request.POST or None, initial={"household": request.GET.get("household")}
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
         points = _contact_inputs(form)
         normalised = _normalised_points(form, points)
         if normalised is not None:
-            data = {k: v for k, v in form.cleaned_data.items() if k not in {"email", "phone", "create_anyway"}}
+            data = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if k not in {"email", "phone", "create_anyway"}
+            }
             duplicates = selectors.duplicate_candidates(
-                first_name=data["first_name"], last_name=data["last_name"],
-                organisation_name=data["organisation_name"], household=data["household"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organisation_name=data["organisation_name"],
+                household=data["household"],
                 contact_points=normalised,
             )
             if not duplicates or form.cleaned_data["create_anyway"]:
                 try:
-                    customer = services.customer_create(by=request.user, contact_points=points, **data)
+                    customer = services.customer_create(
+                        by=request.user, contact_points=points, **data
+                    )
                 except ApplicationError as exc:
                     form.add_error(None, exc.message)
                 else:
                     messages.success(request, f"{customer.display_name} created.")
                     return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "duplicates": duplicates, "creating": True})
+    return render(
+        request, "customers/form.html", {"form": form, "duplicates": duplicates, "creating": True}
+    )
 
 
 @role_required(CUSTOMER_EDITORS)
@@ -164,8 +199,10 @@ def _attach(request, customer_id: int, form_class, action, success: str) -> Http
         else:
             messages.success(request, success)
     else:
-        problems = "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                             for f, e in form.errors.items())
+        problems = "; ".join(
+            f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
+            for f, e in form.errors.items()
+        )
         messages.error(request, f"Not saved. {problems}")
     return redirect(customer)
 
@@ -174,14 +211,21 @@ def _attach(request, customer_id: int, form_class, action, success: str) -> Http
 @require_POST
 def add_contact_point(request: HttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
-        services.contact_point_add(customer=customer, by=request.user, point=ContactPointInput(**data))
+        services.contact_point_add(
+            customer=customer, by=request.user, point=ContactPointInput(**data)
+        )
+
     return _attach(request, customer_id, ContactPointForm, action, "Contact point added.")
 
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
 def remove_contact_point(request: HttpRequest, customer_id: int, point_id: int) -> HttpResponse:
-    point = selectors.contact_points_for(user=request.user).filter(customer_id=customer_id, pk=point_id).first()
+    point = (
+        selectors.contact_points_for(user=request.user)
+        .filter(customer_id=customer_id, pk=point_id)
+        .first()
+    )
     if point is None:
         raise NotFound("No such contact point.")
     services.contact_point_remove(contact_point=point, by=request.user)
@@ -194,6 +238,7 @@ def remove_contact_point(request: HttpRequest, customer_id: int, point_id: int) 
 def record_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.consent_record(customer=customer, by=request.user, **data)
+
     return _attach(request, customer_id, ConsentForm, action, "Consent recorded.")
 
 
@@ -202,6 +247,7 @@ def record_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
 def add_holding(request: HttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.holding_add(customer=customer, by=request.user, **data)
+
     return _attach(request, customer_id, HoldingForm, action, "Product added.")
 
 
@@ -210,6 +256,7 @@ def add_holding(request: HttpRequest, customer_id: int) -> HttpResponse:
 def add_note(request: HttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.note_add(customer=customer, by=request.user, **data)
+
     return _attach(request, customer_id, NoteForm, action, "Note added.")
 
 
@@ -240,9 +287,14 @@ def households(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     query = getattr(form, "cleaned_data", {}).get("q", "")
     page = paginate(request, selectors.households_for(user=request.user, query=query))
-    template = "customers/partials/_households.html" if request.htmx else "customers/households.html"
-    return render(request, template, {"form": form, "page": page,
-                                      "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS)})
+    template = (
+        "customers/partials/_households.html" if request.htmx else "customers/households.html"
+    )
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS)},
+    )
 
 
 @role_required(CUSTOMER_READERS)

@@ -20,14 +20,40 @@ PRODUCTS = [
 TEAMS = ["Northside", "Harbour", "Riverside", "Summit", "Lakeside"]
 
 SKILLS = [
-    "Billing", "Cards", "Lending", "Insurance claims", "Retention", "Spanish", "French",
-    "Complaints", "Technical support", "Business customers",
+    "Billing",
+    "Cards",
+    "Lending",
+    "Insurance claims",
+    "Retention",
+    "Spanish",
+    "French",
+    "Complaints",
+    "Technical support",
+    "Business customers",
 ]
 
 # Area codes whose numbers phonenumbers accepts as valid US numbers.
 AREA_CODES = [
-    "201", "212", "213", "305", "312", "404", "415", "503", "512", "602", "617", "646",
-    "702", "713", "718", "773", "786", "818", "917", "919",
+    "201",
+    "212",
+    "213",
+    "305",
+    "312",
+    "404",
+    "415",
+    "503",
+    "512",
+    "602",
+    "617",
+    "646",
+    "702",
+    "713",
+    "718",
+    "773",
+    "786",
+    "818",
+    "917",
+    "919",
 ]
 
 LANGUAGES = [("en", 80), ("es", 14), ("fr", 3), ("de", 2), ("pt", 1)]

@@ -14,7 +14,5 @@ class ApplicationErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, ApplicationError):
-            return render(
-                request, "ui/error.html", {"error": exception}, status=exception.status
-            )
+            return render(request, "ui/error.html", {"error": exception}, status=exception.status)
         return None

@@ -36,7 +36,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
-    team = TeamSerializer(read_only=True)
+    team = TeamSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = User

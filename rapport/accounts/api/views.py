@@ -135,7 +135,9 @@ class MyStateApi(APIView):
     def post(self, request: Request) -> Response:
         payload = AgentStateRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.agent_state_set(agent=request.user, state=payload.validated_data["state"], source="api")
+        services.agent_state_set(
+            agent=request.user, state=payload.validated_data["state"], source="api"
+        )
         request.user.refresh_from_db(fields=["agent_state", "agent_state_since"])
         return Response(UserSerializer(request.user).data)
 

@@ -6,7 +6,12 @@ from rapport.accounts import selectors
 @pytest.fixture
 def teams(make_user, team_of):
     sup = make_user("supervisor")
-    return sup, team_of(sup, name="Alpha"), team_of(sup, name="Bravo"), team_of(None, name="Charlie")
+    return (
+        sup,
+        team_of(sup, name="Alpha"),
+        team_of(sup, name="Bravo"),
+        team_of(None, name="Charlie"),
+    )
 
 
 def test_admin_sees_all_teams_by_name(teams, make_user):

@@ -1,3 +1,4 @@
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -79,3 +80,27 @@ def test_unknown_state_names_the_allowed_ones(make_user):
         assert state in raised.value.message
     assert raised.value.fields == {"state": ["Unknown state."]}
     assert not agent.state_changes.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a late event (at earlier than agent_state_since) overwrites the current state, "
+    "so User.agent_state no longer matches the newest history row",
+)
+def test_late_event_does_not_overwrite_newer_state(make_user):
+    # Given an agent who went available just now
+    agent = make_user("agent")
+    now = timezone.now()
+    services.agent_state_set(agent=agent, state=AgentState.AVAILABLE, at=now)
+
+    # When the phone system reports, late, that they were on a contact five minutes ago
+    late = now - timedelta(minutes=5)
+    with contextlib.suppress(ValidationFailed):  # refusing a late event is also acceptable
+        services.agent_state_set(
+            agent=agent, state=AgentState.ON_CONTACT, source="telephony", at=late
+        )
+
+    # Then the current state is still the newest one in the history
+    agent.refresh_from_db()
+    newest = agent.state_changes.first()
+    assert (agent.agent_state, agent.agent_state_since) == (newest.state, newest.changed_at)

@@ -62,3 +62,30 @@ def test_pages_need_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/accounts/me/")
+
+
+def test_login_page_locks_out_after_failure_limit(client, make_user, settings):
+    agent = make_user("agent")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": agent.username, "password": "guess"})
+
+    response = client.post("/accounts/login/", {"username": agent.username, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_page_success_resets_the_failure_count(client, make_user, settings):
+    agent = make_user("agent")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": agent.username, "password": "guess"})
+    client.post("/accounts/login/", {"username": agent.username, "password": PASSWORD})
+    client.post("/accounts/logout/")
+
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": agent.username, "password": "guess"})
+    response = client.post("/accounts/login/", {"username": agent.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(agent.pk)

@@ -37,7 +37,9 @@ def test_post_state_changes_it_and_redirects(client_for):
 def test_post_state_with_htmx_returns_the_partial(client_for):
     client, me = client_for("agent")
 
-    response = client.post("/accounts/me/state/", {"state": "wrap_up"}, headers={"HX-Request": "true"})
+    response = client.post(
+        "/accounts/me/state/", {"state": "wrap_up"}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     html = response.content.decode()

@@ -1,7 +1,15 @@
 from rest_framework import serializers
 
 from rapport.customers.choices import ContactKind, SocialNetwork
-from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note, Product
+from rapport.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    Holding,
+    Household,
+    Note,
+    Product,
+)
 
 
 class ContactPointInlineSerializer(serializers.Serializer):
@@ -16,7 +24,17 @@ class ContactPointInlineSerializer(serializers.Serializer):
 class ContactPointSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContactPoint
-        fields = ["id", "customer", "kind", "network", "value", "normalised", "label", "verified", "preferred"]
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "network",
+            "value",
+            "normalised",
+            "label",
+            "verified",
+            "preferred",
+        ]
         read_only_fields = ["normalised"]
 
 
@@ -39,10 +57,25 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "kind", "display_name", "first_name", "last_name", "organisation_name",
-            "date_of_birth", "language", "segment", "value_tier", "lifetime_value", "status",
-            "household", "needs_review", "source", "external_id", "contact_points",
-            "created_at", "updated_at",
+            "id",
+            "kind",
+            "display_name",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "date_of_birth",
+            "language",
+            "segment",
+            "value_tier",
+            "lifetime_value",
+            "status",
+            "household",
+            "needs_review",
+            "source",
+            "external_id",
+            "contact_points",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -51,7 +84,16 @@ class CustomerListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "kind", "display_name", "status", "segment", "value_tier", "household", "lifetime_value"]
+        fields = [
+            "id",
+            "kind",
+            "display_name",
+            "status",
+            "segment",
+            "value_tier",
+            "household",
+            "lifetime_value",
+        ]
 
 
 class CustomerWriteSerializer(serializers.ModelSerializer):
@@ -60,9 +102,21 @@ class CustomerWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "kind", "first_name", "last_name", "organisation_name", "date_of_birth", "language",
-            "segment", "value_tier", "lifetime_value", "status", "household", "needs_review",
-            "source", "external_id", "contact_points",
+            "kind",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "date_of_birth",
+            "language",
+            "segment",
+            "value_tier",
+            "lifetime_value",
+            "status",
+            "household",
+            "needs_review",
+            "source",
+            "external_id",
+            "contact_points",
         ]
         # Uniqueness is checked by the service (409 naming the holder), not here.
         validators: list = []
@@ -120,7 +174,16 @@ class CustomerSummarySerializer(serializers.Serializer):
 class HouseholdSerializer(serializers.ModelSerializer):
     class Meta:
         model = Household
-        fields = ["id", "name", "address_line1", "address_line2", "postal_code", "city", "region", "country"]
+        fields = [
+            "id",
+            "name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "region",
+            "country",
+        ]
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -41,7 +41,9 @@ class CustomerListApi(generics.ListAPIView):
     filterset_class = CustomerFilter
 
     def get_queryset(self):
-        return selectors.customer_search_for(user=self.request.user, query=self.request.query_params.get("q", ""))
+        return selectors.customer_search_for(
+            user=self.request.user, query=self.request.query_params.get("q", "")
+        )
 
     @extend_schema(request=CustomerWriteSerializer, responses={201: CustomerCreatedSerializer})
     def post(self, request: Request) -> Response:
@@ -54,8 +56,10 @@ class CustomerListApi(generics.ListAPIView):
         data = dict(payload.validated_data)
         points = [ContactPointInput(**p) for p in data.pop("contact_points", [])]
         hints = selectors.duplicate_candidates(
-            first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
-            organisation_name=data.get("organisation_name", ""), household=data.get("household"),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            organisation_name=data.get("organisation_name", ""),
+            household=data.get("household"),
         )
         customer = services.customer_create(by=request.user, contact_points=points, **data)
         customer.possible_duplicates = hints  # type: ignore[attr-defined]
@@ -82,7 +86,9 @@ class CustomerDetailApi(APIView):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("phone", str, description="Any format; read in the default region when no +country."),
+        OpenApiParameter(
+            "phone", str, description="Any format; read in the default region when no +country."
+        ),
         OpenApiParameter("email", str),
         OpenApiParameter("handle", str, description="Social handle, with or without @."),
     ],
@@ -128,7 +134,9 @@ class HouseholdListApi(generics.ListAPIView):
     serializer_class = HouseholdSerializer
 
     def get_queryset(self):
-        return selectors.households_for(user=self.request.user, query=self.request.query_params.get("q", ""))
+        return selectors.households_for(
+            user=self.request.user, query=self.request.query_params.get("q", "")
+        )
 
     @extend_schema(request=HouseholdSerializer, responses={201: HouseholdSerializer})
     def post(self, request: Request) -> Response:
@@ -170,7 +178,9 @@ class ContactPointListApi(generics.ListAPIView):
         data = dict(payload.validated_data)
         customer = selectors.customer_get_for(user=request.user, customer_id=data.pop("customer"))
         _edit_allowed(request, "add contact points")
-        point = services.contact_point_add(customer=customer, by=request.user, point=ContactPointInput(**data))
+        point = services.contact_point_add(
+            customer=customer, by=request.user, point=ContactPointInput(**data)
+        )
         return Response(ContactPointSerializer(point).data, status=status.HTTP_201_CREATED)
 
 
@@ -191,7 +201,9 @@ class ContactPointDetailApi(APIView):
         _edit_allowed(request, "change contact points")
         payload = ContactPointUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.contact_point_update(contact_point=point, by=request.user, **payload.validated_data)
+        services.contact_point_update(
+            contact_point=point, by=request.user, **payload.validated_data
+        )
         return Response(ContactPointSerializer(point).data)
 
     @extend_schema(responses={204: None})
@@ -238,7 +250,9 @@ class HoldingListApi(generics.ListAPIView):
         payload = HoldingSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        customer = selectors.customer_get_for(user=request.user, customer_id=data.pop("customer").pk)
+        customer = selectors.customer_get_for(
+            user=request.user, customer_id=data.pop("customer").pk
+        )
         _edit_allowed(request, "add products to customers")
         holding = services.holding_add(customer=customer, by=request.user, **data)
         return Response(HoldingSerializer(holding).data, status=status.HTTP_201_CREATED)
@@ -258,7 +272,9 @@ class ConsentListApi(generics.ListAPIView):
         payload = ConsentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        customer = selectors.customer_get_for(user=request.user, customer_id=data.pop("customer").pk)
+        customer = selectors.customer_get_for(
+            user=request.user, customer_id=data.pop("customer").pk
+        )
         _edit_allowed(request, "record consent")
         consent = services.consent_record(customer=customer, by=request.user, **data)
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
@@ -276,7 +292,9 @@ class NoteListApi(generics.ListAPIView):
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        customer = selectors.customer_get_for(user=request.user, customer_id=data.pop("customer").pk)
+        customer = selectors.customer_get_for(
+            user=request.user, customer_id=data.pop("customer").pk
+        )
         _edit_allowed(request, "add notes")
         note = services.note_add(customer=customer, by=request.user, **data)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)

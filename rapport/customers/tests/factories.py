@@ -2,7 +2,15 @@ import datetime
 
 import factory
 
-from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note, Product
+from rapport.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    Holding,
+    Household,
+    Note,
+    Product,
+)
 from rapport.customers.normalise import name_key
 
 

@@ -11,7 +11,12 @@ from rapport.core.models import AuditEvent
 from rapport.customers import selectors, services
 from rapport.customers.models import ContactPoint, Customer, Holding, Household, Note
 from rapport.customers.services import ContactPointInput
-from rapport.customers.tests.factories import ConsentFactory, CustomerFactory, HouseholdFactory, ProductFactory
+from rapport.customers.tests.factories import (
+    ConsentFactory,
+    CustomerFactory,
+    HouseholdFactory,
+    ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -61,7 +61,11 @@ class Command(BaseCommand):
         password = None
         users = {
             username: account_services.user_create(
-                username=username, password=password, roles=[role], first_name=first, last_name=last,
+                username=username,
+                password=password,
+                roles=[role],
+                first_name=first,
+                last_name=last,
                 email=f"{username}@rapport.example",
             )
             for username, role, first, last in ROLE_USERS
@@ -73,8 +77,12 @@ class Command(BaseCommand):
             else:
                 first, last = fake.first_name(), fake.last_name()
                 lead = account_services.user_create(
-                    username=f"sup.{team_name.lower()}", password=password, roles=[Role.SUPERVISOR],
-                    first_name=first, last_name=last, email=f"sup.{team_name.lower()}@rapport.example",
+                    username=f"sup.{team_name.lower()}",
+                    password=password,
+                    roles=[Role.SUPERVISOR],
+                    first_name=first,
+                    last_name=last,
+                    email=f"sup.{team_name.lower()}@rapport.example",
                 )
             team = account_services.team_create(name=team_name, supervisor=lead)
             lead.team = team
@@ -85,16 +93,24 @@ class Command(BaseCommand):
                 username = f"{first}.{last}".lower().replace("'", "")
                 if User.objects.filter(username=username).exists():
                     continue
-                members.append(account_services.user_create(
-                    username=username, password=password, roles=[Role.AGENT],
-                    first_name=first, last_name=last, email=f"{username}@rapport.example",
-                ))
+                members.append(
+                    account_services.user_create(
+                        username=username,
+                        password=password,
+                        roles=[Role.AGENT],
+                        first_name=first,
+                        last_name=last,
+                        email=f"{username}@rapport.example",
+                    )
+                )
             for agent in members:
                 agent.team = team
                 agent.started_on = date(2026, 11, 1) - timedelta(days=rng.randint(30, 2000))
                 agent.save(update_fields=["team", "started_on"])
                 for skill in rng.sample(skills, rng.randint(1, 3)):
-                    account_services.agent_skill_set(agent=agent, skill=skill, level=rng.randint(1, 3))
+                    account_services.agent_skill_set(
+                        agent=agent, skill=skill, level=rng.randint(1, 3)
+                    )
                 self._state_history(rng, agent)
         User.objects.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
 
@@ -104,13 +120,23 @@ class Command(BaseCommand):
         previous = AgentState.OFFLINE
         changes = []
         for _ in range(rng.randint(6, 14)):
-            state = rng.choice([AgentState.AVAILABLE, AgentState.ON_CONTACT, AgentState.WRAP_UP,
-                                AgentState.IDLE, AgentState.BREAK])
+            state = rng.choice(
+                [
+                    AgentState.AVAILABLE,
+                    AgentState.ON_CONTACT,
+                    AgentState.WRAP_UP,
+                    AgentState.IDLE,
+                    AgentState.BREAK,
+                ]
+            )
             if state == previous:
                 continue
             at += timedelta(minutes=rng.randint(3, 40))
-            changes.append(AgentStateChange(agent=agent, state=state, previous_state=previous,
-                                            changed_at=at, source="demo"))
+            changes.append(
+                AgentStateChange(
+                    agent=agent, state=state, previous_state=previous, changed_at=at, source="demo"
+                )
+            )
             previous = state
         AgentStateChange.objects.bulk_create(changes)
         User.objects.filter(pk=agent.pk).update(agent_state=previous, agent_state_since=at)
@@ -138,7 +164,9 @@ class Command(BaseCommand):
                 first_name="" if organisation else fake.first_name(),
                 last_name="" if organisation else last,
                 organisation_name=fake.company() if organisation else "",
-                date_of_birth=None if organisation else fake.date_of_birth(minimum_age=18, maximum_age=90),
+                date_of_birth=None
+                if organisation
+                else fake.date_of_birth(minimum_age=18, maximum_age=90),
                 language=_weighted(rng, catalog.LANGUAGES),
                 segment="corporate" if organisation else _weighted(rng, catalog.SEGMENTS),
                 value_tier=_weighted(rng, catalog.TIERS),
@@ -159,37 +187,84 @@ class Command(BaseCommand):
         for i, customer in enumerate(people):
             members.setdefault(customer.household_id or 0, []).append(customer.pk)
             local = fake.user_name().lower()
-            points.append(ContactPoint(customer=customer, kind="email", value=f"{local}{i}@example.com",
-                                       normalised=f"{local}{i}@example.com", preferred=True,
-                                       verified=rng.random() < 0.7, label="home"))
+            points.append(
+                ContactPoint(
+                    customer=customer,
+                    kind="email",
+                    value=f"{local}{i}@example.com",
+                    normalised=f"{local}{i}@example.com",
+                    preferred=True,
+                    verified=rng.random() < 0.7,
+                    label="home",
+                )
+            )
             number = phones[i]
-            points.append(ContactPoint(customer=customer, kind="phone", value=_human_format(rng, number),
-                                       normalised=number, preferred=True, verified=rng.random() < 0.6,
-                                       label=rng.choice(["mobile", "home", "work"])))
+            points.append(
+                ContactPoint(
+                    customer=customer,
+                    kind="phone",
+                    value=_human_format(rng, number),
+                    normalised=number,
+                    preferred=True,
+                    verified=rng.random() < 0.6,
+                    label=rng.choice(["mobile", "home", "work"]),
+                )
+            )
             if rng.random() < 0.1:
                 handle = f"{local}{i}"
-                points.append(ContactPoint(customer=customer, kind="social", network="x", value=f"@{handle}",
-                                           normalised=handle, label="social"))
+                points.append(
+                    ContactPoint(
+                        customer=customer,
+                        kind="social",
+                        network="x",
+                        value=f"@{handle}",
+                        normalised=handle,
+                        label="social",
+                    )
+                )
             value = Decimal(0)
             if customer.status != "prospect":
                 for product in rng.sample(products, rng.randint(1, 4)):
-                    yearly = (product.monthly_price * 12 or Decimal(rng.randint(50, 900))).quantize(Decimal("1.00"))
+                    yearly = (product.monthly_price * 12 or Decimal(rng.randint(50, 900))).quantize(
+                        Decimal("1.00")
+                    )
                     ended = customer.status == "former"
-                    holdings.append(Holding(
-                        customer=customer, product=product,
-                        since=date(2026, 10, 1) - timedelta(days=rng.randint(20, 3650)),
-                        status="cancelled" if ended else rng.choice(["active"] * 12 + ["suspended"]),
-                        ended_on=date(2026, 9, 1) if ended else None, value=yearly,
-                    ))
+                    holdings.append(
+                        Holding(
+                            customer=customer,
+                            product=product,
+                            since=date(2026, 10, 1) - timedelta(days=rng.randint(20, 3650)),
+                            status="cancelled"
+                            if ended
+                            else rng.choice(["active"] * 12 + ["suspended"]),
+                            ended_on=date(2026, 9, 1) if ended else None,
+                            value=yearly,
+                        )
+                    )
                     value += yearly * rng.randint(1, 8)
             customer.lifetime_value = value
             recorded = timezone.now() - timedelta(days=rng.randint(1, 900))
             for channel in ("email", "sms", "phone"):
-                consents.append(Consent(customer=customer, channel=channel, purpose="service", granted=True,
-                                        source="account opening", recorded_at=recorded))
-                consents.append(Consent(customer=customer, channel=channel, purpose="marketing",
-                                        granted=rng.random() < 0.45, source="preference centre",
-                                        recorded_at=recorded))
+                consents.append(
+                    Consent(
+                        customer=customer,
+                        channel=channel,
+                        purpose="service",
+                        granted=True,
+                        source="account opening",
+                        recorded_at=recorded,
+                    )
+                )
+                consents.append(
+                    Consent(
+                        customer=customer,
+                        channel=channel,
+                        purpose="marketing",
+                        granted=rng.random() < 0.45,
+                        source="preference centre",
+                        recorded_at=recorded,
+                    )
+                )
         Customer.objects.bulk_update(people, ["lifetime_value"], batch_size=1000)
         bulk_create_with_history(points, ContactPoint, batch_size=2000)
         bulk_create_with_history(holdings, Holding, batch_size=2000)
@@ -197,8 +272,14 @@ class Command(BaseCommand):
 
     def _households(self, fake, count: int) -> list[Household]:
         households = [
-            Household(name=f"The {fake.last_name()} household", address_line1=fake.street_address(),
-                      postal_code=fake.postcode(), city=fake.city(), region=fake.state_abbr(), country="US")
+            Household(
+                name=f"The {fake.last_name()} household",
+                address_line1=fake.street_address(),
+                postal_code=fake.postcode(),
+                city=fake.city(),
+                region=fake.state_abbr(),
+                country="US",
+            )
             for _ in range(count)
         ]
         bulk_create_with_history(households, Household, batch_size=1000)
@@ -215,7 +296,9 @@ def _valid_phones(rng: random.Random, count: int) -> list[str]:
     numbers: set[str] = set()
     ordered: list[str] = []
     while len(ordered) < count:
-        candidate = f"+1{rng.choice(catalog.AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        candidate = (
+            f"+1{rng.choice(catalog.AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        )
         if candidate in numbers or not phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
             continue
         numbers.add(candidate)
@@ -226,5 +309,11 @@ def _valid_phones(rng: random.Random, count: int) -> list[str]:
 def _human_format(rng: random.Random, e164: str) -> str:
     """How people write numbers: the same number in several shapes, as typed into old systems."""
     area, exchange, line = e164[2:5], e164[5:8], e164[8:]
-    return rng.choice([f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
-                       f"{area}.{exchange}.{line}", f"+1 {area} {exchange} {line}"])
+    return rng.choice(
+        [
+            f"({area}) {exchange}-{line}",
+            f"{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}",
+            f"+1 {area} {exchange} {line}",
+        ]
+    )
