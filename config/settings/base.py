@@ -164,7 +164,7 @@ AXES_COOLOFF_TIME = 0.25  # hours: a locked-out user may try again after 15 minu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "rapport.accounts.lockout.lockout_response"
 
 OTP_TOTP_ISSUER = "Rapport"
 

@@ -5,14 +5,9 @@ from django.shortcuts import redirect
 
 from rapport.accounts import selectors
 
-EXEMPT_PREFIXES = (
-    "/accounts/login/",
-    "/accounts/logout/",
-    "/accounts/second-factor/",
-    "/static/",
-    "/healthz",
-    "/api/v1/auth/token",
-)
+EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/second-factor/", "/static/")
+# Exact paths: a prefix would also let /api/v1/auth/tokens through.
+EXEMPT_PATHS = ("/healthz", "/api/v1/auth/token")
 
 
 class RequireSecondFactorMiddleware:
@@ -25,6 +20,7 @@ class RequireSecondFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(EXEMPT_PREFIXES)
+            and request.path not in EXEMPT_PATHS
             and not user.is_verified()
             and selectors.second_factor_required(user=user)
         ):

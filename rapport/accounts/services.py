@@ -87,9 +87,16 @@ def agent_state_set(
             fields={"state": ["Unknown state."]},
         )
     agent = User.objects.select_for_update().get(pk=agent.pk)
+    at = at or timezone.now()
+    if agent.agent_state_since and at < agent.agent_state_since:
+        # A late event (e.g. from the phone switch) must not overwrite a newer state.
+        raise ValidationFailed(
+            "This state change is older than the agent's current state.",
+            code="stale_state",
+            fields={"at": ["Older than the current state."]},
+        )
     if agent.agent_state == state:
         return None
-    at = at or timezone.now()
     change = AgentStateChange.objects.create(
         agent=agent, state=state, previous_state=agent.agent_state, changed_at=at, source=source
     )

@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -44,6 +46,16 @@ def _totp_svg(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """The ?next= target when it stays on this site, else the start page."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device on first use, then verify a code from it."""
@@ -58,7 +70,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             messages.success(request, "Second factor verified.")
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_safe_next(request))
         form.add_error("code", "That code is not right or has expired. Try the current one.")
     context = {
         "form": form,

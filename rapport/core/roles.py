@@ -34,7 +34,10 @@ def roles_of(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_rapport_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        if "groups" in getattr(user, "_prefetched_objects_cache", {}):
+            names = {group.name for group in user.groups.all()}
+        else:
+            names = set(user.groups.values_list("name", flat=True))
         if user.is_superuser:
             names.add(Role.ADMIN)
         cached = frozenset(names & set(Role.values))

@@ -1,4 +1,5 @@
 from axes.exceptions import AxesBackendPermissionDenied
+from axes.utils import reset_request
 from django.contrib.auth import authenticate
 from django_otp import match_token
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,7 +28,6 @@ class TokenCreateApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_scope = "auth"
 
     @extend_schema(request=TokenRequestSerializer, responses={201: IssuedTokenSerializer})
     def post(self, request: Request) -> Response:
@@ -62,6 +62,8 @@ class TokenCreateApi(APIView):
                     ),
                     status=status.HTTP_401_UNAUTHORIZED,
                 )
+        # A successful exchange clears earlier failures, as a page login does.
+        reset_request(request._request)
         issued = services.api_token_issue(user=user, name=data["name"])
         body = {"id": issued.token.id, "name": issued.token.name, "token": issued.key}
         return Response(IssuedTokenSerializer(body).data, status=status.HTTP_201_CREATED)

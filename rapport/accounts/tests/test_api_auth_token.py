@@ -78,10 +78,6 @@ def test_lockout_after_failure_limit_even_with_right_password(make_user, setting
     assert not ApiToken.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AxesMiddleware replaces the API's JSON 429 with the HTML lockout template",
-)
 def test_lockout_answer_is_json(make_user, settings):
     agent = make_user("agent")
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -151,11 +147,6 @@ def test_unconfirmed_device_does_not_count(make_user, require_second_factor, tot
     assert response.json()["code"] == "second_factor_required"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AXES_RESET_ON_SUCCESS only acts on user_logged_in, which the token API never "
-    "sends; failures keep counting across successful token requests",
-)
 def test_success_resets_the_failure_count(make_user, settings):
     agent = make_user("agent")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):

@@ -66,11 +66,6 @@ def test_row_shape(api_for, two_teams):
     assert row["team"]["supervisor"] == two_teams["sup_a"].pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: UserSerializer.get_roles -> roles_of() runs groups.values_list per row, "
-    "ignoring the prefetch_related('groups') of user_list_for (N+1)",
-)
 def test_list_queries_do_not_grow_per_row(
     api_for, make_user, team_of, django_assert_max_num_queries
 ):

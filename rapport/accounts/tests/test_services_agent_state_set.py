@@ -82,11 +82,6 @@ def test_unknown_state_names_the_allowed_ones(make_user):
     assert not agent.state_changes.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a late event (at earlier than agent_state_since) overwrites the current state, "
-    "so User.agent_state no longer matches the newest history row",
-)
 def test_late_event_does_not_overwrite_newer_state(make_user):
     # Given an agent who went available just now
     agent = make_user("agent")
