@@ -2,7 +2,15 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from rapport.customers import services
-from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note, Product
+from rapport.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    Holding,
+    Household,
+    Note,
+    Product,
+)
 
 
 class ContactPointInline(admin.TabularInline):

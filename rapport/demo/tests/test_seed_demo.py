@@ -6,7 +6,7 @@ from django.test import Client
 
 from rapport.accounts.models import Skill, Team
 from rapport.core.roles import Role, roles_of
-from rapport.customers.models import ContactPoint, Customer, Household, Holding, Product
+from rapport.customers.models import ContactPoint, Customer, Holding, Household, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,9 @@ def test_demo_has_one_user_per_role_who_can_log_in_with_the_demo_password(settin
     for role in Role.values:
         user = User.objects.get(username=role)
         assert role in roles_of(user)
-        response = Client().post("/accounts/login/", {"username": role, "password": "demo-pass-123"})
+        response = Client().post(
+            "/accounts/login/", {"username": role, "password": "demo-pass-123"}
+        )
         assert response.status_code == 302, role
 
 
@@ -51,7 +53,9 @@ def test_demo_customers_have_households_products_and_only_valid_phone_numbers():
 
 def test_demo_is_deterministic_and_loading_twice_changes_nothing():
     _seed()
-    first = list(Customer.objects.order_by("external_id").values_list("name_key", "segment", "value_tier"))
+    first = list(
+        Customer.objects.order_by("external_id").values_list("name_key", "segment", "value_tier")
+    )
     _seed()
     assert Customer.objects.count() == 60
 
@@ -59,5 +63,7 @@ def test_demo_is_deterministic_and_loading_twice_changes_nothing():
         model.objects.all().delete()
     User.objects.all().delete()
     _seed()
-    again = list(Customer.objects.order_by("external_id").values_list("name_key", "segment", "value_tier"))
+    again = list(
+        Customer.objects.order_by("external_id").values_list("name_key", "segment", "value_tier")
+    )
     assert again == first
