@@ -1,6 +1,7 @@
 from django import forms
 
-from rapport.accounts.choices import AgentState
+from rapport.accounts.choices import AgentState, SkillLevel
+from rapport.accounts.models import Skill
 from rapport.core.roles import Role
 from rapport.ui.forms import StyledFormMixin
 
@@ -38,3 +39,10 @@ class RolePolicyForm(StyledFormMixin, forms.Form):
             self.fields[value] = forms.BooleanField(
                 required=False, initial=current.get(value, False), label=label
             )
+
+
+class AgentSkillForm(StyledFormMixin, forms.Form):
+    skill = forms.ModelChoiceField(queryset=Skill.objects.all())
+    level = forms.TypedChoiceField(
+        choices=SkillLevel.choices, coerce=int, initial=SkillLevel.COMPETENT
+    )

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rapport.accounts import selectors, services
 from rapport.accounts.forms import (
+    AgentSkillForm,
     AgentStateForm,
     ApiTokenForm,
     PeopleFilterForm,
@@ -149,8 +150,15 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @role_required(PEOPLE_READERS)
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A person's roles, skills and state history; their supervisor or an admin sets skills."""
     subject = selectors.user_get_for(viewer=request.user, user_id=user_id)
+    skill_form = AgentSkillForm(request.POST or None)
+    if request.method == "POST" and skill_form.is_valid():
+        services.agent_skill_set(agent=subject, **skill_form.cleaned_data)
+        messages.success(request, "Skill saved.")
+        return redirect("accounts:person", subject.pk)
     context = {
+        "skill_form": skill_form,
         "subject": subject,
         "roles": sorted(Role(r).label for r in roles_of(subject)),
         "history": selectors.agent_state_history_for(viewer=request.user, agent=subject),
