@@ -18,13 +18,21 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": message, "fields": fields or {}}
 
 
-def _flatten(detail) -> dict:
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as flat keys: {"contact_points[0].kind": ["..."]}."""
+    fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        return {
-            key: [str(m) for m in (val if isinstance(val, list) else [val])]
-            for key, val in detail.items()
-        }
-    return {}
+        for key, value in detail.items():
+            fields.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            if item:
+                fields.update(_flatten(item, f"{prefix}[{index}]"))
+    elif isinstance(detail, list):
+        fields[prefix] = [str(message) for message in detail]
+    else:
+        fields[prefix] = [str(detail)]
+    return fields
 
 
 def exception_handler(exc, context):

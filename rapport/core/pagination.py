@@ -2,7 +2,7 @@
 costs far more than the page itself (see docs/performance.md)."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.response import Response
@@ -20,6 +20,39 @@ class CappedCountPaginator(Paginator):
     @property
     def count_is_exact(self) -> bool:
         return self.count <= settings.RAPPORT_LIST_COUNT_CAP
+
+    def validate_number(self, number):
+        if self.count_is_exact:
+            return super().validate_number(number)
+        # Past the cap the page count is a lower bound: any page may hold rows.
+        number = super().validate_number(1) if number == 1 else int(number)
+        if number < 1:
+            raise EmptyPage("That page number is less than 1.")
+        return number
+
+    def page(self, number):
+        if self.count_is_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        # One row more than the page tells whether another page follows.
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results.")
+        return OpenEndedPage(
+            rows[: self.per_page], number, self, has_more=len(rows) > self.per_page
+        )
+
+
+class OpenEndedPage(Page):
+    """A page of a list whose full length is unknown."""
+
+    def __init__(self, object_list, number, paginator, *, has_more: bool):
+        super().__init__(object_list, number, paginator)
+        self.has_more = has_more
+
+    def has_next(self) -> bool:
+        return self.has_more
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -1,7 +1,7 @@
 import django_filters
 
 from rapport.customers.choices import CustomerStatus, Segment, ValueTier
-from rapport.customers.models import Customer
+from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Note
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -12,6 +12,7 @@ class CustomerFilter(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices)
     value_tier = django_filters.ChoiceFilter(choices=ValueTier.choices)
     needs_review = django_filters.BooleanFilter()
+    household = django_filters.NumberFilter(field_name="household_id")
 
     class Meta:
         model = Customer
@@ -20,3 +21,17 @@ class CustomerFilter(django_filters.FilterSet):
     def noop(self, queryset, name, value):
         # Applied by the selector before filtering, so search and scoping stay in one place.
         return queryset
+
+
+def _by_customer(model_class, extra: list[str]) -> type[django_filters.FilterSet]:
+    """A FilterSet whose `customer` is a plain id: a lookup of the id would tell a user who
+    may see no customers whether one exists."""
+    meta = type("Meta", (), {"model": model_class, "fields": ["customer", *extra]})
+    attrs = {"Meta": meta, "customer": django_filters.NumberFilter(field_name="customer_id")}
+    return type(f"{model_class.__name__}Filter", (django_filters.FilterSet,), attrs)
+
+
+ContactPointFilter = _by_customer(ContactPoint, ["kind", "verified", "preferred"])
+HoldingFilter = _by_customer(Holding, ["product", "status"])
+ConsentFilter = _by_customer(Consent, ["channel", "purpose", "granted"])
+NoteFilter = _by_customer(Note, ["pinned"])

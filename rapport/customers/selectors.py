@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from rapidfuzz import fuzz
 
 from rapport.core.errors import NotFound, ValidationFailed
-from rapport.core.roles import CUSTOMER_READERS, Role, has_any_role, roles_of
+from rapport.core.roles import CUSTOMER_READERS, Role, has_any_role
 from rapport.customers.choices import ContactKind, HoldingStatus
 from rapport.customers.models import (
     Consent,
@@ -35,7 +35,7 @@ def can_read_customers(user) -> bool:
 
 def can_read_notes(user) -> bool:
     """Notes carry what was said in service; marketers work from profiles and consents only."""
-    return can_read_customers(user) and roles_of(user) != frozenset({Role.MARKETER})
+    return has_any_role(user, CUSTOMER_READERS - {Role.MARKETER})
 
 
 def customers_for(*, user) -> QuerySet[Customer]:

@@ -1,6 +1,7 @@
 """Writes of customer data. Each is one transaction; every export and erasure is audited."""
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,6 +55,16 @@ class ContactPointInput:
     preferred: bool = False
 
 
+def _network(kind: str, network: str) -> str:
+    """Only social handles live on a network; other kinds are matched without one."""
+    return network if kind == ContactKind.SOCIAL else ""
+
+
+def _nfc(customer: Customer) -> None:
+    for name in ("first_name", "last_name", "organisation_name"):
+        setattr(customer, name, unicodedata.normalize("NFC", getattr(customer, name).strip()))
+
+
 def _normalised(point: ContactPointInput, *, field: str = "value") -> str:
     """The normalised value, or a 400 naming the field that holds the bad value."""
     try:
@@ -89,7 +100,9 @@ def _ensure_free(
     kind: str, network: str, normalised: str, *, owner: Customer | None = None
 ) -> None:
     holder = (
-        ContactPoint.objects.filter(kind=kind, network=network, normalised=normalised)
+        ContactPoint.objects.filter(
+            kind=kind, network=_network(kind, network), normalised=normalised
+        )
         .select_related("customer")
         .first()
     )
@@ -110,6 +123,7 @@ def customer_create(*, by=None, contact_points: list[ContactPointInput] = (), **
     if unknown:
         raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}.")
     customer = Customer(**fields)
+    _nfc(customer)
     _validate_name(customer)
     _set_name_keys(customer)
     prepared = [
@@ -131,6 +145,7 @@ def customer_update(*, customer: Customer, by=None, **fields) -> Customer:
         raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
         setattr(customer, name, value)
+    _nfc(customer)
     _validate_name(customer)
     _set_name_keys(customer)
     customer.save()
@@ -149,7 +164,7 @@ def _contact_point_save(
             return ContactPoint.objects.create(
                 customer=customer,
                 kind=point.kind,
-                network=point.network if point.kind == ContactKind.SOCIAL else "",
+                network=_network(point.kind, point.network),
                 value=point.value.strip(),
                 normalised=normalised,
                 label=point.label,
@@ -187,6 +202,10 @@ def contact_point_update(*, contact_point: ContactPoint, by=None, **fields) -> C
         ContactPoint.objects.filter(
             customer_id=contact_point.customer_id, kind=contact_point.kind, preferred=True
         ).exclude(pk=contact_point.pk).update(preferred=False)
+    if "value" in fields:
+        fields["value"] = fields["value"].strip()
+    if "network" in fields:
+        fields["network"] = _network(contact_point.kind, fields["network"])
     for name, value in fields.items():
         setattr(contact_point, name, value)
     contact_point.save()
@@ -291,8 +310,12 @@ EXPORT_HEADER = [
 ]
 
 
-def customers_export_csv(*, customers: QuerySet[Customer], by, description: str) -> str:
-    """A CSV of a customer list. Cells that a spreadsheet would run as formulas are neutralised."""
+def customers_export_csv(
+    *, customers: QuerySet[Customer], by, filters: dict[str, str], text_search: bool = False
+) -> str:
+    """A CSV of a customer list. Cells that a spreadsheet would run as formulas are neutralised.
+    The audit event keeps the filters and whether a text search was used, never the search text:
+    it may be a person's e-mail or phone, and audit events outlive erasure."""
     rows = []
     for customer in customers.select_related("household").prefetch_related("contact_points"):
         by_kind: dict[str, str] = {}
@@ -317,7 +340,9 @@ def customers_export_csv(*, customers: QuerySet[Customer], by, description: str)
             ]
         )
     audit_record(
-        actor=by, action="customers.exported", detail={"rows": len(rows), "query": description}
+        actor=by,
+        action="customers.exported",
+        detail={"rows": len(rows), "filters": filters, "text_search": text_search},
     )
     return csv_text(EXPORT_HEADER, rows)
 

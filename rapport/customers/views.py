@@ -39,17 +39,15 @@ def _search(request: HttpRequest):
     form = CustomerSearchForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    customers = selectors.customer_search_for(
-        user=request.user,
-        query=data.get("q", ""),
-        filters={name: data.get(name) for name in SEARCH_FILTERS},
-    )
-    return form, customers
+    filters = {name: data[name] for name in SEARCH_FILTERS if data.get(name)}
+    query = data.get("q", "")
+    customers = selectors.customer_search_for(user=request.user, query=query, filters=filters)
+    return form, customers, filters, bool(query)
 
 
 @role_required(CUSTOMER_READERS)
 def search(request: HttpRequest) -> HttpResponse:
-    form, customers = _search(request)
+    form, customers, _, _ = _search(request)
     page = paginate(request, customers, per_page=25)
     context = {
         "form": form,
@@ -64,9 +62,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @role_required(CUSTOMER_EXPORTERS)
 def export_csv(request: HttpRequest) -> HttpResponse:
-    _, customers = _search(request)
+    _, customers, filters, text_search = _search(request)
     body = services.customers_export_csv(
-        customers=customers, by=request.user, description=request.GET.urlencode()
+        customers=customers, by=request.user, filters=filters, text_search=text_search
     )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="customers.csv"'

@@ -15,11 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def household_with_products(db):
-    home = services.household_create(name="The Okafor household", address_line1="12 Harbour Road", city="Boston")
+    home = services.household_create(
+        name="The Okafor household", address_line1="12 Harbour Road", city="Boston"
+    )
     account = Product.objects.create(code="everyday", name="Everyday Account", category="account")
     card = Product.objects.create(code="rewards", name="Rewards Card", category="card")
     ada = services.customer_create(
-        first_name="Adaeze", last_name="Okafor", household=home,
+        first_name="Adaeze",
+        last_name="Okafor",
+        household=home,
         contact_points=[ContactPointInput(kind="phone", value="+1 617 555 0142")],
     )
     chidi = services.customer_create(first_name="Chidi", last_name="Okafor", household=home)
@@ -54,7 +58,9 @@ def test_agent_finds_customer_by_phone_and_sees_household(
     expect(page.get_by_test_id("products")).to_contain_text("Everyday Account")
 
 
-def test_live_search_updates_without_reload(page: Page, live_server, make_user, password, household_with_products):
+def test_live_search_updates_without_reload(
+    page: Page, live_server, make_user, password, household_with_products
+):
     make_user("agent", username="sam")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("sam")

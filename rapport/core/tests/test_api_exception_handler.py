@@ -40,10 +40,16 @@ def _call(exc: Exception | None = None, data: dict | None = None):
 
 
 def test_validation_failed_is_400_with_fields():
-    status, body = _call(ValidationFailed("Bad phone.", code="invalid_phone", fields={"phone": ["Not a phone."]}))
+    status, body = _call(
+        ValidationFailed("Bad phone.", code="invalid_phone", fields={"phone": ["Not a phone."]})
+    )
 
     assert status == 400
-    assert body == {"code": "invalid_phone", "message": "Bad phone.", "fields": {"phone": ["Not a phone."]}}
+    assert body == {
+        "code": "invalid_phone",
+        "message": "Bad phone.",
+        "fields": {"phone": ["Not a phone."]},
+    }
 
 
 def test_serializer_errors_are_400_with_each_field_named():
@@ -76,7 +82,11 @@ def test_conflict_is_409():
     status, body = _call(Conflict("Taken by Ann Lee (customer 4).", fields={"email": ["Taken."]}))
 
     assert status == 409
-    assert body == {"code": "conflict", "message": "Taken by Ann Lee (customer 4).", "fields": {"email": ["Taken."]}}
+    assert body == {
+        "code": "conflict",
+        "message": "Taken by Ann Lee (customer 4).",
+        "fields": {"email": ["Taken."]},
+    }
 
 
 def test_integrity_error_is_409_not_500():
@@ -91,7 +101,11 @@ def test_permission_denied_is_403():
     status, body = _call(PermissionDenied("Only admin may erase customers."))
     django_status, django_body = _call(DjangoPermissionDenied())
 
-    assert (status, body["code"], body["message"]) == (403, "forbidden", "Only admin may erase customers.")
+    assert (status, body["code"], body["message"]) == (
+        403,
+        "forbidden",
+        "Only admin may erase customers.",
+    )
     assert django_status == 403
     assert set(django_body) == {"code", "message", "fields"}
 

@@ -48,7 +48,7 @@ def test_neutralised_cell_never_starts_with_a_trigger_and_keeps_the_text(text):
 
 
 def test_csv_text_neutralises_header_and_every_row():
-    text = csv_text(["name", "=evil"], [["=HYPERLINK(\"http://x\")", "@SUM(1)"], ["plain", 3]])
+    text = csv_text(["name", "=evil"], [['=HYPERLINK("http://x")', "@SUM(1)"], ["plain", 3]])
 
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [["name", "'=evil"], ["'=HYPERLINK(\"http://x\")", "'@SUM(1)"], ["plain", "3"]]
+    assert rows == [["name", "'=evil"], ['\'=HYPERLINK("http://x")', "'@SUM(1)"], ["plain", "3"]]

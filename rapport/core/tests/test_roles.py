@@ -63,7 +63,11 @@ def test_roles_are_read_once_per_user_object(make_user, django_assert_num_querie
     ],
 )
 def test_customer_role_sets(role, reads, edits, exports):
-    assert (role in CUSTOMER_READERS, role in CUSTOMER_EDITORS, role in CUSTOMER_EXPORTERS) == (reads, edits, exports)
+    assert (role in CUSTOMER_READERS, role in CUSTOMER_EDITORS, role in CUSTOMER_EXPORTERS) == (
+        reads,
+        edits,
+        exports,
+    )
 
 
 def test_require_roles_names_who_may(make_user):
@@ -72,4 +76,6 @@ def test_require_roles_names_who_may(make_user):
 
     assert caught.value.status == 403
     assert caught.value.message == "Only admin may erase customers."
-    require_roles(make_user("admin"), {Role.ADMIN}, action="erase customers")  # allowed: no exception
+    require_roles(
+        make_user("admin"), {Role.ADMIN}, action="erase customers"
+    )  # allowed: no exception

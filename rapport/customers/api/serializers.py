@@ -190,6 +190,8 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "code", "name", "category", "description", "monthly_price", "active"]
+        # A taken code is a 409 from the service, not a 400 from here.
+        extra_kwargs = {"code": {"validators": []}}
 
 
 class HoldingSerializer(serializers.ModelSerializer):

@@ -26,7 +26,13 @@ from rapport.customers.api.serializers import (
     NoteSerializer,
     ProductSerializer,
 )
-from rapport.customers.filters import CustomerFilter
+from rapport.customers.filters import (
+    ConsentFilter,
+    ContactPointFilter,
+    CustomerFilter,
+    HoldingFilter,
+    NoteFilter,
+)
 from rapport.customers.services import ContactPointInput
 
 
@@ -166,7 +172,7 @@ class HouseholdDetailApi(APIView):
 @extend_schema(parameters=[OpenApiParameter("customer", int)])
 class ContactPointListApi(generics.ListAPIView):
     serializer_class = ContactPointSerializer
-    filterset_fields = ["customer", "kind", "verified", "preferred"]
+    filterset_class = ContactPointFilter
 
     def get_queryset(self):
         return selectors.contact_points_for(user=self.request.user).order_by("id")
@@ -240,7 +246,7 @@ class ProductDetailApi(generics.RetrieveAPIView):
 
 class HoldingListApi(generics.ListAPIView):
     serializer_class = HoldingSerializer
-    filterset_fields = ["customer", "product", "status"]
+    filterset_class = HoldingFilter
 
     def get_queryset(self):
         return selectors.holdings_for(user=self.request.user).order_by("id")
@@ -262,7 +268,7 @@ class ConsentListApi(generics.ListAPIView):
     """Consent decisions, newest first per channel × purpose. POST records a new decision."""
 
     serializer_class = ConsentSerializer
-    filterset_fields = ["customer", "channel", "purpose", "granted"]
+    filterset_class = ConsentFilter
 
     def get_queryset(self):
         return selectors.consents_for(user=self.request.user).order_by("-recorded_at", "-id")
@@ -282,7 +288,7 @@ class ConsentListApi(generics.ListAPIView):
 
 class NoteListApi(generics.ListAPIView):
     serializer_class = NoteSerializer
-    filterset_fields = ["customer", "pinned"]
+    filterset_class = NoteFilter
 
     def get_queryset(self):
         return selectors.notes_for(user=self.request.user).order_by("-created_at", "-id")

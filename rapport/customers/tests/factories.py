@@ -87,7 +87,9 @@ class NoteFactory(factory.django.DjangoModelFactory):
 
 
 # Valid US numbers (555-01xx is reserved for fiction) in E.164; PhoneFactory hands them out in turn.
-VALID_US_NUMBERS = [f"+1{area}55501{n:02d}" for area in ("212", "415", "312", "617", "202") for n in range(100)]
+VALID_US_NUMBERS = [
+    f"+1{area}55501{n:02d}" for area in ("212", "415", "312", "617", "202") for n in range(100)
+]
 
 
 class PhoneFactory(ContactPointFactory):
@@ -95,7 +97,9 @@ class PhoneFactory(ContactPointFactory):
 
     kind = "phone"
     normalised = factory.Sequence(lambda n: VALID_US_NUMBERS[n % len(VALID_US_NUMBERS)])
-    value = factory.LazyAttribute(lambda p: f"({p.normalised[2:5]}) {p.normalised[5:8]}-{p.normalised[8:]}")
+    value = factory.LazyAttribute(
+        lambda p: f"({p.normalised[2:5]}) {p.normalised[5:8]}-{p.normalised[8:]}"
+    )
 
 
 class ErasedCustomerFactory(CustomerFactory):

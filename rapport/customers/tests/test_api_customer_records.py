@@ -35,9 +35,13 @@ class TestHouseholds:
     def test_create_get_and_patch(self, api_for):
         api, _ = api_for("agent")
 
-        created = api.post("/api/v1/households/", {"name": "The Okafors", "city": "Lagos"}, format="json")
+        created = api.post(
+            "/api/v1/households/", {"name": "The Okafors", "city": "Lagos"}, format="json"
+        )
         household_id = created.json()["id"]
-        patched = api.patch(f"/api/v1/households/{household_id}", {"postal_code": "100001"}, format="json")
+        patched = api.patch(
+            f"/api/v1/households/{household_id}", {"postal_code": "100001"}, format="json"
+        )
         fetched = api.get(f"/api/v1/households/{household_id}")
 
         assert created.status_code == 201
@@ -75,7 +79,11 @@ class TestContactPoints:
         api, _ = api_for("agent")
         customer = CustomerFactory()
 
-        response = api.post(self.URL, {"customer": customer.pk, "kind": "phone", "value": "415.555.2671"}, format="json")
+        response = api.post(
+            self.URL,
+            {"customer": customer.pk, "kind": "phone", "value": "415.555.2671"},
+            format="json",
+        )
 
         assert response.status_code == 201
         assert response.json()["normalised"] == "+14155552671"
@@ -83,9 +91,16 @@ class TestContactPoints:
 
     def test_create_with_a_taken_value_is_409_naming_the_holder(self, api_for):
         api, _ = api_for("agent")
-        PhoneFactory(customer=CustomerFactory(first_name="Maria", last_name="Holder"), normalised="+14155552671")
+        PhoneFactory(
+            customer=CustomerFactory(first_name="Maria", last_name="Holder"),
+            normalised="+14155552671",
+        )
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "kind": "phone", "value": "(415) 555-2671"}, format="json")
+        response = api.post(
+            self.URL,
+            {"customer": CustomerFactory().pk, "kind": "phone", "value": "(415) 555-2671"},
+            format="json",
+        )
 
         assert response.status_code == 409
         assert "Maria Holder" in response.json()["message"]
@@ -93,7 +108,11 @@ class TestContactPoints:
     def test_create_with_an_invalid_value_is_400(self, api_for):
         api, _ = api_for("agent")
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "kind": "email", "value": "nope"}, format="json")
+        response = api.post(
+            self.URL,
+            {"customer": CustomerFactory().pk, "kind": "email", "value": "nope"},
+            format="json",
+        )
 
         assert response.status_code == 400
         assert "value" in response.json()["fields"]
@@ -101,7 +120,9 @@ class TestContactPoints:
     def test_create_for_an_invisible_customer_is_404(self, api_for):
         api, _ = api_for("agent")
 
-        response = api.post(self.URL, {"customer": 999999, "kind": "email", "value": "a@example.com"}, format="json")
+        response = api.post(
+            self.URL, {"customer": 999999, "kind": "email", "value": "a@example.com"}, format="json"
+        )
 
         assert response.status_code == 404
 
@@ -111,16 +132,23 @@ class TestContactPoints:
         first = ContactPointFactory(customer=customer, preferred=True)
         second = ContactPointFactory(customer=customer)
 
-        response = api.patch(f"{self.URL}{second.pk}", {"value": "New@Example.com", "preferred": True}, format="json")
+        response = api.patch(
+            f"{self.URL}{second.pk}", {"value": "New@Example.com", "preferred": True}, format="json"
+        )
 
         assert response.status_code == 200
-        assert (response.json()["normalised"], response.json()["preferred"]) == ("new@example.com", True)
+        assert (response.json()["normalised"], response.json()["preferred"]) == (
+            "new@example.com",
+            True,
+        )
         first.refresh_from_db()
         assert first.preferred is False
 
     def test_patch_to_a_taken_value_is_409(self, api_for):
         api, _ = api_for("agent")
-        ContactPointFactory(customer=CustomerFactory(first_name="Maria", last_name="Holder"), value="m@example.com")
+        ContactPointFactory(
+            customer=CustomerFactory(first_name="Maria", last_name="Holder"), value="m@example.com"
+        )
         point = ContactPointFactory()
 
         response = api.patch(f"{self.URL}{point.pk}", {"value": "m@example.com"}, format="json")
@@ -190,7 +218,9 @@ class TestProducts:
     def test_admin_creates_a_product(self, api_for):
         api, _ = api_for("admin")
 
-        response = api.post(self.URL, {"code": "gold-card", "name": "Gold card", "category": "card"}, format="json")
+        response = api.post(
+            self.URL, {"code": "gold-card", "name": "Gold card", "category": "card"}, format="json"
+        )
 
         assert response.status_code == 201
         assert Product.objects.get(code="gold-card").name == "Gold card"
@@ -199,7 +229,9 @@ class TestProducts:
     def test_others_may_not_create_products(self, api_for, role):
         api, _ = api_for(role)
 
-        response = api.post(self.URL, {"code": "gold-card", "name": "Gold card", "category": "card"}, format="json")
+        response = api.post(
+            self.URL, {"code": "gold-card", "name": "Gold card", "category": "card"}, format="json"
+        )
 
         assert response.status_code == 403
         assert "admin" in response.json()["message"]
@@ -241,7 +273,16 @@ class TestHoldings:
         customer = CustomerFactory(status="prospect")
         product = ProductFactory()
 
-        response = api.post(self.URL, {"customer": customer.pk, "product": product.pk, "since": "2024-03-01", "value": "99.50"}, format="json")
+        response = api.post(
+            self.URL,
+            {
+                "customer": customer.pk,
+                "product": product.pk,
+                "since": "2024-03-01",
+                "value": "99.50",
+            },
+            format="json",
+        )
 
         assert response.status_code == 201
         assert response.json()["status"] == "active"
@@ -252,7 +293,11 @@ class TestHoldings:
         api, _ = api_for("agent")
         tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "product": ProductFactory().pk, "since": tomorrow}, format="json")
+        response = api.post(
+            self.URL,
+            {"customer": CustomerFactory().pk, "product": ProductFactory().pk, "since": tomorrow},
+            format="json",
+        )
 
         assert response.status_code == 400
         assert "since" in response.json()["fields"]
@@ -261,7 +306,15 @@ class TestHoldings:
     def test_marketer_may_not_add(self, api_for):
         api, _ = api_for("marketer")
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "product": ProductFactory().pk, "since": "2024-03-01"}, format="json")
+        response = api.post(
+            self.URL,
+            {
+                "customer": CustomerFactory().pk,
+                "product": ProductFactory().pk,
+                "since": "2024-03-01",
+            },
+            format="json",
+        )
 
         assert response.status_code == 403
 
@@ -285,8 +338,28 @@ class TestConsents:
         api, agent = api_for("agent")
         customer = CustomerFactory()
 
-        first = api.post(self.URL, {"customer": customer.pk, "channel": "email", "purpose": "marketing", "granted": True, "source": "call"}, format="json")
-        second = api.post(self.URL, {"customer": customer.pk, "channel": "email", "purpose": "marketing", "granted": False, "source": "letter"}, format="json")
+        first = api.post(
+            self.URL,
+            {
+                "customer": customer.pk,
+                "channel": "email",
+                "purpose": "marketing",
+                "granted": True,
+                "source": "call",
+            },
+            format="json",
+        )
+        second = api.post(
+            self.URL,
+            {
+                "customer": customer.pk,
+                "channel": "email",
+                "purpose": "marketing",
+                "granted": False,
+                "source": "letter",
+            },
+            format="json",
+        )
         listed = api.get(self.URL, {"customer": customer.pk}).json()["results"]
 
         assert (first.status_code, second.status_code) == (201, 201)
@@ -296,7 +369,17 @@ class TestConsents:
     def test_a_missing_source_is_400(self, api_for):
         api, _ = api_for("agent")
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "channel": "sms", "purpose": "surveys", "granted": True, "source": ""}, format="json")
+        response = api.post(
+            self.URL,
+            {
+                "customer": CustomerFactory().pk,
+                "channel": "sms",
+                "purpose": "surveys",
+                "granted": True,
+                "source": "",
+            },
+            format="json",
+        )
 
         assert response.status_code == 400
         assert "source" in response.json()["fields"]
@@ -324,7 +407,11 @@ class TestNotes:
         api, agent = api_for("agent")
         customer = CustomerFactory()
 
-        created = api.post(self.URL, {"customer": customer.pk, "body": "Called about a card.", "pinned": True}, format="json")
+        created = api.post(
+            self.URL,
+            {"customer": customer.pk, "body": "Called about a card.", "pinned": True},
+            format="json",
+        )
         listed = api.get(self.URL, {"customer": customer.pk}).json()["results"]
 
         assert created.status_code == 201
@@ -334,7 +421,9 @@ class TestNotes:
     def test_an_empty_note_is_400(self, api_for):
         api, _ = api_for("agent")
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "body": "   "}, format="json")
+        response = api.post(
+            self.URL, {"customer": CustomerFactory().pk, "body": "   "}, format="json"
+        )
 
         assert response.status_code == 400
         assert not Note.objects.exists()
@@ -352,7 +441,9 @@ class TestNotes:
     def test_marketer_may_not_add(self, api_for):
         api, _ = api_for("marketer")
 
-        response = api.post(self.URL, {"customer": CustomerFactory().pk, "body": "Hi"}, format="json")
+        response = api.post(
+            self.URL, {"customer": CustomerFactory().pk, "body": "Hi"}, format="json"
+        )
 
         assert response.status_code == 403
         assert not Note.objects.exists()
@@ -366,3 +457,30 @@ class TestNotes:
             response = api.get(self.URL, {"page_size": 50})
 
         assert len(response.json()["results"]) == 30
+
+
+def test_filtering_by_a_customer_id_reveals_nothing_to_a_role_without_customers(api_for):
+    existing = CustomerFactory()
+    api, _ = api_for("trainer")
+
+    for path in (
+        "/api/v1/contact-points/",
+        "/api/v1/holdings/",
+        "/api/v1/consents/",
+        "/api/v1/notes/",
+    ):
+        real = api.get(path, {"customer": existing.pk})
+        made_up = api.get(path, {"customer": existing.pk + 1000})
+        assert (real.status_code, real.json()["count"]) == (200, 0), path
+        assert (made_up.status_code, made_up.json()["count"]) == (200, 0), path
+
+
+def test_a_taken_product_code_is_a_409(api_for):
+    api, _ = api_for("admin")
+    body = {"code": "gold-card", "name": "Gold Card", "category": "card"}
+    assert api.post("/api/v1/products/", body, format="json").status_code == 201
+
+    again = api.post("/api/v1/products/", body, format="json")
+
+    assert again.status_code == 409
+    assert again.json()["fields"] == {"code": ["Taken."]}

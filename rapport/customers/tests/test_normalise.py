@@ -96,7 +96,16 @@ class TestNormalisePhone:
 
     @pytest.mark.parametrize(
         "raw",
-        ["", "hello", "123", "555-0100", "+1 000 000 0000", "415-555-26711234567", "++", "(415) 555-267"],
+        [
+            "",
+            "hello",
+            "123",
+            "555-0100",
+            "+1 000 000 0000",
+            "415-555-26711234567",
+            "++",
+            "(415) 555-267",
+        ],
     )
     def test_invalid_numbers_raise_validation_failed_naming_value(self, raw):
         with pytest.raises(ValidationFailed) as caught:
@@ -117,8 +126,14 @@ class TestNormalisePhone:
         assert normalise_phone("+44 20 7946 0018", region="US") == "+442079460018"
 
 
-LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=20)
-DOMAIN = st.sampled_from(["example.com", "Example.COM", "mail.example.org", "EXAMPLE.net", "rapport.io"])
+LOCAL = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    min_size=1,
+    max_size=20,
+)
+DOMAIN = st.sampled_from(
+    ["example.com", "Example.COM", "mail.example.org", "EXAMPLE.net", "rapport.io"]
+)
 
 
 class TestNormaliseEmail:
@@ -138,7 +153,16 @@ class TestNormaliseEmail:
         assert " " not in once and "\t" not in once
 
     @pytest.mark.parametrize(
-        "raw", ["", "plain", "@example.com", "jane@", "jane@@example.com", "jane doe@example.com", "jane@exa mple.com"]
+        "raw",
+        [
+            "",
+            "plain",
+            "@example.com",
+            "jane@",
+            "jane@@example.com",
+            "jane doe@example.com",
+            "jane@exa mple.com",
+        ],
     )
     def test_invalid_addresses_raise_validation_failed_naming_value(self, raw):
         with pytest.raises(ValidationFailed) as caught:
@@ -147,9 +171,7 @@ class TestNormaliseEmail:
         assert "value" in caught.value.fields
 
 
-NAME_TEXT = st.text(
-    alphabet=st.characters(categories=["L", "M", "Zs", "Pd", "Po"]), max_size=40
-)
+NAME_TEXT = st.text(alphabet=st.characters(categories=["L", "M", "Zs", "Pd", "Po"]), max_size=40)
 
 
 class TestNameKey:
@@ -184,7 +206,9 @@ class TestNameKey:
     @quick
     @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12))
     def test_accented_and_plain_spellings_share_a_key(self, word):
-        accented = "".join({"e": "é", "o": "ö", "a": "à", "n": "ñ", "c": "ç"}.get(ch, ch) for ch in word)
+        accented = "".join(
+            {"e": "é", "o": "ö", "a": "à", "n": "ñ", "c": "ç"}.get(ch, ch) for ch in word
+        )
         assert name_key(accented.upper()) == name_key(word) == word
 
 

@@ -20,11 +20,6 @@ class TestCustomerCreate:
         assert customer.surname_key == "o'brien zoe"
         assert customer.first_name == "Zoë"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: CONVENTIONS say text is normalised to NFC at the edge; customer_create stores names as "
-        "typed, so a decomposed 'Zoe\\u0308' and a composed 'Zoë' are different strings in the database.",
-    )
     def test_names_are_stored_in_nfc(self):
         customer = services.customer_create(first_name="Zoe\u0308", last_name="Lee")
 
@@ -58,7 +53,8 @@ class TestCustomerCreate:
 
     def test_network_is_dropped_for_non_social_points(self):
         customer = services.customer_create(
-            first_name="Ann", contact_points=[ContactPointInput(kind="email", value="a@example.com", network="x")]
+            first_name="Ann",
+            contact_points=[ContactPointInput(kind="email", value="a@example.com", network="x")],
         )
 
         assert customer.contact_points.get().network == ""
@@ -66,7 +62,9 @@ class TestCustomerCreate:
     def test_contact_point_held_by_another_customer_is_a_conflict_naming_them(self):
         # Given Maria Holder owns a phone number
         holder = services.customer_create(
-            first_name="Maria", last_name="Holder", contact_points=[ContactPointInput(kind="phone", value="415-555-2671")]
+            first_name="Maria",
+            last_name="Holder",
+            contact_points=[ContactPointInput(kind="phone", value="415-555-2671")],
         )
         # When someone creates a new customer with the same number written differently
         with pytest.raises(Conflict) as caught:
@@ -85,29 +83,31 @@ class TestCustomerCreate:
 
     def test_email_in_another_case_is_the_same_contact_point(self):
         services.customer_create(
-            first_name="Maria", last_name="Holder", contact_points=[ContactPointInput(kind="email", value="m@example.com")]
+            first_name="Maria",
+            last_name="Holder",
+            contact_points=[ContactPointInput(kind="email", value="m@example.com")],
         )
 
         with pytest.raises(Conflict) as caught:
             services.customer_create(
-                first_name="X", contact_points=[ContactPointInput(kind="email", value="M@EXAMPLE.COM")]
+                first_name="X",
+                contact_points=[ContactPointInput(kind="email", value="M@EXAMPLE.COM")],
             )
         assert "Maria Holder" in caught.value.message
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: services._ensure_free checks the input's network for a non-social point, but the row is "
-        "saved with network=''; the taken value slips past the check and ends in an IntegrityError that "
-        "does not name the holder.",
-    )
     def test_taken_email_sent_with_a_stray_network_is_still_a_conflict_naming_the_holder(self):
         services.customer_create(
-            first_name="Maria", last_name="Holder", contact_points=[ContactPointInput(kind="email", value="m@example.com")]
+            first_name="Maria",
+            last_name="Holder",
+            contact_points=[ContactPointInput(kind="email", value="m@example.com")],
         )
 
         with pytest.raises(Conflict) as caught:
             services.customer_create(
-                first_name="X", contact_points=[ContactPointInput(kind="email", value="m@example.com", network="x")]
+                first_name="X",
+                contact_points=[
+                    ContactPointInput(kind="email", value="m@example.com", network="x")
+                ],
             )
         assert "Maria Holder" in caught.value.message
 
@@ -128,7 +128,9 @@ class TestCustomerCreate:
 
     def test_invalid_first_inline_phone_is_contact_points_0_value(self):
         with pytest.raises(ValidationFailed) as caught:
-            services.customer_create(first_name="Ann", contact_points=[ContactPointInput(kind="phone", value="12")])
+            services.customer_create(
+                first_name="Ann", contact_points=[ContactPointInput(kind="phone", value="12")]
+            )
 
         assert "contact_points[0].value" in caught.value.fields
 
@@ -204,4 +206,7 @@ def test_existing_contact_point_of_a_factory_customer_blocks_creation():
     ContactPointFactory(value="Taken@Example.com", normalised="taken@example.com")
 
     with pytest.raises(Conflict):
-        services.customer_create(first_name="A", contact_points=[ContactPointInput(kind="email", value="taken@example.com")])
+        services.customer_create(
+            first_name="A",
+            contact_points=[ContactPointInput(kind="email", value="taken@example.com")],
+        )

@@ -23,7 +23,9 @@ class TestContactPointAdd:
     def test_stores_the_normalised_value(self):
         customer = CustomerFactory()
 
-        point = services.contact_point_add(customer=customer, point=ContactPointInput(kind="phone", value="415.555.2671"))
+        point = services.contact_point_add(
+            customer=customer, point=ContactPointInput(kind="phone", value="415.555.2671")
+        )
 
         assert point.normalised == "+14155552671"
         assert point.value == "415.555.2671"
@@ -35,7 +37,9 @@ class TestContactPointAdd:
         other = CustomerFactory()
 
         with pytest.raises(Conflict) as caught:
-            services.contact_point_add(customer=other, point=ContactPointInput(kind="phone", value="(415) 555 2671"))
+            services.contact_point_add(
+                customer=other, point=ContactPointInput(kind="phone", value="(415) 555 2671")
+            )
 
         assert caught.value.status == 409
         assert "Maria Holder" in caught.value.message
@@ -43,7 +47,9 @@ class TestContactPointAdd:
 
     def test_an_invalid_value_names_the_value_field(self):
         with pytest.raises(ValidationFailed) as caught:
-            services.contact_point_add(customer=CustomerFactory(), point=ContactPointInput(kind="email", value="nope"))
+            services.contact_point_add(
+                customer=CustomerFactory(), point=ContactPointInput(kind="email", value="nope")
+            )
 
         assert list(caught.value.fields) == ["value"]
 
@@ -53,7 +59,8 @@ class TestContactPointAdd:
         phone = PhoneFactory(customer=customer, preferred=True)
 
         new_email = services.contact_point_add(
-            customer=customer, point=ContactPointInput(kind="email", value="new@example.com", preferred=True)
+            customer=customer,
+            point=ContactPointInput(kind="email", value="new@example.com", preferred=True),
         )
 
         old_email.refresh_from_db()
@@ -84,7 +91,9 @@ class TestContactPointUpdate:
         assert point.label == "home"
 
     def test_a_value_taken_by_another_customer_is_a_conflict(self):
-        ContactPointFactory(customer=CustomerFactory(first_name="Maria", last_name="Holder"), value="m@example.com")
+        ContactPointFactory(
+            customer=CustomerFactory(first_name="Maria", last_name="Holder"), value="m@example.com"
+        )
         point = ContactPointFactory()
         original = point.normalised
 
@@ -144,14 +153,18 @@ class TestHoldingAdd:
         assert customer.status == "prospect"
 
     def test_today_is_allowed(self):
-        holding = services.holding_add(customer=CustomerFactory(), product=ProductFactory(), since=timezone.localdate())
+        holding = services.holding_add(
+            customer=CustomerFactory(), product=ProductFactory(), since=timezone.localdate()
+        )
 
         assert holding.pk is not None
 
     def test_an_active_holding_makes_a_prospect_a_customer(self):
         customer = CustomerFactory(status="prospect")
 
-        services.holding_add(customer=customer, product=ProductFactory(), since=datetime.date(2024, 5, 1))
+        services.holding_add(
+            customer=customer, product=ProductFactory(), since=datetime.date(2024, 5, 1)
+        )
 
         customer.refresh_from_db()
         assert customer.status == "customer"
@@ -160,14 +173,19 @@ class TestHoldingAdd:
         customer = CustomerFactory(status="prospect")
 
         services.holding_add(
-            customer=customer, product=ProductFactory(), since=datetime.date(2024, 5, 1), status="pending"
+            customer=customer,
+            product=ProductFactory(),
+            since=datetime.date(2024, 5, 1),
+            status="pending",
         )
 
         customer.refresh_from_db()
         assert customer.status == "prospect"
 
     def test_holding_end_cancels_it_on_the_day(self):
-        holding = services.holding_add(customer=CustomerFactory(), product=ProductFactory(), since=datetime.date(2024, 5, 1))
+        holding = services.holding_add(
+            customer=CustomerFactory(), product=ProductFactory(), since=datetime.date(2024, 5, 1)
+        )
 
         services.holding_end(holding=holding, on=datetime.date(2024, 6, 1))
 
@@ -180,8 +198,17 @@ class TestConsentRecord:
         customer = CustomerFactory()
         agent = make_user("agent")
 
-        first = services.consent_record(customer=customer, channel="email", purpose="marketing", granted=True, source="call", by=agent)
-        second = services.consent_record(customer=customer, channel="email", purpose="marketing", granted=False, source="letter")
+        first = services.consent_record(
+            customer=customer,
+            channel="email",
+            purpose="marketing",
+            granted=True,
+            source="call",
+            by=agent,
+        )
+        second = services.consent_record(
+            customer=customer, channel="email", purpose="marketing", granted=False, source="letter"
+        )
 
         assert first.pk != second.pk
         assert Consent.objects.filter(customer=customer).count() == 2
@@ -193,23 +220,52 @@ class TestConsentRecord:
     def test_current_consents_shows_the_newest_per_channel_and_purpose(self):
         customer = CustomerFactory()
         base = timezone.now() - datetime.timedelta(days=10)
-        services.consent_record(customer=customer, channel="email", purpose="marketing", granted=True, source="web", at=base)
         services.consent_record(
-            customer=customer, channel="email", purpose="marketing", granted=False, source="call",
+            customer=customer,
+            channel="email",
+            purpose="marketing",
+            granted=True,
+            source="web",
+            at=base,
+        )
+        services.consent_record(
+            customer=customer,
+            channel="email",
+            purpose="marketing",
+            granted=False,
+            source="call",
             at=base + datetime.timedelta(days=2),
         )
-        services.consent_record(customer=customer, channel="sms", purpose="marketing", granted=True, source="web", at=base)
         services.consent_record(
-            customer=customer, channel="email", purpose="surveys", granted=True, source="web",
+            customer=customer,
+            channel="sms",
+            purpose="marketing",
+            granted=True,
+            source="web",
+            at=base,
+        )
+        services.consent_record(
+            customer=customer,
+            channel="email",
+            purpose="surveys",
+            granted=True,
+            source="web",
             at=base + datetime.timedelta(days=1),
         )
         # An older decision recorded later (back-filled) does not replace the newer one
         services.consent_record(
-            customer=customer, channel="sms", purpose="marketing", granted=False, source="letter",
+            customer=customer,
+            channel="sms",
+            purpose="marketing",
+            granted=False,
+            source="letter",
             at=base - datetime.timedelta(days=5),
         )
 
-        current = {(c.channel, c.purpose): (c.granted, c.source) for c in selectors.current_consents(customer=customer)}
+        current = {
+            (c.channel, c.purpose): (c.granted, c.source)
+            for c in selectors.current_consents(customer=customer)
+        }
 
         assert current == {
             ("email", "marketing"): (False, "call"),
@@ -219,7 +275,13 @@ class TestConsentRecord:
 
     def test_a_source_is_required(self):
         with pytest.raises(ValidationFailed) as caught:
-            services.consent_record(customer=CustomerFactory(), channel="email", purpose="marketing", granted=True, source=" ")
+            services.consent_record(
+                customer=CustomerFactory(),
+                channel="email",
+                purpose="marketing",
+                granted=True,
+                source=" ",
+            )
 
         assert "source" in caught.value.fields
 
@@ -236,7 +298,9 @@ class TestNoteAdd:
     def test_stores_trimmed_body_and_author(self, make_user):
         agent = make_user("agent")
 
-        note = services.note_add(customer=CustomerFactory(), body="  Called about billing.  ", by=agent, pinned=True)
+        note = services.note_add(
+            customer=CustomerFactory(), body="  Called about billing.  ", by=agent, pinned=True
+        )
 
         assert (note.body, note.author, note.pinned) == ("Called about billing.", agent, True)
 
