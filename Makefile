@@ -28,7 +28,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rapport config
+	$(BIN)/mypy rapport config tests conftest.py
 	$(BIN)/lint-imports
 	SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		DJANGO_SETTINGS_MODULE=config.settings.production \

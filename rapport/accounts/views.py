@@ -25,6 +25,7 @@ from rapport.accounts.forms import (
     RolePolicyForm,
     SecondFactorForm,
 )
+from rapport.accounts.http import AuthedHttpRequest
 from rapport.accounts.models import RoleSecurityPolicy
 from rapport.core.pagination import paginate
 from rapport.core.roles import PEOPLE_READERS, Role, roles_of
@@ -58,7 +59,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 @login_required
-def second_factor(request: HttpRequest) -> HttpResponse:
+def second_factor(request: AuthedHttpRequest) -> HttpResponse:
     """Enrol a TOTP device on first use, then verify a code from it."""
     device = TOTPDevice.objects.filter(user=request.user).order_by("-confirmed").first()
     if device is None:
@@ -83,7 +84,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_account(request: HttpRequest) -> HttpResponse:
+def my_account(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "roles": sorted(Role(r).label for r in roles_of(user)),
@@ -99,7 +100,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_my_state(request: HttpRequest) -> HttpResponse:
+def set_my_state(request: AuthedHttpRequest) -> HttpResponse:
     form = AgentStateForm(request.POST)
     if form.is_valid():
         services.agent_state_set(agent=request.user, state=form.cleaned_data["state"], source="ui")
@@ -115,7 +116,7 @@ def set_my_state(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         issued = services.api_token_issue(user=request.user, name=form.cleaned_data["name"])
@@ -128,7 +129,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = selectors.api_token_get_for(user=request.user, token_id=token_id)
     services.api_token_revoke(token=token, by=request.user)
     messages.success(request, f"Token '{token.name}' revoked.")
@@ -136,7 +137,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @role_required(PEOPLE_READERS)
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedHttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -149,7 +150,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(PEOPLE_READERS)
-def person(request: HttpRequest, user_id: int) -> HttpResponse:
+def person(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
     """A person's roles, skills and state history; their supervisor or an admin sets skills."""
     subject = selectors.user_get_for(viewer=request.user, user_id=user_id)
     skill_form = AgentSkillForm(request.POST or None)
@@ -168,7 +169,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @role_required({Role.ADMIN})
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: AuthedHttpRequest) -> HttpResponse:
     current = dict(RoleSecurityPolicy.objects.values_list("role", "require_second_factor"))
     form = RolePolicyForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():

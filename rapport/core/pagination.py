@@ -1,8 +1,11 @@
 """Pagination for pages and the API. Counts are capped: an exact COUNT(*) over a large table
 costs far more than the page itself (see docs/performance.md)."""
 
+from typing import cast
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.response import Response
@@ -12,10 +15,10 @@ class CappedCountPaginator(Paginator):
     """Counts at most RAPPORT_LIST_COUNT_CAP + 1 rows; past that, the count is a lower bound."""
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         cap = settings.RAPPORT_LIST_COUNT_CAP
         # COUNT(*) over a LIMITed subquery: stops after cap + 1 rows.
-        return self.object_list[: cap + 1].count()  # type: ignore[union-attr]
+        return cast(QuerySet, self.object_list)[: cap + 1].count()
 
     @property
     def count_is_exact(self) -> bool:
@@ -61,7 +64,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     django_paginator_class = CappedCountPaginator
 
     def get_paginated_response(self, data):
-        paginator = self.page.paginator
+        assert self.page is not None
+        paginator = cast(CappedCountPaginator, self.page.paginator)
         return Response(
             {
                 "count": paginator.count,

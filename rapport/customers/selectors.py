@@ -1,5 +1,6 @@
 """Reads of customer data, always scoped to the asking user (see docs/access.md)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -235,7 +236,7 @@ def duplicate_candidates(
     last_name: str = "",
     organisation_name: str = "",
     household: Household | None = None,
-    contact_points: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+    contact_points: Sequence[tuple[str, str, str]] = (),
 ) -> list[DuplicateHint]:
     """Customers that look like the one about to be made: a normalised contact point that
     already exists, or a close name in the same household."""
@@ -285,13 +286,13 @@ def change_history_for(*, user, customer: Customer, limit: int = 50) -> list[His
     if not can_read_customers(user):
         return []
     sources = [
-        ("Profile", Customer.history.filter(id=customer.pk)),  # type: ignore[attr-defined]
-        ("Contact point", ContactPoint.history.filter(customer_id=customer.pk)),  # type: ignore[attr-defined]
-        ("Product", Holding.history.filter(customer_id=customer.pk)),  # type: ignore[attr-defined]
-        ("Consent", Consent.history.filter(customer_id=customer.pk)),  # type: ignore[attr-defined]
+        ("Profile", Customer.history.filter(id=customer.pk)),
+        ("Contact point", ContactPoint.history.filter(customer_id=customer.pk)),
+        ("Product", Holding.history.filter(customer_id=customer.pk)),
+        ("Consent", Consent.history.filter(customer_id=customer.pk)),
     ]
     if can_read_notes(user):
-        sources.append(("Note", Note.history.filter(customer_id=customer.pk)))  # type: ignore[attr-defined]
+        sources.append(("Note", Note.history.filter(customer_id=customer.pk)))
     entries: list[HistoryEntry] = []
     for label, records in sources:
         entries.extend(

@@ -2,6 +2,7 @@
 
 import json
 import unicodedata
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -116,7 +117,7 @@ def _ensure_free(
 
 
 @transaction.atomic
-def customer_create(*, by=None, contact_points: list[ContactPointInput] = (), **fields) -> Customer:  # type: ignore[assignment]
+def customer_create(*, by=None, contact_points: Sequence[ContactPointInput] = (), **fields) -> Customer:
     """Make a customer with their contact points. A contact point that already belongs to
     someone else is a Conflict naming that customer; nobody is merged silently."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)
@@ -365,7 +366,7 @@ def customer_data_export(*, customer: Customer, by) -> str:
                 "type": r.history_type,
                 "record": _row(r.instance, exclude={"name_key", "surname_key"}),
             }
-            for r in customer.history.all()  # type: ignore[attr-defined]
+            for r in customer.history.all()
         ],
         "exported_at": timezone.now(),
     }
@@ -373,7 +374,7 @@ def customer_data_export(*, customer: Customer, by) -> str:
     return json.dumps(data, cls=DjangoJSONEncoder, indent=2)
 
 
-def _row(instance, exclude: set[str] = frozenset()) -> dict:  # type: ignore[assignment]
+def _row(instance, exclude: Collection[str] = frozenset()) -> dict:
     return {
         f.attname: getattr(instance, f.attname)
         for f in instance._meta.concrete_fields
@@ -405,13 +406,13 @@ def customer_erase(*, customer: Customer, by) -> Customer:
     _set_name_keys(customer)
     customer.save()
     for model in (ContactPoint, Note, Holding, Consent):
-        model.history.filter(customer_id=customer_id).delete()  # type: ignore[attr-defined]
-    Customer.history.filter(id=customer_id).delete()  # type: ignore[attr-defined]
+        model.history.filter(customer_id=customer_id).delete()
+    Customer.history.filter(id=customer_id).delete()
     if household is not None and not household.members.exists():
         # A household of one would still name and locate the person.
         household_id = household.pk
         household.delete()
-        Household.history.filter(id=household_id).delete()  # type: ignore[attr-defined]
+        Household.history.filter(id=household_id).delete()
     audit_record(
         actor=by,
         action="customer.erased",

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from rapport.accounts.http import AuthedHttpRequest
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.pagination import paginate
 from rapport.core.roles import (
@@ -35,7 +36,7 @@ from rapport.ui.decorators import role_required
 SEARCH_FILTERS = ("status", "segment", "value_tier")
 
 
-def _search(request: HttpRequest):
+def _search(request: AuthedHttpRequest):
     form = CustomerSearchForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -46,7 +47,7 @@ def _search(request: HttpRequest):
 
 
 @role_required(CUSTOMER_READERS)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedHttpRequest) -> HttpResponse:
     form, customers, _, _ = _search(request)
     page = paginate(request, customers, per_page=25)
     context = {
@@ -61,7 +62,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_EXPORTERS)
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedHttpRequest) -> HttpResponse:
     _, customers, filters, text_search = _search(request)
     body = services.customers_export_csv(
         customers=customers, by=request.user, filters=filters, text_search=text_search
@@ -72,7 +73,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_READERS)
-def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+def detail(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     """The customer view: the page an agent lives in."""
     customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
     roles = roles_of(request.user)
@@ -134,7 +135,7 @@ def _normalised_points(form, points) -> list[tuple[str, str, str]] | None:
 
 
 @role_required(CUSTOMER_EDITORS)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedHttpRequest) -> HttpResponse:
     form = CustomerCreateForm(
         request.POST or None, initial={"household": request.GET.get("household")}
     )
@@ -171,7 +172,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_EDITORS)
-def edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+def edit(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
@@ -207,7 +208,7 @@ def _attach(request, customer_id: int, form_class, action, success: str) -> Http
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
-def add_contact_point(request: HttpRequest, customer_id: int) -> HttpResponse:
+def add_contact_point(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.contact_point_add(
             customer=customer, by=request.user, point=ContactPointInput(**data)
@@ -218,7 +219,9 @@ def add_contact_point(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
-def remove_contact_point(request: HttpRequest, customer_id: int, point_id: int) -> HttpResponse:
+def remove_contact_point(
+    request: AuthedHttpRequest, customer_id: int, point_id: int
+) -> HttpResponse:
     point = (
         selectors.contact_points_for(user=request.user)
         .filter(customer_id=customer_id, pk=point_id)
@@ -233,7 +236,7 @@ def remove_contact_point(request: HttpRequest, customer_id: int, point_id: int) 
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
-def record_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
+def record_consent(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.consent_record(customer=customer, by=request.user, **data)
 
@@ -242,7 +245,7 @@ def record_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
-def add_holding(request: HttpRequest, customer_id: int) -> HttpResponse:
+def add_holding(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.holding_add(customer=customer, by=request.user, **data)
 
@@ -251,7 +254,7 @@ def add_holding(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @role_required(CUSTOMER_EDITORS)
 @require_POST
-def add_note(request: HttpRequest, customer_id: int) -> HttpResponse:
+def add_note(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     def action(customer, data):
         services.note_add(customer=customer, by=request.user, **data)
 
@@ -259,7 +262,7 @@ def add_note(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @role_required({Role.ADMIN})
-def data_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+def data_export(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
     body = services.customer_data_export(customer=customer, by=request.user)
     response = HttpResponse(body, content_type="application/json")
@@ -268,7 +271,7 @@ def data_export(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @role_required({Role.ADMIN})
-def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+def erase(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
     if request.method == "POST" and request.POST.get("confirm") == str(customer.pk):
         services.customer_erase(customer=customer, by=request.user)
@@ -280,7 +283,7 @@ def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @role_required(CUSTOMER_READERS)
-def households(request: HttpRequest) -> HttpResponse:
+def households(request: AuthedHttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET or None)
     form.is_valid()
     query = getattr(form, "cleaned_data", {}).get("q", "")
@@ -296,14 +299,14 @@ def households(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_READERS)
-def household(request: HttpRequest, household_id: int) -> HttpResponse:
+def household(request: AuthedHttpRequest, household_id: int) -> HttpResponse:
     found = selectors.household_get_for(user=request.user, household_id=household_id)
     members = selectors.household_members_for(user=request.user, household=found)
     return render(request, "customers/household.html", {"household": found, "members": members})
 
 
 @role_required(CUSTOMER_EDITORS)
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: AuthedHttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         created = services.household_create(by=request.user, **form.cleaned_data)
@@ -313,6 +316,6 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_READERS)
-def products(request: HttpRequest) -> HttpResponse:
+def products(request: AuthedHttpRequest) -> HttpResponse:
     page = paginate(request, selectors.products_for(user=request.user), per_page=50)
     return render(request, "customers/products.html", {"page": page})

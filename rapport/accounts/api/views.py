@@ -1,3 +1,5 @@
+from typing import cast
+
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.utils import reset_request
 from django.contrib.auth import authenticate
@@ -19,7 +21,8 @@ from rapport.accounts.api.serializers import (
     TokenRequestSerializer,
     UserSerializer,
 )
-from rapport.accounts.models import Team
+from rapport.accounts.http import AuthedRequest
+from rapport.accounts.models import Team, User
 from rapport.core.api import error_body
 
 
@@ -75,12 +78,12 @@ class TokenListApi(generics.ListAPIView):
     serializer_class = ApiTokenSerializer
 
     def get_queryset(self):
-        return selectors.api_tokens_of(user=self.request.user)
+        return selectors.api_tokens_of(user=cast(User, self.request.user))
 
 
 class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses={200: ApiTokenSerializer})
-    def delete(self, request: Request, token_id: int) -> Response:
+    def delete(self, request: AuthedRequest, token_id: int) -> Response:
         token = selectors.api_token_get_for(user=request.user, token_id=token_id)
         services.api_token_revoke(token=token, by=request.user)
         return Response(ApiTokenSerializer(token).data)
@@ -88,7 +91,7 @@ class TokenRevokeApi(APIView):
 
 class MeApi(APIView):
     @extend_schema(responses={200: UserSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
 
@@ -106,13 +109,15 @@ class UserListApi(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.user_list_for(
-            viewer=self.request.user, role=params.get("role") or None, search=params.get("q", "")
+            viewer=cast(User, self.request.user),
+            role=params.get("role") or None,
+            search=params.get("q", ""),
         )
 
 
 class UserDetailApi(APIView):
     @extend_schema(responses={200: UserSerializer})
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthedRequest, user_id: int) -> Response:
         return Response(
             UserSerializer(selectors.user_get_for(viewer=request.user, user_id=user_id)).data
         )
@@ -123,18 +128,18 @@ class TeamListApi(generics.ListAPIView):
     queryset = Team.objects.none()  # for the schema; requests read through the selector
 
     def get_queryset(self):
-        return selectors.team_list_for(viewer=self.request.user)
+        return selectors.team_list_for(viewer=cast(User, self.request.user))
 
 
 class MyStateApi(APIView):
     """Read or change your own agent state."""
 
     @extend_schema(responses={200: UserSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=AgentStateRequestSerializer, responses={200: UserSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         payload = AgentStateRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.agent_state_set(
@@ -146,7 +151,7 @@ class MyStateApi(APIView):
 
 class AgentStateHistoryApi(APIView):
     @extend_schema(responses={200: AgentStateChangeSerializer(many=True)})
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthedRequest, user_id: int) -> Response:
         agent = selectors.user_get_for(viewer=request.user, user_id=user_id)
         history = selectors.agent_state_history_for(viewer=request.user, agent=agent)
         return Response(AgentStateChangeSerializer(history, many=True).data)

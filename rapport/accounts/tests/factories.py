@@ -6,14 +6,14 @@ from rapport.accounts.models import Skill, Team, User
 PASSWORD = "correct horse battery"
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A user; pass roles=["agent", ...] to place them in role groups."""
 
     class Meta:
@@ -35,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
 
 
-class SkillFactory(factory.django.DjangoModelFactory):
+class SkillFactory(factory.django.DjangoModelFactory[Skill]):
     class Meta:
         model = Skill
 

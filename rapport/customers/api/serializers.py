@@ -16,7 +16,9 @@ class ContactPointInlineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices)
     value = serializers.CharField(max_length=320)
     network = serializers.ChoiceField(choices=SocialNetwork.choices, required=False, default="")
-    label = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
+        max_length=40, required=False, default="", allow_blank=True
+    )
     verified = serializers.BooleanField(required=False, default=False)
     preferred = serializers.BooleanField(required=False, default=False)
 
@@ -45,7 +47,9 @@ class ContactPointCreateSerializer(ContactPointInlineSerializer):
 class ContactPointUpdateSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=320, required=False)
     network = serializers.ChoiceField(choices=SocialNetwork.choices, required=False)
-    label = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
+        max_length=40, required=False, allow_blank=True
+    )
     verified = serializers.BooleanField(required=False)
     preferred = serializers.BooleanField(required=False)
 
@@ -191,7 +195,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["id", "code", "name", "category", "description", "monthly_price", "active"]
         # A taken code is a 409 from the service, not a 400 from here.
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict] = {"code": {"validators": []}}
 
 
 class HoldingSerializer(serializers.ModelSerializer):

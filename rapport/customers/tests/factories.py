@@ -14,7 +14,7 @@ from rapport.customers.models import (
 from rapport.customers.normalise import name_key
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
+class HouseholdFactory(factory.django.DjangoModelFactory[Household]):
     class Meta:
         model = Household
 
@@ -24,7 +24,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     city = factory.Faker("city")
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     """A person with name keys filled as services would (use services in tests of behaviour)."""
 
     class Meta:
@@ -37,7 +37,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     surname_key = factory.LazyAttribute(lambda c: name_key(c.last_name, c.first_name))
 
 
-class ContactPointFactory(factory.django.DjangoModelFactory):
+class ContactPointFactory(factory.django.DjangoModelFactory[ContactPoint]):
     class Meta:
         model = ContactPoint
 
@@ -47,7 +47,7 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
     normalised = factory.LazyAttribute(lambda p: p.value.lower())
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -56,7 +56,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     category = "account"
 
 
-class HoldingFactory(factory.django.DjangoModelFactory):
+class HoldingFactory(factory.django.DjangoModelFactory[Holding]):
     class Meta:
         model = Holding
 
@@ -66,7 +66,7 @@ class HoldingFactory(factory.django.DjangoModelFactory):
     value = 120
 
 
-class ConsentFactory(factory.django.DjangoModelFactory):
+class ConsentFactory(factory.django.DjangoModelFactory[Consent]):
     class Meta:
         model = Consent
 
@@ -78,7 +78,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     recorded_at = factory.Faker("date_time_this_year", tzinfo=datetime.UTC)
 
 
-class NoteFactory(factory.django.DjangoModelFactory):
+class NoteFactory(factory.django.DjangoModelFactory[Note]):
     class Meta:
         model = Note
 
