@@ -17,3 +17,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
 RAPPORT_DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - the documented demo default
+# Without this WhiteNoise reads every static file each time a test client loads the middleware.
+WHITENOISE_AUTOREFRESH = True

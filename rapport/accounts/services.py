@@ -129,16 +129,27 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     return token
 
 
+@transaction.atomic
 def role_policy_set(*, role: str, require_second_factor: bool, by: User) -> RoleSecurityPolicy:
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role: {role}.", fields={"role": ["Unknown role."]})
     policy, _ = RoleSecurityPolicy.objects.update_or_create(
         role=role, defaults={"require_second_factor": require_second_factor}
     )
+    revoked = 0
+    if require_second_factor:
+        # Tokens issued without a second factor would otherwise outlive the new rule.
+        revoked = ApiToken.objects.filter(user__groups__name=role, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
     audit_record(
         actor=by,
         action="role_policy.changed",
         target=policy,
-        detail={"role": role, "require_second_factor": require_second_factor},
+        detail={
+            "role": role,
+            "require_second_factor": require_second_factor,
+            "tokens_revoked": revoked,
+        },
     )
     return policy

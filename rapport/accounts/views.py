@@ -28,7 +28,7 @@ from rapport.accounts.forms import (
 from rapport.accounts.http import AuthedHttpRequest
 from rapport.accounts.models import RoleSecurityPolicy
 from rapport.core.pagination import paginate
-from rapport.core.roles import PEOPLE_READERS, Role, roles_of
+from rapport.core.roles import PEOPLE_READERS, Role, is_admin, roles_of
 from rapport.ui.decorators import role_required
 
 
@@ -154,12 +154,15 @@ def person(request: AuthedHttpRequest, user_id: int) -> HttpResponse:
     """A person's roles, skills and state history; their supervisor or an admin sets skills."""
     subject = selectors.user_get_for(viewer=request.user, user_id=user_id)
     skill_form = AgentSkillForm(request.POST or None)
+    may_set_skills = is_admin(request.user) or subject != request.user
+    if request.method == "POST" and not may_set_skills:
+        return render(request, "ui/forbidden.html", status=403)
     if request.method == "POST" and skill_form.is_valid():
         services.agent_skill_set(agent=subject, **skill_form.cleaned_data)
         messages.success(request, "Skill saved.")
         return redirect("accounts:person", subject.pk)
     context = {
-        "skill_form": skill_form,
+        "skill_form": skill_form if may_set_skills else None,
         "subject": subject,
         "roles": sorted(Role(r).label for r in roles_of(subject)),
         "history": selectors.agent_state_history_for(viewer=request.user, agent=subject),

@@ -117,7 +117,9 @@ def _ensure_free(
 
 
 @transaction.atomic
-def customer_create(*, by=None, contact_points: Sequence[ContactPointInput] = (), **fields) -> Customer:
+def customer_create(
+    *, by=None, contact_points: Sequence[ContactPointInput] = (), **fields
+) -> Customer:
     """Make a customer with their contact points. A contact point that already belongs to
     someone else is a Conflict naming that customer; nobody is merged silently."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)

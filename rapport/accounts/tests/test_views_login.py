@@ -20,8 +20,22 @@ def test_login_with_right_password(client, make_user):
     response = client.post("/accounts/login/", {"username": agent.username, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == "/customers/"
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == "/customers/"
     assert client.session["_auth_user_id"] == str(agent.pk)
+
+
+@pytest.mark.parametrize(
+    ("role", "start"), [("agent", "/customers/"), ("trainer", "/accounts/me/")]
+)
+def test_each_role_starts_where_its_work_is(client, make_user, role, start):
+    person = make_user(role)
+    client.post("/accounts/login/", {"username": person.username, "password": PASSWORD})
+
+    response = client.get("/", follow=True)
+
+    assert response.redirect_chain[-1][0] == start
+    assert response.status_code == 200
 
 
 def test_login_honours_safe_next(client, make_user):

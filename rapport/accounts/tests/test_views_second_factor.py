@@ -136,5 +136,5 @@ def test_login_and_logout_stay_reachable(agent_needing_totp):
     client, _ = agent_needing_totp
 
     # The login view itself answers (sending a logged-in user on), not the middleware
-    assert client.get("/accounts/login/")["Location"] == "/customers/"
+    assert client.get("/accounts/login/")["Location"] == "/"
     assert client.post("/accounts/logout/")["Location"] == "/accounts/login/"

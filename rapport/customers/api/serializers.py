@@ -198,7 +198,17 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict] = {"code": {"validators": []}}
 
 
+class CustomerIdField(serializers.IntegerField):
+    """A customer id checked by the view's selector, not against every customer: a lookup here
+    would tell someone who may not see a customer whether the id exists."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="customer_id", **kwargs)
+
+
 class HoldingSerializer(serializers.ModelSerializer):
+    customer = CustomerIdField()
+
     class Meta:
         model = Holding
         fields = ["id", "customer", "product", "since", "ended_on", "status", "value"]
@@ -206,6 +216,8 @@ class HoldingSerializer(serializers.ModelSerializer):
 
 
 class ConsentSerializer(serializers.ModelSerializer):
+    customer = CustomerIdField()
+
     class Meta:
         model = Consent
         fields = ["id", "customer", "channel", "purpose", "granted", "source", "recorded_at"]
@@ -213,6 +225,8 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
+    customer = CustomerIdField()
+
     class Meta:
         model = Note
         fields = ["id", "customer", "author", "body", "pinned", "created_at"]

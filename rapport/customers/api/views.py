@@ -257,7 +257,7 @@ class HoldingListApi(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         customer = selectors.customer_get_for(
-            user=request.user, customer_id=data.pop("customer").pk
+            user=request.user, customer_id=data.pop("customer_id")
         )
         _edit_allowed(request, "add products to customers")
         holding = services.holding_add(customer=customer, by=request.user, **data)
@@ -279,7 +279,7 @@ class ConsentListApi(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         customer = selectors.customer_get_for(
-            user=request.user, customer_id=data.pop("customer").pk
+            user=request.user, customer_id=data.pop("customer_id")
         )
         _edit_allowed(request, "record consent")
         consent = services.consent_record(customer=customer, by=request.user, **data)
@@ -299,7 +299,7 @@ class NoteListApi(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         customer = selectors.customer_get_for(
-            user=request.user, customer_id=data.pop("customer").pk
+            user=request.user, customer_id=data.pop("customer_id")
         )
         _edit_allowed(request, "add notes")
         note = services.note_add(customer=customer, by=request.user, **data)
