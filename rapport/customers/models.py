@@ -147,8 +147,9 @@ class ContactPoint(BaseModel):
     class Meta:
         ordering = ["kind", "-preferred", "id"]
         constraints = [
+            # normalised before network, so a lookup by kind and value (any network) uses it.
             models.UniqueConstraint(
-                fields=["kind", "network", "normalised"], name="contactpoint_unique_normalised"
+                fields=["kind", "normalised", "network"], name="contactpoint_unique_normalised"
             ),
         ]
 
