@@ -4,11 +4,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_client_ip_address
+from axes.utils import reset as axes_reset
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import match_token
 
+from rapport.accounts import selectors
 from rapport.accounts.choices import AgentState, SkillLevel
+from rapport.accounts.errors import InvalidCredentials, LockedOut, SecondFactorRequired
 from rapport.accounts.models import (
     AgentSkill,
     AgentStateChange,
@@ -110,6 +119,30 @@ class IssuedToken:
     key: str
 
 
+def api_token_exchange(
+    *, request: HttpRequest, username: str, password: str, otp: str = "", name: str
+) -> IssuedToken:
+    """Username + password (+ TOTP where the role requires it) for a new API token. Goes through
+    django-axes like a page login, so guessing is throttled the same way."""
+    try:
+        user = authenticate(request, username=username, password=password)
+    except AxesBackendPermissionDenied:
+        user = None
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut("Too many failed attempts. Try again in 15 minutes.")
+    if user is None:
+        raise InvalidCredentials("Username or password is not right.")
+    if selectors.second_factor_required(user=user) and (not otp or match_token(user, otp) is None):
+        raise SecondFactorRequired(
+            "Your role requires a TOTP code: send it as 'otp'.",
+            fields={"otp": ["A valid six-digit code is required."]},
+        )
+    # Clear this person's failures from this address, as a page login does (and no one else's).
+    axes_reset(ip=get_client_ip_address(request), username=user.get_username())
+    return api_token_issue(user=user, name=name)
+
+
+@transaction.atomic
 def api_token_issue(*, user: User, name: str) -> IssuedToken:
     """Make a new token. The key is returned only here; the database keeps its digest."""
     name = name.strip() or "API token"
@@ -121,6 +154,7 @@ def api_token_issue(*, user: User, name: str) -> IssuedToken:
     return IssuedToken(token=token, key=key)
 
 
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
@@ -139,7 +173,10 @@ def role_policy_set(*, role: str, require_second_factor: bool, by: User) -> Role
     revoked = 0
     if require_second_factor:
         # Tokens issued without a second factor would otherwise outlive the new rule.
-        revoked = ApiToken.objects.filter(user__groups__name=role, revoked_at__isnull=True).update(
+        holders = Q(user__groups__name=role)
+        if role == Role.ADMIN:
+            holders |= Q(user__is_superuser=True)  # superusers count as admins
+        revoked = ApiToken.objects.filter(holders, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
     audit_record(

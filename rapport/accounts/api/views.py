@@ -1,9 +1,5 @@
 from typing import cast
 
-from axes.exceptions import AxesBackendPermissionDenied
-from axes.utils import reset_request
-from django.contrib.auth import authenticate
-from django_otp import match_token
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -23,7 +19,6 @@ from rapport.accounts.api.serializers import (
 )
 from rapport.accounts.http import AuthedRequest
 from rapport.accounts.models import Team, User
-from rapport.core.api import error_body
 
 
 class TokenCreateApi(APIView):
@@ -37,37 +32,13 @@ class TokenCreateApi(APIView):
         payload = TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            # The Django request, so django-axes counts failures and locks out guessing.
-            user = authenticate(
-                request._request, username=data["username"], password=data["password"]
-            )
-        except AxesBackendPermissionDenied:
-            user = None
-        if getattr(request._request, "axes_locked_out", False):
-            return Response(
-                error_body("locked_out", "Too many failed attempts. Try again in 15 minutes."),
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
-        if user is None:
-            return Response(
-                error_body("invalid_credentials", "Username or password is not right."),
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
-        if selectors.second_factor_required(user=user):
-            code = data.get("otp")
-            if not code or match_token(user, code) is None:
-                return Response(
-                    error_body(
-                        "second_factor_required",
-                        "Your role requires a TOTP code: send it as 'otp'.",
-                        {"otp": ["A valid six-digit code is required."]},
-                    ),
-                    status=status.HTTP_401_UNAUTHORIZED,
-                )
-        # A successful exchange clears earlier failures, as a page login does.
-        reset_request(request._request)
-        issued = services.api_token_issue(user=user, name=data["name"])
+        issued = services.api_token_exchange(
+            request=request._request,
+            username=data["username"],
+            password=data["password"],
+            otp=data.get("otp", ""),
+            name=data["name"],
+        )
         body = {"id": issued.token.id, "name": issued.token.name, "token": issued.key}
         return Response(IssuedTokenSerializer(body).data, status=status.HTTP_201_CREATED)
 

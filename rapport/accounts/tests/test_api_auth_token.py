@@ -1,6 +1,7 @@
 """POST /api/v1/auth/token: password (and TOTP where required) for an API key."""
 
 import pytest
+from axes.models import AccessAttempt
 from rest_framework.test import APIClient
 
 from rapport.accounts.models import ApiToken
@@ -157,3 +158,16 @@ def test_success_resets_the_failure_count(make_user, settings):
         _ask(agent.username, "guess")
 
     assert _ask(agent.username, PASSWORD).status_code == 201
+
+
+def test_a_good_exchange_keeps_other_peoples_failures(make_user):
+    target = make_user("supervisor")
+    me = make_user("agent")
+    client = APIClient()
+    for _ in range(4):
+        client.post(URL, {"username": target.username, "password": "wrong"}, format="json")
+
+    ok = client.post(URL, {"username": me.username, "password": PASSWORD}, format="json")
+
+    assert ok.status_code == 201
+    assert AccessAttempt.objects.get(username=target.username).failures_since_start == 4
