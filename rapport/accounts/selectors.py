@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from rapport.accounts.models import AgentStateChange, ApiToken, RoleSecurityPolicy, Team, User
-from rapport.core.errors import NotFound
+from rapport.core.errors import NotFound, ValidationFailed
 from rapport.core.roles import PEOPLE_READERS, Role, has_any_role, is_admin, roles_of
 
 
@@ -20,6 +20,11 @@ def _visible_people(viewer: User) -> QuerySet[User]:
 def user_list_for(*, viewer: User, role: str | None = None, search: str = "") -> QuerySet[User]:
     if not has_any_role(viewer, PEOPLE_READERS):
         return User.objects.none()
+    if role and role not in Role.values:
+        raise ValidationFailed(
+            f"'{role}' is not a role. Use one of: {', '.join(Role.values)}.",
+            fields={"role": ["Unknown role."]},
+        )
     people = _visible_people(viewer).select_related("team").prefetch_related("groups")
     if role:
         people = people.filter(groups__name=role)

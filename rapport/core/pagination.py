@@ -4,11 +4,13 @@ costs far more than the page itself (see docs/performance.md)."""
 from typing import cast
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.response import Response
+
+MAX_PAGE = 10**9  # keeps OFFSET inside a bigint whatever page number is asked for
 
 
 class CappedCountPaginator(Paginator):
@@ -29,9 +31,14 @@ class CappedCountPaginator(Paginator):
         if self.count_is_exact:
             return super().validate_number(number)
         # Past the cap the page count is a lower bound: any page may hold rows.
-        number = super().validate_number(1) if number == 1 else int(number)
-        if number < 1:
-            raise EmptyPage("That page number is less than 1.")
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer.") from None
+        if not 1 <= number <= MAX_PAGE:
+            raise EmptyPage("That page number is out of range.")
         return number
 
     def page(self, number):

@@ -2,8 +2,9 @@
 and what they agreed to."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -75,7 +76,9 @@ class Customer(BaseModel):
     value_tier = models.CharField(
         max_length=16, choices=ValueTier.choices, default=ValueTier.STANDARD
     )
-    lifetime_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    lifetime_value = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     status = models.CharField(
         max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
     )
@@ -185,7 +188,11 @@ class Holding(BaseModel):
         max_length=16, choices=HoldingStatus.choices, default=HoldingStatus.ACTIVE
     )
     value = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, help_text="Yearly value."
+        validators=[MinValueValidator(0)],
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        help_text="Yearly value.",
     )
 
     history = HistoricalRecords()
@@ -194,6 +201,10 @@ class Holding(BaseModel):
         ordering = ["-since", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="holding_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("since")),
+                name="holding_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from rapidfuzz import fuzz
 
-from rapport.core.errors import NotFound, ValidationFailed
+from rapport.core.errors import Conflict, NotFound, ValidationFailed
 from rapport.core.roles import CUSTOMER_READERS, Role, has_any_role
 from rapport.customers.choices import ContactKind, HoldingStatus
 from rapport.customers.models import (
@@ -93,9 +93,12 @@ def _match(query: str) -> Q:
     return Q(name_key__startswith=key) | Q(surname_key__startswith=key)
 
 
-def customer_lookup_for(*, user, phone: str = "", email: str = "", handle: str = "") -> Customer:
+def customer_lookup_for(
+    *, user, phone: str = "", email: str = "", handle: str = "", network: str = ""
+) -> Customer:
     """The one customer behind a contact point, for a screen pop. 400 for input that is not a
-    phone/e-mail/handle, 404 when nobody has it."""
+    phone/e-mail/handle, 404 when nobody has it, 409 when a handle without its network
+    matches people on several networks."""
     given = [
         (kind, value)
         for kind, value in (
@@ -120,16 +123,21 @@ def customer_lookup_for(*, user, phone: str = "", email: str = "", handle: str =
         ) from None
     if not can_read_customers(user):
         raise NotFound("No customer has this contact point.")
-    point = (
-        ContactPoint.objects.filter(
-            kind=kind, normalised=normalised, customer__erased_at__isnull=True
-        )
-        .select_related("customer__household")
-        .first()
-    )
-    if point is None:
+    points = ContactPoint.objects.filter(
+        kind=kind, normalised=normalised, customer__erased_at__isnull=True
+    ).select_related("customer__household")
+    if kind == ContactKind.SOCIAL and network:
+        points = points.filter(network=network)
+    found = list(points[:2])
+    if not found:
         raise NotFound("No customer has this contact point.")
-    return point.customer
+    if len(found) > 1:
+        raise Conflict(
+            "This handle belongs to people on different networks: give `network` too.",
+            code="ambiguous_handle",
+            fields={"network": ["Required for this handle."]},
+        )
+    return found[0].customer
 
 
 def customer_summary(*, customer: Customer) -> dict:

@@ -74,12 +74,20 @@ def _normalised(point: ContactPointInput, *, field: str = "value") -> str:
         raise ValidationFailed(exc.message, code=exc.code, fields={field: [exc.message]}) from None
 
 
-def _set_name_keys(customer: Customer) -> None:
+def set_name_keys(customer: Customer) -> None:
+    """Fill the search keys from the name (bulk loaders call this too)."""
     if customer.kind == CustomerKind.ORGANISATION:
         customer.name_key = customer.surname_key = name_key(customer.organisation_name)
     else:
         customer.name_key = name_key(customer.first_name, customer.last_name)
         customer.surname_key = name_key(customer.last_name, customer.first_name)
+
+
+def _validate_dates(customer: Customer) -> None:
+    if customer.date_of_birth and customer.date_of_birth > timezone.localdate():
+        raise ValidationFailed(
+            "A date of birth cannot be in the future.", fields={"date_of_birth": ["In the future."]}
+        )
 
 
 def _validate_name(customer: Customer) -> None:
@@ -128,12 +136,21 @@ def customer_create(
     customer = Customer(**fields)
     _nfc(customer)
     _validate_name(customer)
-    _set_name_keys(customer)
+    _validate_dates(customer)
+    set_name_keys(customer)
     prepared = [
         (point, _normalised(point, field=f"contact_points[{i}].value"))
         for i, point in enumerate(contact_points)
     ]
-    for point, normalised in prepared:
+    seen: set[tuple[str, str, str]] = set()
+    for i, (point, normalised) in enumerate(prepared):
+        key = (point.kind, _network(point.kind, point.network), normalised)
+        if key in seen:
+            raise ValidationFailed(
+                f"{point.value} is given twice.",
+                fields={f"contact_points[{i}].value": ["Given twice in this request."]},
+            )
+        seen.add(key)
         _ensure_free(point.kind, point.network, normalised)
     customer.save()
     for point, normalised in prepared:
@@ -150,7 +167,8 @@ def customer_update(*, customer: Customer, by=None, **fields) -> Customer:
         setattr(customer, name, value)
     _nfc(customer)
     _validate_name(customer)
-    _set_name_keys(customer)
+    _validate_dates(customer)
+    set_name_keys(customer)
     customer.save()
     return customer
 
@@ -244,6 +262,7 @@ def product_create(*, code: str, name: str, category: str, by=None, **fields) ->
     return Product.objects.create(code=code, name=name, category=category, **fields)
 
 
+@transaction.atomic
 def holding_add(
     *,
     customer: Customer,
@@ -267,8 +286,13 @@ def holding_add(
 
 
 def holding_end(*, holding: Holding, on: date | None = None, by=None) -> Holding:
+    ended_on = on or timezone.localdate()
+    if ended_on < holding.since:
+        raise ValidationFailed(
+            "A holding cannot end before it started.", fields={"ended_on": ["Before the start."]}
+        )
     holding.status = HoldingStatus.CANCELLED
-    holding.ended_on = on or timezone.localdate()
+    holding.ended_on = ended_on
     holding.save(update_fields=["status", "ended_on", "updated_at"])
     return holding
 
@@ -405,7 +429,7 @@ def customer_erase(*, customer: Customer, by) -> Customer:
     customer.needs_review = False
     customer.status = CustomerStatus.FORMER
     customer.erased_at = timezone.now()
-    _set_name_keys(customer)
+    set_name_keys(customer)
     customer.save()
     for model in (ContactPoint, Note, Holding, Consent):
         model.history.filter(customer_id=customer_id).delete()

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -53,7 +53,7 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "searched": bool(request.GET.get("q")),
+        "searched": any(request.GET.get(name) for name in ("q", *SEARCH_FILTERS)),
         "can_export": bool(roles_of(request.user) & CUSTOMER_EXPORTERS),
         "can_create": bool(roles_of(request.user) & CUSTOMER_EDITORS),
     }
@@ -63,7 +63,11 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
 
 @role_required(CUSTOMER_EXPORTERS)
 def export_csv(request: AuthedHttpRequest) -> HttpResponse:
-    _, customers, filters, text_search = _search(request)
+    form, customers, filters, text_search = _search(request)
+    if request.GET and not form.is_valid():
+        # Dropping a bad filter would export far more than was asked for.
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(f"Not exported: {problems}")
     body = services.customers_export_csv(
         customers=customers, by=request.user, filters=filters, text_search=text_search
     )

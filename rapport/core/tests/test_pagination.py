@@ -73,3 +73,28 @@ def test_rows_past_the_cap_can_still_be_paged_to(settings, eight_rows):
         seen += [g.action for g in page.object_list]
 
     assert len(seen) == 8
+
+
+@pytest.mark.parametrize("asked", ["abc", "1.5", "0", "-3", "99999999999999999999", None])
+def test_odd_page_numbers_past_the_cap_fall_back_to_a_real_page(settings, eight_rows, asked):
+    settings.RAPPORT_LIST_COUNT_CAP = 5
+    paginator = CappedCountPaginator(eight_rows, 3)
+
+    page = paginator.get_page(asked)
+
+    assert len(page.object_list) == 3
+    assert page.number in (1, 2)
+
+
+@pytest.mark.parametrize("asked", ["abc", "1.5", "99999999999999999999"])
+def test_odd_page_numbers_past_the_cap_are_404_in_the_api(settings, api_for, asked):
+    from rapport.customers.tests.factories import CustomerFactory
+
+    settings.RAPPORT_LIST_COUNT_CAP = 2
+    CustomerFactory.create_batch(4)
+    api, _ = api_for("agent")
+
+    response = api.get("/api/v1/customers/", {"page": asked})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rapport.core.errors import NotFound
+from rapport.core.errors import NotFound, ValidationFailed
 from rapport.core.permissions import require_roles
 from rapport.core.roles import CUSTOMER_EDITORS, Role
 from rapport.customers import selectors, services
@@ -85,7 +85,11 @@ class CustomerDetailApi(APIView):
         payload = CustomerWriteSerializer(customer, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        data.pop("contact_points", None)
+        if "contact_points" in data:
+            raise ValidationFailed(
+                "Change contact points at /api/v1/contact-points/.",
+                fields={"contact_points": ["Not changed here; use /api/v1/contact-points/."]},
+            )
         services.customer_update(customer=customer, by=request.user, **data)
         return Response(CustomerSerializer(customer).data)
 
@@ -97,6 +101,7 @@ class CustomerDetailApi(APIView):
         ),
         OpenApiParameter("email", str),
         OpenApiParameter("handle", str, description="Social handle, with or without @."),
+        OpenApiParameter("network", str, description="The handle's network (x, facebook, …)."),
     ],
     responses={200: CustomerSummarySerializer},
 )
@@ -110,6 +115,7 @@ class CustomerLookupApi(APIView):
             phone=params.get("phone", ""),
             email=params.get("email", ""),
             handle=params.get("handle", ""),
+            network=params.get("network", ""),
         )
         return Response(selectors.customer_summary(customer=customer))
 

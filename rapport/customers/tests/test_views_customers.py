@@ -646,3 +646,14 @@ class TestHouseholdAndProductPages:
         ProductFactory(name="Travel insurance")
 
         assert "Travel insurance" in _text(client.get("/products/"))
+
+
+def test_an_export_with_a_bad_filter_exports_nothing(client_for):
+    client, _ = client_for("marketer")
+    CustomerFactory.create_batch(3)
+
+    response = client.get("/customers/export.csv", {"status": "zzz"})
+
+    assert response.status_code == 400
+    assert b"status" in response.content
+    assert not AuditEvent.objects.filter(action="customers.exported").exists()

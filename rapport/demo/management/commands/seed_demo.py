@@ -1,7 +1,7 @@
 """Load a realistic, deterministic demo center: staff, customers, households, products."""
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -17,8 +17,8 @@ from rapport.accounts import services as account_services
 from rapport.accounts.choices import AgentState
 from rapport.accounts.models import AgentStateChange, Skill, User
 from rapport.core.roles import Role
+from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.customers.normalise import name_key
 from rapport.demo import catalog
 
 ROLE_USERS = [
@@ -31,6 +31,9 @@ ROLE_USERS = [
     ("admin", Role.ADMIN, "Ada", "Admin"),
 ]
 AGENTS_PER_TEAM = 8
+# Fixed, so the same seed gives the same center whatever day it is loaded.
+REFERENCE_DAY = date(2026, 11, 1)
+REFERENCE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 class Command(BaseCommand):
@@ -105,18 +108,20 @@ class Command(BaseCommand):
                 )
             for agent in members:
                 agent.team = team
-                agent.started_on = date(2026, 11, 1) - timedelta(days=rng.randint(30, 2000))
+                agent.started_on = REFERENCE_DAY - timedelta(days=rng.randint(30, 2000))
                 agent.save(update_fields=["team", "started_on"])
                 for skill in rng.sample(skills, rng.randint(1, 3)):
                     account_services.agent_skill_set(
                         agent=agent, skill=skill, level=rng.randint(1, 3)
                     )
                 self._state_history(rng, agent)
-        User.objects.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+        demo_staff = User.objects.filter(email__endswith="@rapport.example")
+        demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
 
     def _state_history(self, rng: random.Random, agent: User) -> None:
         """A working day of state changes ending a little before now."""
-        at = timezone.now() - timedelta(hours=8)
+        # Up to 14 changes of at most 40 minutes each: the day ends before now.
+        at = timezone.now() - timedelta(hours=10)
         previous = AgentState.OFFLINE
         changes = []
         for _ in range(rng.randint(6, 14)):
@@ -152,13 +157,15 @@ class Command(BaseCommand):
         households = self._households(fake, round(count * 0.6))
         phones = _valid_phones(rng, count)
         people: list[Customer] = []
-        members: dict[int, list[int]] = {}
+        plans: list[list[Holding]] = []
         for i in range(count):
             household = households[i] if i < len(households) else rng.choice(households)
             last = household.name.removeprefix("The ").removesuffix(" household")
             if rng.random() < 0.15:
                 last = fake.last_name()
             organisation = rng.random() < 0.04
+            status = _weighted(rng, [("customer", 82), ("prospect", 10), ("former", 8)])
+            plan = [] if status == "prospect" else _holdings_plan(rng, products, status)
             customer = Customer(
                 kind="organisation" if organisation else "person",
                 first_name="" if organisation else fake.first_name(),
@@ -166,106 +173,28 @@ class Command(BaseCommand):
                 organisation_name=fake.company() if organisation else "",
                 date_of_birth=None
                 if organisation
-                else fake.date_of_birth(minimum_age=18, maximum_age=90),
+                else fake.date_between_dates(date(1936, 1, 1), date(2007, 12, 31)),
                 language=_weighted(rng, catalog.LANGUAGES),
                 segment="corporate" if organisation else _weighted(rng, catalog.SEGMENTS),
                 value_tier=_weighted(rng, catalog.TIERS),
-                status=_weighted(rng, [("customer", 82), ("prospect", 10), ("former", 8)]),
+                status=status,
                 household=None if organisation else household,
                 source="demo",
                 external_id=f"D{i + 1:07d}",
+                lifetime_value=sum(h.value * rng.randint(1, 8) for h in plan),
             )
-            if organisation:
-                customer.name_key = customer.surname_key = name_key(customer.organisation_name)
-            else:
-                customer.name_key = name_key(customer.first_name, customer.last_name)
-                customer.surname_key = name_key(customer.last_name, customer.first_name)
+            customer_services.set_name_keys(customer)
             people.append(customer)
+            plans.append(plan)
         bulk_create_with_history(people, Customer, batch_size=1000)
         people = list(Customer.objects.filter(source="demo").order_by("external_id"))
         points, holdings, consents = [], [], []
-        for i, customer in enumerate(people):
-            members.setdefault(customer.household_id or 0, []).append(customer.pk)
-            local = fake.user_name().lower()
-            points.append(
-                ContactPoint(
-                    customer=customer,
-                    kind="email",
-                    value=f"{local}{i}@example.com",
-                    normalised=f"{local}{i}@example.com",
-                    preferred=True,
-                    verified=rng.random() < 0.7,
-                    label="home",
-                )
-            )
-            number = phones[i]
-            points.append(
-                ContactPoint(
-                    customer=customer,
-                    kind="phone",
-                    value=_human_format(rng, number),
-                    normalised=number,
-                    preferred=True,
-                    verified=rng.random() < 0.6,
-                    label=rng.choice(["mobile", "home", "work"]),
-                )
-            )
-            if rng.random() < 0.1:
-                handle = f"{local}{i}"
-                points.append(
-                    ContactPoint(
-                        customer=customer,
-                        kind="social",
-                        network="x",
-                        value=f"@{handle}",
-                        normalised=handle,
-                        label="social",
-                    )
-                )
-            value = Decimal(0)
-            if customer.status != "prospect":
-                for product in rng.sample(products, rng.randint(1, 4)):
-                    yearly = (product.monthly_price * 12 or Decimal(rng.randint(50, 900))).quantize(
-                        Decimal("1.00")
-                    )
-                    ended = customer.status == "former"
-                    holdings.append(
-                        Holding(
-                            customer=customer,
-                            product=product,
-                            since=date(2026, 10, 1) - timedelta(days=rng.randint(20, 3650)),
-                            status="cancelled"
-                            if ended
-                            else rng.choice(["active"] * 12 + ["suspended"]),
-                            ended_on=date(2026, 9, 1) if ended else None,
-                            value=yearly,
-                        )
-                    )
-                    value += yearly * rng.randint(1, 8)
-            customer.lifetime_value = value
-            recorded = timezone.now() - timedelta(days=rng.randint(1, 900))
-            for channel in ("email", "sms", "phone"):
-                consents.append(
-                    Consent(
-                        customer=customer,
-                        channel=channel,
-                        purpose="service",
-                        granted=True,
-                        source="account opening",
-                        recorded_at=recorded,
-                    )
-                )
-                consents.append(
-                    Consent(
-                        customer=customer,
-                        channel=channel,
-                        purpose="marketing",
-                        granted=rng.random() < 0.45,
-                        source="preference centre",
-                        recorded_at=recorded,
-                    )
-                )
-        Customer.objects.bulk_update(people, ["lifetime_value"], batch_size=1000)
+        for i, (customer, plan) in enumerate(zip(people, plans, strict=True)):
+            points.extend(_contact_points(rng, fake, customer, i, phones[i]))
+            for holding in plan:
+                holding.customer = customer
+                holdings.append(holding)
+            consents.extend(_consents(rng, customer))
         bulk_create_with_history(points, ContactPoint, batch_size=2000)
         bulk_create_with_history(holdings, Holding, batch_size=2000)
         bulk_create_with_history(consents, Consent, batch_size=2000)
@@ -284,6 +213,91 @@ class Command(BaseCommand):
         ]
         bulk_create_with_history(households, Household, batch_size=1000)
         return list(Household.objects.order_by("id"))
+
+
+def _holdings_plan(rng: random.Random, products: list[Product], status: str) -> list[Holding]:
+    """One to four products; a former customer's all ended, after they started."""
+    plan = []
+    for product in rng.sample(products, rng.randint(1, 4)):
+        since = REFERENCE_DAY - timedelta(days=rng.randint(50, 3650))
+        ended = status == "former"
+        plan.append(
+            Holding(
+                product=product,
+                since=since,
+                status="cancelled" if ended else rng.choice(["active"] * 12 + ["suspended"]),
+                ended_on=since + timedelta(days=rng.randint(20, (REFERENCE_DAY - since).days))
+                if ended
+                else None,
+                value=(product.monthly_price * 12 or Decimal(rng.randint(50, 900))).quantize(
+                    Decimal("1.00")
+                ),
+            )
+        )
+    return plan
+
+
+def _contact_points(rng, fake, customer: Customer, index: int, phone: str) -> list[ContactPoint]:
+    local = f"{fake.user_name().lower()}{index}"
+    points = [
+        ContactPoint(
+            customer=customer,
+            kind="email",
+            value=f"{local}@example.com",
+            normalised=f"{local}@example.com",
+            preferred=True,
+            verified=rng.random() < 0.7,
+            label="home",
+        ),
+        ContactPoint(
+            customer=customer,
+            kind="phone",
+            value=_human_format(rng, phone),
+            normalised=phone,
+            preferred=True,
+            verified=rng.random() < 0.6,
+            label=rng.choice(["mobile", "home", "work"]),
+        ),
+    ]
+    if rng.random() < 0.1:
+        points.append(
+            ContactPoint(
+                customer=customer,
+                kind="social",
+                network="x",
+                value=f"@{local}",
+                normalised=local,
+                label="social",
+            )
+        )
+    return points
+
+
+def _consents(rng: random.Random, customer: Customer) -> list[Consent]:
+    recorded = REFERENCE_TIME - timedelta(days=rng.randint(1, 900))
+    consents = []
+    for channel in ("email", "sms", "phone"):
+        consents.append(
+            Consent(
+                customer=customer,
+                channel=channel,
+                purpose="service",
+                granted=True,
+                source="account opening",
+                recorded_at=recorded,
+            )
+        )
+        consents.append(
+            Consent(
+                customer=customer,
+                channel=channel,
+                purpose="marketing",
+                granted=rng.random() < 0.45,
+                source="preference centre",
+                recorded_at=recorded,
+            )
+        )
+    return consents
 
 
 def _weighted(rng: random.Random, options: list[tuple[str, int]]) -> str:
