@@ -99,10 +99,10 @@ def detail(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
         "panels": panels_for(viewer=request.user, customer=customer, roles=roles),
         "can_edit": can_edit,
         "is_admin": Role.ADMIN in roles,
-        "note_form": NoteForm(),
-        "contact_form": ContactPointForm(),
-        "consent_form": ConsentForm(),
-        "holding_form": HoldingForm(),
+        "note_form": NoteForm(auto_id="note_%s"),
+        "contact_form": ContactPointForm(auto_id="contact_%s"),
+        "consent_form": ConsentForm(auto_id="consent_%s"),
+        "holding_form": HoldingForm(auto_id="holding_%s"),
     }
     return render(request, "customers/detail.html", context)
 

@@ -1,5 +1,8 @@
 """The customer view is built to grow: later capabilities add panels through customers.panels."""
 
+import re
+from collections import Counter
+
 import pytest
 
 from rapport.customers import panels
@@ -80,3 +83,15 @@ def test_the_customer_view_costs_the_same_queries_for_a_big_household(
         client.get(f"/customers/{customer.pk}/")
 
     assert response.status_code == 200
+
+
+def test_every_id_on_the_customer_view_is_unique(client_for):
+    client, _ = client_for("agent")
+    customer = CustomerFactory(household=HouseholdFactory())
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    for target in re.findall(r'\sfor="([^"]+)"', page):
+        assert target in ids, f"label for={target} points at nothing"
