@@ -45,13 +45,20 @@ class CustomerForm(StyledFormMixin, forms.ModelForm):
             "lifetime_value",
             "status",
             "household",
+            "needs_review",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            # A number, not a list of every household: a center has thousands.
+            "household": forms.NumberInput(attrs={"min": 1}),
+        }
+        labels = {"household": "Household number"}
+        help_texts = {"household": "The number shown on the household's page; leave empty for none."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["household"].required = False
+        self.fields["household"].error_messages["invalid_choice"] = "There is no household with this number."
 
 
 class CustomerCreateForm(CustomerForm):

@@ -657,3 +657,26 @@ def test_an_export_with_a_bad_filter_exports_nothing(client_for):
     assert response.status_code == 400
     assert b"status" in response.content
     assert not AuditEvent.objects.filter(action="customers.exported").exists()
+
+
+def test_edit_places_a_customer_in_a_household_by_its_number_and_clears_review(client_for):
+    client, _ = client_for("agent")
+    home = HouseholdFactory()
+    customer = CustomerFactory(needs_review=True)
+    form = {
+        "kind": "person",
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "language": "en",
+        "segment": "consumer",
+        "value_tier": "standard",
+        "lifetime_value": "0",
+        "status": "customer",
+    }
+
+    unknown = client.post(f"/customers/{customer.pk}/edit/", {**form, "household": home.pk + 99})
+    client.post(f"/customers/{customer.pk}/edit/", {**form, "household": home.pk})
+
+    assert "There is no household with this number." in unknown.content.decode()
+    customer.refresh_from_db()
+    assert (customer.household, customer.needs_review) == (home, False)
