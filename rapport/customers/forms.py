@@ -53,12 +53,16 @@ class CustomerForm(StyledFormMixin, forms.ModelForm):
             "household": forms.NumberInput(attrs={"min": 1}),
         }
         labels = {"household": "Household number"}
-        help_texts = {"household": "The number shown on the household's page; leave empty for none."}
+        help_texts = {
+            "household": "The number shown on the household's page; leave empty for none."
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["household"].required = False
-        self.fields["household"].error_messages["invalid_choice"] = "There is no household with this number."
+        self.fields["household"].error_messages["invalid_choice"] = (
+            "There is no household with this number."
+        )
 
 
 class CustomerCreateForm(CustomerForm):
