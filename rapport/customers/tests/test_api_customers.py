@@ -506,3 +506,15 @@ class TestExportAndErase:
 
         assert api.get(f"/api/v1/customers/{customer.pk}/export").status_code == 404
         assert api.post(f"/api/v1/customers/{customer.pk}/erase").status_code == 404
+
+
+@pytest.mark.parametrize("asked", ["abc", "1.5", "99999999999999999999"])
+def test_odd_page_numbers_past_the_cap_are_404_in_the_api(settings, api_for, asked):
+    settings.RAPPORT_LIST_COUNT_CAP = 2
+    CustomerFactory.create_batch(4)
+    api, _ = api_for("agent")
+
+    response = api.get("/api/v1/customers/", {"page": asked})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
