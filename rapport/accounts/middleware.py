@@ -2,6 +2,8 @@
 
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from rapport.accounts import selectors
 
@@ -33,5 +35,7 @@ class RequireSecondFactorMiddleware:
                     },
                     status=403,
                 )
-            return redirect("accounts:second_factor")
+            return redirect(
+                f"{reverse('accounts:second_factor')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)

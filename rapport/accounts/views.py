@@ -105,6 +105,8 @@ def set_my_state(request: AuthedHttpRequest) -> HttpResponse:
     if form.is_valid():
         services.agent_state_set(agent=request.user, state=form.cleaned_data["state"], source="ui")
         request.user.refresh_from_db(fields=["agent_state", "agent_state_since"])
+    else:
+        messages.error(request, "That is not an agent state; your state did not change.")
     if request.htmx:
         return render(
             request,

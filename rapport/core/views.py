@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from rapport.core.models import AuditEvent
+from rapport.core import selectors
 from rapport.core.pagination import paginate
 from rapport.core.roles import CUSTOMER_READERS, has_any_role, is_admin
 
@@ -39,12 +39,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Admins read who did or saw what. (Roles checked here: core sits below the ui layer.)"""
     if not is_admin(request.user):
         return render(request, "ui/forbidden.html", status=403)
-    events = AuditEvent.objects.select_related("actor")
     action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
-    actions = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
-    page = paginate(request, events, per_page=50)
+    page = paginate(
+        request, selectors.audit_events_for(user=request.user, action=action), per_page=50
+    )
+    actions = selectors.audit_actions_for(user=request.user)
     return render(
-        request, "core/audit_log.html", {"page": page, "action": action, "actions": sorted(actions)}
+        request, "core/audit_log.html", {"page": page, "action": action, "actions": actions}
     )

@@ -18,10 +18,10 @@ def agent_needing_totp(client_for, require_second_factor):
 def test_pages_redirect_to_second_factor(agent_needing_totp):
     client, _ = agent_needing_totp
 
-    response = client.get("/customers/")
+    response = client.get("/customers/?q=smith")
 
     assert response.status_code == 302
-    assert response["Location"] == PAGE
+    assert response["Location"] == PAGE + "?next=%2Fcustomers%2F%3Fq%3Dsmith"
 
 
 def test_api_with_session_gets_403_json(agent_needing_totp):
