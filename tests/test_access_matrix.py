@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -40,7 +41,15 @@ from rapport.accounts import services as account_services
 from rapport.accounts.models import AgentSkill, ApiToken, RoleSecurityPolicy, User
 from rapport.accounts.tests.factories import PASSWORD, SkillFactory, TeamFactory, UserFactory
 from rapport.core.roles import Role
-from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Note
+from rapport.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    CustomerExport,
+    Holding,
+    Household,
+    Note,
+)
 from rapport.customers.tests.factories import (
     ConsentFactory,
     ContactPointFactory,
@@ -234,6 +243,18 @@ def customer_is_erased(w) -> bool:
     return Customer.objects.filter(pk=w.customer.pk, erased_at__isnull=False).exists()
 
 
+def my_export_id(w) -> list:
+    """A finished export of the asking user (of an admin, for anonymous visitors)."""
+    owner = w.me or User.objects.filter(is_superuser=True).first()
+    export = CustomerExport.objects.create(requested_by=owner, status="done")
+    export.file.save("customers.csv", ContentFile(b"id\n"))
+    return [export.pk]
+
+
+def i_have_an_export(w) -> bool:
+    return w.me is not None and CustomerExport.objects.filter(requested_by=w.me).exists()
+
+
 def customer_named(last_name: str) -> Callable[[Any], bool]:
     return lambda w: Customer.objects.filter(last_name=last_name).exists()
 
@@ -307,8 +328,18 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET",    row(OK,     OK,     DENY,   OK,     OK,     DENY,   OK,     LOGIN),
              query="?q=okafor"),
     ],
-    "customers:export_csv": [
-        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   OK,     DENY,   OK,     LOGIN)),
+    "customers:export_start": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   MOVED,  DENY,   MOVED,  LOGIN),
+             data=lambda w: {"status": "customer"},
+             done=i_have_an_export),
+    ],
+    "customers:export": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   OK,     DENY,   OK,     LOGIN),
+             args=my_export_id),
+    ],
+    "customers:export_download": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   OK,     DENY,   OK,     LOGIN),
+             args=my_export_id),
     ],
     "customers:create": [
         Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
@@ -610,7 +641,7 @@ def check(name: str, case: Case, who: str, response, w) -> None:
     expected = case.expect[who]
     where = f"{who} {case.method} {name}"
     status = response.status_code
-    body = response.content[:300]
+    body = b"(a file)" if response.streaming else response.content[:300]
     if expected in (LOGIN, MOVED):
         assert status == 302, f"{where}: expected a redirect ({expected}), got {status} {body!r}"
         to_login = response["Location"].startswith(resolve_url(settings.LOGIN_URL))

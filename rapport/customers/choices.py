@@ -71,3 +71,10 @@ class ProductCategory(models.TextChoices):
     SAVINGS = "savings", "Savings"
     INSURANCE = "insurance", "Insurance"
     SERVICE = "service", "Service plan"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

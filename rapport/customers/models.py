@@ -15,6 +15,7 @@ from rapport.customers.choices import (
     ContactKind,
     CustomerKind,
     CustomerStatus,
+    ExportStatus,
     HoldingStatus,
     ProductCategory,
     Segment,
@@ -254,3 +255,45 @@ class Note(BaseModel):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class CustomerExport(BaseModel):
+    """A CSV export of a customer search, made by the worker so a big list never holds up a page."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    query = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Cleared once the export has run: it may be a person's e-mail or phone.",
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    text_search = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Customer export {self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:export", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return round(100 * self.done_rows / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

@@ -15,6 +15,7 @@ from rapport.customers.models import (
     Consent,
     ContactPoint,
     Customer,
+    CustomerExport,
     Holding,
     Household,
     Note,
@@ -339,3 +340,11 @@ def _entries_from(label: str, records) -> list[HistoryEntry]:
 
 def _show(value) -> str:
     return "—" if value in (None, "") else str(value)
+
+
+def customer_export_get_for(*, user, export_id: int) -> CustomerExport:
+    """An export is seen only by the person who asked for it."""
+    try:
+        return CustomerExport.objects.get(pk=export_id, requested_by=user)
+    except (CustomerExport.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such export.") from None

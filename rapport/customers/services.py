@@ -2,12 +2,13 @@
 
 import json
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -16,11 +17,19 @@ from django.utils import timezone
 from rapport.core.audit import audit_record
 from rapport.core.csv import csv_text
 from rapport.core.errors import Conflict, ValidationFailed
-from rapport.customers.choices import ContactKind, CustomerKind, CustomerStatus, HoldingStatus
+from rapport.customers import selectors
+from rapport.customers.choices import (
+    ContactKind,
+    CustomerKind,
+    CustomerStatus,
+    ExportStatus,
+    HoldingStatus,
+)
 from rapport.customers.models import (
     Consent,
     ContactPoint,
     Customer,
+    CustomerExport,
     Holding,
     Household,
     Note,
@@ -337,8 +346,16 @@ EXPORT_HEADER = [
 ]
 
 
+PROGRESS_EVERY = 500  # rows between progress updates of a background export
+
+
 def customers_export_csv(
-    *, customers: QuerySet[Customer], by, filters: dict[str, str], text_search: bool = False
+    *,
+    customers: QuerySet[Customer],
+    by,
+    filters: dict[str, str],
+    text_search: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> str:
     """A CSV of a customer list. Cells that a spreadsheet would run as formulas are neutralised.
     The audit event keeps the filters and whether a text search was used, never the search text:
@@ -366,12 +383,56 @@ def customers_export_csv(
                 by_kind.get(ContactKind.PHONE, ""),
             ]
         )
+        if progress and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
     audit_record(
         actor=by,
         action="customers.exported",
         detail={"rows": len(rows), "filters": filters, "text_search": text_search},
     )
     return csv_text(EXPORT_HEADER, rows)
+
+
+def customer_export_request(*, by, query: str, filters: dict[str, str]) -> CustomerExport:
+    """Queue an export of what `by` finds with this search; the caller enqueues the task."""
+    return CustomerExport.objects.create(
+        requested_by=by, query=query.strip(), filters=filters, text_search=bool(query.strip())
+    )
+
+
+def customer_export_run(*, export_id: int) -> CustomerExport:
+    """Write the CSV with progress. Runs in the worker; a replay of a finished export is a no-op.
+    The search runs as the person who asked, so the file holds only what they may see."""
+    export = CustomerExport.objects.select_related("requested_by").get(pk=export_id)
+    if export.finished:
+        return export
+    customers = selectors.customer_search_for(
+        user=export.requested_by, query=export.query, filters=export.filters
+    )
+    export.status = ExportStatus.RUNNING
+    export.total = customers.count()
+    export.save(update_fields=["status", "total", "updated_at"])
+
+    def progress(rows: int) -> None:
+        CustomerExport.objects.filter(pk=export.pk).update(done_rows=rows)
+
+    try:
+        body = customers_export_csv(
+            customers=customers,
+            by=export.requested_by,
+            filters=export.filters,
+            text_search=export.text_search,
+            progress=progress,
+        )
+    except Exception as exc:  # the page must say it failed rather than spin forever
+        export.status, export.error = ExportStatus.FAILED, f"{exc.__class__.__name__}: {exc}"[:300]
+    else:
+        export.file.save(f"customers-{export.pk}.csv", ContentFile(body.encode()), save=False)
+        export.status, export.done_rows = ExportStatus.DONE, export.total or 0
+    export.query = ""
+    export.finished_at = timezone.now()
+    export.save()
+    return export
 
 
 def customer_data_export(*, customer: Customer, by) -> str:

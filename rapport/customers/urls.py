@@ -5,7 +5,11 @@ from rapport.customers import views
 app_name = "customers"
 urlpatterns = [
     path("customers/", views.search, name="search"),
-    path("customers/export.csv", views.export_csv, name="export_csv"),
+    path("customers/exports/", views.export_start, name="export_start"),
+    path("customers/exports/<int:export_id>/", views.export_status, name="export"),
+    path(
+        "customers/exports/<int:export_id>/download/", views.export_download, name="export_download"
+    ),
     path("customers/new/", views.create, name="create"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),
     path("customers/<int:customer_id>/edit/", views.edit, name="edit"),

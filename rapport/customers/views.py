@@ -1,8 +1,11 @@
 """Customer pages: search, the customer view, create/edit, and what hangs off a customer."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,7 +19,7 @@ from rapport.core.roles import (
     Role,
     roles_of,
 )
-from rapport.customers import selectors, services
+from rapport.customers import selectors, services, tasks
 from rapport.customers.forms import (
     ConsentForm,
     ContactPointForm,
@@ -36,8 +39,8 @@ from rapport.ui.decorators import role_required
 SEARCH_FILTERS = ("status", "segment", "value_tier")
 
 
-def _search(request: AuthedHttpRequest):
-    form = CustomerSearchForm(request.GET or None)
+def _search(request: AuthedHttpRequest, data=None):
+    form = CustomerSearchForm(data if data is not None else (request.GET or None))
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     filters = {name: data[name] for name in SEARCH_FILTERS if data.get(name)}
@@ -62,18 +65,39 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @role_required(CUSTOMER_EXPORTERS)
-def export_csv(request: AuthedHttpRequest) -> HttpResponse:
-    form, customers, filters, text_search = _search(request)
-    if request.GET and not form.is_valid():
+@require_POST
+def export_start(request: AuthedHttpRequest) -> HttpResponse:
+    """Queue a CSV of the current search; the worker writes it while a progress bar shows."""
+    form, _, filters, _ = _search(request, request.POST)
+    if not form.is_valid():
         # Dropping a bad filter would export far more than was asked for.
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponseBadRequest(f"Not exported: {problems}")
-    body = services.customers_export_csv(
-        customers=customers, by=request.user, filters=filters, text_search=text_search
+    export = services.customer_export_request(
+        by=request.user, query=form.cleaned_data.get("q", ""), filters=filters
     )
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
-    return response
+    transaction.on_commit(partial(tasks.run_customer_export.enqueue, export.pk))
+    return redirect(export)
+
+
+@role_required(CUSTOMER_EXPORTERS)
+def export_status(request: AuthedHttpRequest, export_id: int) -> HttpResponse:
+    export = selectors.customer_export_get_for(user=request.user, export_id=export_id)
+    template = "customers/partials/_export.html" if request.htmx else "customers/export.html"
+    return render(request, template, {"export": export})
+
+
+@role_required(CUSTOMER_EXPORTERS)
+def export_download(request: AuthedHttpRequest, export_id: int) -> FileResponse:
+    export = selectors.customer_export_get_for(user=request.user, export_id=export_id)
+    if not export.file:
+        raise NotFound("This export has no file yet.")
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename="customers.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 @role_required(CUSTOMER_READERS)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rapport.core.models import AuditEvent
 from rapport.customers import services
-from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Note
+from rapport.customers.models import Consent, ContactPoint, Customer, CustomerExport, Holding, Note
 from rapport.customers.services import ContactPointInput
 from rapport.customers.tests.factories import (
     ConsentFactory,
@@ -522,20 +522,31 @@ class TestSmallForms:
 
 
 class TestExportCsvPage:
+    """An export is queued, written by the worker with progress, then downloaded by its owner."""
+
     @pytest.mark.parametrize("role", ["marketer", "admin"])
-    def test_exporters_get_a_csv_of_the_search(self, client_for, role):
+    def test_exporters_get_a_csv_of_the_search(
+        self, client_for, role, django_capture_on_commit_callbacks
+    ):
         client, user = client_for(role)
         CustomerFactory(
             first_name='=HYPERLINK("http://evil")', last_name="Okafor", status="customer"
         )
         CustomerFactory(last_name="Brown", status="prospect")
 
-        response = client.get("/customers/export.csv", {"status": "customer"})
+        with django_capture_on_commit_callbacks(execute=True):
+            started = client.post("/customers/exports/", {"status": "customer"})
+        export = CustomerExport.objects.get()
+        page = client.get(started["Location"])
+        response = client.get(f"/customers/exports/{export.pk}/download/")
 
+        assert started["Location"] == f"/customers/exports/{export.pk}/"
+        assert "1 of 1 customers" in _text(page) and "Download CSV" in _text(page)
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
-        rows = list(csv.DictReader(io.StringIO(_text(response))))
+        body = b"".join(response.streaming_content).decode()
+        rows = list(csv.DictReader(io.StringIO(body)))
         assert [r["last_name"] for r in rows] == ["Okafor"]
         assert rows[0]["first_name"] == '\'=HYPERLINK("http://evil")'
         event = AuditEvent.objects.get(action="customers.exported")
@@ -544,13 +555,41 @@ class TestExportCsvPage:
             {"rows": 1, "filters": {"status": "customer"}, "text_search": False},
         )
 
+    def test_the_search_text_is_not_kept_once_the_export_ran(
+        self, client_for, django_capture_on_commit_callbacks
+    ):
+        client, _ = client_for("marketer")
+        CustomerFactory(last_name="Okafor")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/customers/exports/", {"q": "okafor"})
+
+        export = CustomerExport.objects.get()
+        assert (export.status, export.query, export.text_search) == ("done", "", True)
+
+    def test_a_queued_export_shows_a_polling_progress_bar(self, client_for):
+        client, _ = client_for("marketer")
+
+        started = client.post("/customers/exports/", {})  # the worker has not run yet
+        page = _text(client.get(started["Location"], HTTP_HX_REQUEST="true"))
+
+        assert 'role="progressbar"' in page and 'hx-trigger="every 1s"' in page
+        assert "Queued" in page and "Download CSV" not in page
+
+    def test_someone_elses_export_is_not_found(self, client_for, make_user):
+        client, _ = client_for("marketer")
+        theirs = CustomerExport.objects.create(requested_by=make_user("admin"))
+
+        assert client.get(f"/customers/exports/{theirs.pk}/").status_code == 404
+        assert client.get(f"/customers/exports/{theirs.pk}/download/").status_code == 404
+
     @pytest.mark.parametrize("role", ["agent", "supervisor", "qa_analyst"])
     def test_others_get_403(self, client_for, role):
         client, _ = client_for(role)
         CustomerFactory()
 
-        assert client.get("/customers/export.csv").status_code == 403
-        assert not AuditEvent.objects.exists()
+        assert client.post("/customers/exports/", {}).status_code == 403
+        assert not CustomerExport.objects.exists()
 
 
 class TestDataExportAndErasePages:
@@ -652,11 +691,11 @@ def test_an_export_with_a_bad_filter_exports_nothing(client_for):
     client, _ = client_for("marketer")
     CustomerFactory.create_batch(3)
 
-    response = client.get("/customers/export.csv", {"status": "zzz"})
+    response = client.post("/customers/exports/", {"status": "zzz"})
 
     assert response.status_code == 400
     assert b"status" in response.content
-    assert not AuditEvent.objects.filter(action="customers.exported").exists()
+    assert not CustomerExport.objects.exists()
 
 
 def test_edit_places_a_customer_in_a_household_by_its_number_and_clears_review(client_for):
