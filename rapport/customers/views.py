@@ -100,13 +100,19 @@ def export_download(request: AuthedHttpRequest, export_id: int) -> FileResponse:
     )
 
 
-@role_required(CUSTOMER_READERS)
-def detail(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
-    """The customer view: the page an agent lives in."""
-    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+# The small forms on the customer view: context name and id prefix (ids stay unique on the page).
+VIEW_FORMS = {
+    NoteForm: ("note_form", "note_%s"),
+    ContactPointForm: ("contact_form", "contact_%s"),
+    ConsentForm: ("consent_form", "consent_%s"),
+    HoldingForm: ("holding_form", "holding_%s"),
+}
+
+
+def _render_customer_view(request, customer, *, bound=None, status: int = 200) -> HttpResponse:
+    """The customer view, with `bound` (a form that failed) in place of its empty twin."""
     roles = roles_of(request.user)
     household = customer.household
-    can_edit = bool(roles & CUSTOMER_EDITORS)
     holdings = list(customer.holdings.select_related("product"))
     context = {
         "customer": customer,
@@ -121,14 +127,20 @@ def detail(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
         "can_read_notes": selectors.can_read_notes(request.user),
         "history": selectors.change_history_for(user=request.user, customer=customer),
         "panels": panels_for(viewer=request.user, customer=customer, roles=roles),
-        "can_edit": can_edit,
+        "can_edit": bool(roles & CUSTOMER_EDITORS),
         "is_admin": Role.ADMIN in roles,
-        "note_form": NoteForm(auto_id="note_%s"),
-        "contact_form": ContactPointForm(auto_id="contact_%s"),
-        "consent_form": ConsentForm(auto_id="consent_%s"),
-        "holding_form": HoldingForm(auto_id="holding_%s"),
+        "open_form": VIEW_FORMS[type(bound)][0] if bound is not None else "",
     }
-    return render(request, "customers/detail.html", context)
+    for form_class, (name, auto_id) in VIEW_FORMS.items():
+        context[name] = bound if type(bound) is form_class else form_class(auto_id=auto_id)
+    return render(request, "customers/detail.html", context, status=status)
+
+
+@role_required(CUSTOMER_READERS)
+def detail(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
+    """The customer view: the page an agent lives in."""
+    customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
+    return _render_customer_view(request, customer)
 
 
 def _contact_inputs(form) -> list[ContactPointInput]:
@@ -215,23 +227,19 @@ def edit(request: AuthedHttpRequest, customer_id: int) -> HttpResponse:
 
 
 def _attach(request, customer_id: int, form_class, action, success: str) -> HttpResponse:
-    """Shared shape of the small POST forms on the customer view."""
+    """Shared shape of the small POST forms on the customer view. On a problem the page comes
+    back with the form as typed and its errors (400), so nothing typed is lost."""
     customer = selectors.customer_get_for(user=request.user, customer_id=customer_id)
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=VIEW_FORMS[form_class][1])
     if form.is_valid():
         try:
             action(customer, form.cleaned_data)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            form.add_error(None, exc.message)
         else:
             messages.success(request, success)
-    else:
-        problems = "; ".join(
-            f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
-            for f, e in form.errors.items()
-        )
-        messages.error(request, f"Not saved. {problems}")
-    return redirect(customer)
+            return redirect(customer)
+    return _render_customer_view(request, customer, bound=form, status=400)
 
 
 @role_required(CUSTOMER_EDITORS)
