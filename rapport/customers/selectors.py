@@ -327,7 +327,11 @@ def _entries_from(label: str, records) -> list[HistoryEntry]:
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
-            changes = [(c.field, _show(c.old), _show(c.new)) for c in delta.changes]
+            fields = record.instance_type._meta
+            changes = [
+                (str(fields.get_field(c.field).verbose_name), _show(c.old), _show(c.new))
+                for c in delta.changes
+            ]
         previous_by_object[record.id] = record
         who = record.history_user.username if record.history_user else "system"
         entries.append(

@@ -159,7 +159,7 @@ class TestCustomerView:
         assert "revoked" in body
         assert "Prefers mornings." in body
         assert "Change history" in body and "Profile changed" in body
-        assert "value_tier" in body and "gold" in body
+        assert "value tier" in body and "gold" in body
 
     def test_marketer_does_not_see_notes(self, client_for):
         client, _ = client_for("marketer")
