@@ -10,6 +10,7 @@ from rapport.customers.models import (
     Note,
     Product,
 )
+from rapport.customers.services import CUSTOMER_FIELDS
 
 
 class ContactPointInlineSerializer(serializers.Serializer):
@@ -62,21 +63,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            "kind",
             "display_name",
-            "first_name",
-            "last_name",
-            "organisation_name",
-            "date_of_birth",
-            "language",
-            "segment",
-            "value_tier",
-            "lifetime_value",
-            "status",
-            "household",
-            "needs_review",
-            "source",
-            "external_id",
+            *CUSTOMER_FIELDS,
             "contact_points",
             "created_at",
             "updated_at",
@@ -105,23 +93,7 @@ class CustomerWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "kind",
-            "first_name",
-            "last_name",
-            "organisation_name",
-            "date_of_birth",
-            "language",
-            "segment",
-            "value_tier",
-            "lifetime_value",
-            "status",
-            "household",
-            "needs_review",
-            "source",
-            "external_id",
-            "contact_points",
-        ]
+        fields = [*CUSTOMER_FIELDS, "contact_points"]
         # Uniqueness is checked by the service (409 naming the holder), not here.
         validators: list = []
 
