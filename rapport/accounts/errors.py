@@ -6,6 +6,9 @@ class InvalidCredentials(ApplicationError):
     code = "invalid_credentials"
 
 
+LOCKED_OUT_MESSAGE = "Too many failed attempts. Try again in 15 minutes."
+
+
 class LockedOut(ApplicationError):
     status = 429
     code = "locked_out"

@@ -3,17 +3,13 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from rapport.accounts.errors import LOCKED_OUT_MESSAGE, LockedOut
+from rapport.core.api import error_body
+
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "code": "locked_out",
-                "message": "Too many failed attempts. Try again in 15 minutes.",
-                "fields": {},
-            },
-            status=429,
-        )
+        return JsonResponse(error_body(LockedOut.code, LOCKED_OUT_MESSAGE), status=LockedOut.status)
     return render(request, "accounts/locked_out.html", status=429)

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from rapport.accounts import selectors
+from rapport.accounts.errors import SecondFactorRequired
+from rapport.core.api import error_body
 
 EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/second-factor/", "/static/")
 # Exact paths: a prefix would also let /api/v1/auth/tokens through.
@@ -27,14 +29,8 @@ class RequireSecondFactorMiddleware:
             and selectors.second_factor_required(user=user)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "code": "second_factor_required",
-                        "message": "Your role requires a second factor. Verify it on the web first.",
-                        "fields": {},
-                    },
-                    status=403,
-                )
+                message = "Your role requires a second factor. Verify it on the web first."
+                return JsonResponse(error_body(SecondFactorRequired.code, message), status=403)
             return redirect(
                 f"{reverse('accounts:second_factor')}?{urlencode({'next': request.get_full_path()})}"
             )

@@ -17,7 +17,12 @@ from django_otp import match_token
 
 from rapport.accounts import selectors
 from rapport.accounts.choices import AgentState, SkillLevel
-from rapport.accounts.errors import InvalidCredentials, LockedOut, SecondFactorRequired
+from rapport.accounts.errors import (
+    LOCKED_OUT_MESSAGE,
+    InvalidCredentials,
+    LockedOut,
+    SecondFactorRequired,
+)
 from rapport.accounts.models import (
     AgentSkill,
     AgentStateChange,
@@ -129,7 +134,7 @@ def api_token_exchange(
     except AxesBackendPermissionDenied:
         user = None
     if getattr(request, "axes_locked_out", False):
-        raise LockedOut("Too many failed attempts. Try again in 15 minutes.")
+        raise LockedOut(LOCKED_OUT_MESSAGE)
     if user is None:
         raise InvalidCredentials("Username or password is not right.")
     if selectors.second_factor_required(user=user) and (not otp or match_token(user, otp) is None):
