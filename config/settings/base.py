@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "rapport.ui",
     "rapport.accounts",
     "rapport.customers",
+    "rapport.access",
+    "rapport.interactions",
+    "rapport.cases",
+    "rapport.workspace",
     "rapport.demo",
 ]
 
@@ -183,6 +187,35 @@ CONTENT_SECURITY_POLICY = {
 RAPPORT_DEFAULT_REGION = env_str("RAPPORT_DEFAULT_REGION", "US")
 RAPPORT_DEMO_PASSWORD = env_str("RAPPORT_DEMO_PASSWORD", "rapport-demo")
 RAPPORT_LIST_COUNT_CAP = env_int("RAPPORT_LIST_COUNT_CAP", 10_000)
+
+# Mail in: the listener (SMTP, or LMTP for a mail server that hands over local delivery) and IMAP.
+RAPPORT_MAIL_HOST = env_str("RAPPORT_MAIL_HOST", "127.0.0.1")
+RAPPORT_MAIL_PORT = env_int("RAPPORT_MAIL_PORT", 2525)
+RAPPORT_MAIL_PROTOCOL = env_str("RAPPORT_MAIL_PROTOCOL", "smtp")  # smtp or lmtp
+RAPPORT_MAIL_MAX_BYTES = env_int("RAPPORT_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+RAPPORT_IMAP_HOST = env_str("RAPPORT_IMAP_HOST", "")
+RAPPORT_IMAP_PORT = env_int("RAPPORT_IMAP_PORT", 993)
+RAPPORT_IMAP_USER = env_str("RAPPORT_IMAP_USER", "")
+RAPPORT_IMAP_PASSWORD = env_str("RAPPORT_IMAP_PASSWORD", "")
+RAPPORT_IMAP_FOLDER = env_str("RAPPORT_IMAP_FOLDER", "INBOX")
+RAPPORT_IMAP_SSL = env_bool("RAPPORT_IMAP_SSL", True)
+RAPPORT_IMAP_POLL_SECONDS = env_int("RAPPORT_IMAP_POLL_SECONDS", 60)
+# Mail out: Django's SMTP backend (EMAIL_HOST, EMAIL_PORT …); replies come from this address.
+RAPPORT_MAIL_FROM = env_str("RAPPORT_MAIL_FROM", "service@rapport.example")
+RAPPORT_MAIL_DOMAIN = env_str("RAPPORT_MAIL_DOMAIN", "rapport.example")
+EMAIL_HOST = env_str("RAPPORT_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("RAPPORT_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("RAPPORT_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("RAPPORT_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RAPPORT_SMTP_TLS", False)
+EMAIL_TIMEOUT = 30
+# Chat, SMS, social webhooks and phone-switch events are HMAC-signed with one secret per channel,
+# e.g. RAPPORT_WEBHOOK_SECRET_CHAT; a channel without a secret refuses every delivery.
+RAPPORT_WEBHOOK_SECRETS = {
+    channel: env_str(f"RAPPORT_WEBHOOK_SECRET_{channel.upper()}", "")
+    for channel in ("chat", "sms", "social", "phone")
+}
+RAPPORT_WEBHOOK_MAX_SKEW_SECONDS = env_int("RAPPORT_WEBHOOK_MAX_SKEW_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -19,3 +19,9 @@ AXES_FAILURE_LIMIT = 5
 RAPPORT_DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - the documented demo default
 # Without this WhiteNoise reads every static file each time a test client loads the middleware.
 WHITENOISE_AUTOREFRESH = True
+RAPPORT_WEBHOOK_SECRETS = {
+    "chat": "test-chat-secret",  # noqa: S105 - test fixtures
+    "sms": "test-sms-secret",  # noqa: S105
+    "social": "test-social-secret",  # noqa: S105
+    "phone": "test-phone-secret",  # noqa: S105
+}

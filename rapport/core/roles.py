@@ -24,6 +24,17 @@ CUSTOMER_READERS = frozenset(
 CUSTOMER_EDITORS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 # Who may export customer lists (every export is audited).
 CUSTOMER_EXPORTERS = frozenset({Role.MARKETER, Role.ADMIN})
+# Who may read what customers and agents said (interactions, messages) and the cases around them.
+# Everyone who serves a customer sees the whole history, so nobody asks the customer to repeat it.
+CONVERSATION_READERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.QA_ANALYST, Role.ADMIN})
+# Who may work cases (reply, wrap up, assign, escalate); each case also checks the person's team.
+CASE_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Who may read escalation figures (aggregates, no customer details).
+ESCALATION_ANALYSTS = frozenset(
+    {Role.SUPERVISOR, Role.QA_ANALYST, Role.TRAINER, Role.EXECUTIVE, Role.ADMIN}
+)
+# Who may upload call-detail records from the phone switch.
+CALL_RECORD_IMPORTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # Who may list people and their state.
 PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

@@ -507,3 +507,43 @@ def customer_erase(*, customer: Customer, by) -> Customer:
         detail={"contact_points_removed": removed_points, "notes_removed": removed_notes},
     )
     return customer
+
+
+def customer_for_sender(*, kind: str, raw: str, network: str = "", name: str = "") -> Customer:
+    """The customer behind a contact point a message came from; an unknown sender becomes a
+    prospect marked for review. Raises ValidationFailed when the contact point is not valid.
+
+    Two messages from the same new sender at once both try to create the prospect; the unique
+    contact point lets one win and the other reads the winner."""
+    normalised = normalise_contact(kind, raw, region=settings.RAPPORT_DEFAULT_REGION)
+    network = _network(kind, network)
+    existing = _sender_holder(kind, network, normalised)
+    if existing is not None:
+        return existing
+    first, _, last = " ".join(name.split()).rpartition(" ")
+    if not last:
+        last = {"email": normalised.split("@")[0]}.get(kind, normalised)[:100]
+    try:
+        with transaction.atomic():
+            return customer_create(
+                first_name=first[:100],
+                last_name=last[:100],
+                status=CustomerStatus.PROSPECT,
+                needs_review=True,
+                source="inbound",
+                contact_points=[ContactPointInput(kind=kind, value=raw, network=network)],
+            )
+    except (IntegrityError, Conflict):
+        holder = _sender_holder(kind, network, normalised)
+        if holder is None:
+            raise
+        return holder
+
+
+def _sender_holder(kind: str, network: str, normalised: str) -> Customer | None:
+    point = (
+        ContactPoint.objects.filter(kind=kind, network=network, normalised=normalised)
+        .select_related("customer")
+        .first()
+    )
+    return point.customer if point else None
