@@ -7,6 +7,9 @@ from rapport.core import views as core_views
 api_v1 = [
     path("", include("rapport.accounts.api.urls")),
     path("", include("rapport.customers.api.urls")),
+    path("", include("rapport.interactions.api.urls")),
+    path("", include("rapport.cases.api.urls")),
+    path("", include("rapport.workspace.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +18,9 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit"),
     path("accounts/", include("rapport.accounts.urls")),
     path("", include("rapport.customers.urls")),
+    path("", include("rapport.interactions.urls")),
+    path("", include("rapport.cases.urls")),
+    path("", include("rapport.workspace.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

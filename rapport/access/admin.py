@@ -1,0 +1,3 @@
+"""Admin pages of access."""
+
+from django.contrib import admin  # noqa: F401

@@ -1,0 +1,1 @@
+"""The access strategy has no writes outside the admin yet."""

@@ -1,0 +1,3 @@
+"""Admin pages of cases."""
+
+from django.contrib import admin  # noqa: F401

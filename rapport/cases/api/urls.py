@@ -1,0 +1,5 @@
+from django.urls import path
+
+from rapport.cases.api import views
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Admin pages of interactions."""
+
+from django.contrib import admin  # noqa: F401

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from rapport.interactions.api import views
+
+urlpatterns: list = []

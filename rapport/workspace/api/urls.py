@@ -1,0 +1,5 @@
+from django.urls import path
+
+from rapport.workspace.api import views
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Reads the desktop composes from the ledger, cases and customers."""

@@ -1,0 +1,1 @@
+"""Writes started from the desktop; each calls the owning app's services."""
