@@ -4,6 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# The demo's channels: mail listener port and the secrets its signed webhooks use (never in production).
+RAPPORT_MAIL_PORT ?= 2525
+RAPPORT_WEBHOOK_SECRET_PHONE ?= demo-phone-secret
+RAPPORT_WEBHOOK_SECRET_CHAT ?= demo-chat-secret
+RAPPORT_WEBHOOK_SECRET_SMS ?= demo-sms-secret
+RAPPORT_WEBHOOK_SECRET_SOCIAL ?= demo-social-secret
+DEMO_ENV := RAPPORT_MAIL_PORT=$(RAPPORT_MAIL_PORT) RAPPORT_WEBHOOK_SECRET_PHONE=$(RAPPORT_WEBHOOK_SECRET_PHONE) \
+	RAPPORT_WEBHOOK_SECRET_CHAT=$(RAPPORT_WEBHOOK_SECRET_CHAT) RAPPORT_WEBHOOK_SECRET_SMS=$(RAPPORT_WEBHOOK_SECRET_SMS) \
+	RAPPORT_WEBHOOK_SECRET_SOCIAL=$(RAPPORT_WEBHOOK_SECRET_SOCIAL)
 
 .PHONY: install demo test lint format bench lock clean
 
@@ -20,7 +29,7 @@ demo: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py demo_logins --port $(PORT)
-	PATH="$(abspath $(BIN)):$$PATH" DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/honcho start -f Procfile
+	$(DEMO_ENV) PATH="$(abspath $(BIN)):$$PATH" DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -3,13 +3,14 @@ open minutes after an instant runs out. SLA clocks use these so that nights, wee
 do not count against a promise."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rapport.access.models import BusinessCalendar
 
 # Far enough for any real objective; stops a loop on a calendar whose only open days are far off.
 MAX_DAYS_SCANNED = 3 * 366
+SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,14 @@ class OpeningHours:
         )
 
     def _open_spans(self, day: date):
+        # In UTC: arithmetic on datetimes sharing a zone is wall-clock arithmetic, which is an
+        # hour off across a daylight-saving change.
         if day in self.holidays:
             return
         for opens, closes in self.spans.get(day.weekday(), []):
             yield (
-                datetime.combine(day, opens, tzinfo=self.zone),
-                datetime.combine(day, closes, tzinfo=self.zone),
+                datetime.combine(day, opens, tzinfo=self.zone).astimezone(UTC),
+                datetime.combine(day, closes, tzinfo=self.zone).astimezone(UTC),
             )
 
     def _days_from(self, instant: datetime):
@@ -54,20 +57,25 @@ class OpeningHours:
         """Open seconds in [start, end); 0 when end is not after start."""
         if end <= start:
             return 0
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if self.always_open:
-            return int((end - start).total_seconds())
-        total = 0.0
+            return (end - start) // SECOND
+        # Summed as timedeltas: float seconds can round a whole second down.
+        total = timedelta()
         for day in self._days_from(start):
             for opens, closes in self._open_spans(day):
                 lo, hi = max(opens, start), min(closes, end)
                 if hi > lo:
-                    total += (hi - lo).total_seconds()
+                    total += hi - lo
             if datetime.combine(day, time.max, tzinfo=self.zone) >= end:
                 break
-        return int(total)
+        return total // SECOND
 
     def add(self, start: datetime, seconds: int) -> datetime:
-        """The instant at which `seconds` of open time after `start` have passed."""
+        """The first instant at which `seconds` of open time after `start` have passed."""
+        if seconds <= 0:
+            return start
+        start = start.astimezone(UTC)
         if self.always_open:
             return start + timedelta(seconds=seconds)
         remaining = timedelta(seconds=seconds)

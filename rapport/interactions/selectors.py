@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from rapport.core.errors import NotFound
 from rapport.core.roles import CALL_RECORD_IMPORTERS, CONVERSATION_READERS, has_any_role
 from rapport.interactions.models import (
+    Attachment,
     CallRecordImport,
     Interaction,
     Message,
@@ -37,6 +38,15 @@ def interaction_get_for(*, user, interaction_id) -> Interaction:
 
 def messages_of(*, interaction: Interaction) -> QuerySet[Message]:
     return interaction.messages.select_related("author").prefetch_related("attachments")
+
+
+def attachment_get_for(*, user, interaction_id, attachment_id) -> Attachment:
+    """An attachment of an interaction the user may read, reached through that interaction only."""
+    interaction = interaction_get_for(user=user, interaction_id=interaction_id)
+    try:
+        return Attachment.objects.get(pk=attachment_id, message__interaction=interaction)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such attachment.") from None
 
 
 def customer_timeline_for(*, user, customer, limit: int = TIMELINE_LENGTH) -> QuerySet[Interaction]:
