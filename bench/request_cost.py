@@ -120,19 +120,33 @@ def inprocess(args: argparse.Namespace) -> None:
             body.close()
         return int(status[0].split()[0])
 
+    def backend_cpu() -> float:
+        """CPU seconds the PostgreSQL backend serving this process has used so far."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     names = [args.profile] if args.profile else args.rungs.split(",")
     print(
         f"middleware: {args.middleware}; {args.requests} sequential requests per rung, in-process"
     )
-    print(f"{'rung':18} {'ms/request':>10} {'queries':>8} {'in db calls ms':>15}")
+    print(
+        "CPU ms are immune to other load on the machine; wall ms are not.\n"
+        f"{'rung':18} {'wall ms':>8} {'queries':>8} {'in db calls':>12} "
+        f"{'Python CPU':>11} {'PG CPU':>7}"
+    )
     for name in names:
         prefix = RUNGS[name]
         for email in emails[:50]:  # warm: connection, caches, first-call imports
             assert call(prefix + email) == 200, (name, email)
         profiler = cProfile.Profile() if args.profile else None
         db_time[:] = [0.0, 0]
+        pg0 = backend_cpu()
         with connection.execute_wrapper(timed):
             t0 = time.perf_counter()
+            c0 = time.process_time()
             if profiler:
                 profiler.enable()
             for i in range(args.requests):
@@ -140,10 +154,12 @@ def inprocess(args: argparse.Namespace) -> None:
             if profiler:
                 profiler.disable()
             elapsed = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+        pg = backend_cpu() - pg0
         n = args.requests
         print(
-            f"{name:18} {elapsed / n * 1000:10.2f} {db_time[1] / n:8.1f} "
-            f"{db_time[0] / n * 1000:15.2f}",
+            f"{name:18} {elapsed / n * 1000:8.2f} {db_time[1] / n:8.1f} "
+            f"{db_time[0] / n * 1000:12.2f} {cpu / n * 1000:11.2f} {pg / n * 1000:7.2f}",
             flush=True,
         )
         if profiler:

@@ -38,11 +38,21 @@ class Row:
     def too_few(self) -> bool:
         return self.handled is not None and 0 < self.handled < min_n()
 
+    @property
+    def share_percent(self) -> float:
+        return 100 * self.share
+
+    @property
+    def rate_percent(self) -> float | None:
+        rate = self.rate
+        return None if rate is None else 100 * rate
+
 
 @dataclass(frozen=True)
 class Breakdown:
     key: str
     title: str
+    column: str
     rows: list[Row]
     has_rate: bool = False
 
@@ -70,8 +80,13 @@ class EscalationAnalysis:
         return self.total / self.handled if self.handled >= self.min_n else None
 
     @property
-    def preventable_share(self) -> float | None:
-        return self.preventable / self.total if self.total else None
+    def rate_percent(self) -> float | None:
+        rate = self.rate
+        return None if rate is None else 100 * rate
+
+    @property
+    def preventable_percent(self) -> float | None:
+        return 100 * self.preventable / self.total if self.total else None
 
     def chart_data(self) -> dict:
         """What the charts draw: the same figures as the tables."""
@@ -86,10 +101,14 @@ class EscalationAnalysis:
         return data
 
 
-def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+def _bounds(
+    start: datetime.date, end: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
     zone = timezone.get_current_timezone()
     first = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-    after = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    after = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
     return first, after
 
 
@@ -143,7 +162,9 @@ def escalation_analysis(
         escalations = escalations.filter(contact_type=contact_type)
         contacts = contacts.filter(contact_type=contact_type)
 
-    counts = escalations.aggregate(n=Count("id"), preventable=Count("id", filter=Q(preventable=True)))
+    counts = escalations.aggregate(
+        n=Count("id"), preventable=Count("id", filter=Q(preventable=True))
+    )
     total, handled = counts["n"], contacts.count()
     result = EscalationAnalysis(
         start=start,
@@ -161,6 +182,7 @@ def escalation_analysis(
         Breakdown(
             "reason",
             "By reason",
+            "Reason",
             _rows(
                 grouped("reason_id", "reason__name", "reason__preventable"),
                 key="reason_id",
@@ -174,8 +196,14 @@ def escalation_analysis(
         Breakdown(
             "preventable",
             "Preventable or not",
+            "Preventable",
             [
-                Row("yes", "Preventable", counts["preventable"], _share(counts["preventable"], total)),
+                Row(
+                    "yes",
+                    "Preventable",
+                    counts["preventable"],
+                    _share(counts["preventable"], total),
+                ),
                 Row(
                     "no",
                     "Not preventable",
@@ -189,6 +217,7 @@ def escalation_analysis(
         Breakdown(
             "contact_type",
             "By contact type",
+            "Contact type",
             _rows(
                 grouped("contact_type_id", "contact_type__name"),
                 key="contact_type_id",
@@ -204,6 +233,7 @@ def escalation_analysis(
         Breakdown(
             "team",
             "By team",
+            "Team",
             _rows(
                 grouped("from_team_id", "from_team__name"),
                 key="from_team_id",
@@ -238,7 +268,7 @@ def escalation_analysis(
             handled=_handled_by(agent_contacts, "agent_id"),
             unknown="(former user)",
         )
-        result.breakdowns.append(Breakdown("agent", "By agent", agent_rows, has_rate=True))
+        result.breakdowns.append(Breakdown("agent", "By agent", "Agent", agent_rows, has_rate=True))
         result.agents_shown = "all" if visible is None else "teams"
 
     weekly = {

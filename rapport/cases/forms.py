@@ -2,12 +2,14 @@
 the service will accept."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils import timezone
 
 from rapport.access import selectors as access_selectors
 from rapport.access.choices import Channel, Priority
+from rapport.accounts.models import Team
 from rapport.cases import selectors
 from rapport.cases.choices import TRANSITIONS, CaseStatus
 from rapport.cases.models import Case
@@ -33,11 +35,13 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if "queue" in self.fields:
             self.fields["queue"].widget = forms.Select(
-                choices=_queue_choices, attrs={"class": "form-select"}
+                choices=_queue_choices,  # type: ignore[arg-type]  # Django takes a callable
+                attrs={"class": "form-select"},
             )
         if "assignee" in self.fields:
             self.fields["assignee"].widget = forms.Select(
-                choices=_worker_choices, attrs={"class": "form-select"}
+                choices=_worker_choices,  # type: ignore[arg-type]  # Django takes a callable
+                attrs={"class": "form-select"},
             )
         if "q" in self.fields:
             self.fields["q"].widget.attrs.update(
@@ -74,7 +78,8 @@ class StatusForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = {case.status, *TRANSITIONS[case.status]}
-        self.fields["status"].choices = [c for c in CaseStatus.choices if c[0] in allowed]
+        field = cast(forms.ChoiceField, self.fields["status"])
+        field.choices = [c for c in CaseStatus.choices if c[0] in allowed]
         self.fields["status"].initial = case.status
 
 
@@ -92,7 +97,7 @@ class AssignForm(StyledFormMixin, forms.Form):
         self._people = {p.pk: p for p in selectors.case_assignees_for(user=user, case=case)}
         self._user = user
         people = [(str(pk), str(p)) for pk, p in self._people.items() if pk != user.pk]
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             (ASSIGN_ME, "Me"),
             *([(f"{case.queue.team}", people)] if people else []),
             (ASSIGN_QUEUE, "Nobody: back to the queue"),
@@ -172,7 +177,10 @@ class EscalateForm(StyledFormMixin, forms.Form):
         for agent in selectors.escalation_agents():
             teams.setdefault(str(agent.team), []).append((agent.pk, str(agent)))
             self._agents[agent.pk] = agent
-        self.fields["to_agent"].choices = [("", "Nobody in particular"), *teams.items()]
+        cast(forms.ChoiceField, self.fields["to_agent"]).choices = [
+            ("", "Nobody in particular"),
+            *teams.items(),
+        ]
 
     def agent_chosen(self):
         pk = self.cleaned_data.get("to_agent")
@@ -188,7 +196,7 @@ class AnalysisForm(StyledFormMixin, forms.Form):
     date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     team = forms.ModelChoiceField(
-        queryset=None, required=False, label="Team", empty_label="All teams"
+        queryset=Team.objects.none(), required=False, label="Team", empty_label="All teams"
     )
     contact_type = forms.ModelChoiceField(
         queryset=access_selectors.contact_types_active(),

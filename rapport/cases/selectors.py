@@ -91,9 +91,10 @@ def escalation_reasons_active() -> QuerySet[EscalationReason]:
 def escalations_for(*, user) -> QuerySet[Escalation]:
     if not can_read_cases(user):
         return Escalation.objects.none()
+    # Like cases_for: the summaries speak of the customer, so an erased customer's are left out.
     return Escalation.objects.select_related(
         "case", "reason", "from_queue", "to_queue", "escalated_by", "from_team", "to_agent"
-    )
+    ).filter(Q(case__customer__isnull=True) | Q(case__customer__erased_at__isnull=True))
 
 
 def escalation_get_for(*, user, escalation_id) -> Escalation:
@@ -114,13 +115,13 @@ def can_analyse_escalations(user) -> bool:
 class ClockState:
     """Where one SLA clock of a case stands, for badges on lists and the case page.
 
-    state is one of: "none" (no objective), "met", "missed", "stopped" (the case ended before the
+    state is one of: "met", "missed", "stopped" (the case ended before the
     clock's work was done), "paused" (waiting for the customer), "running", "warning", "overdue".
     """
 
     clock: str
     label: str
-    due: datetime | None
+    due: datetime
     done_at: datetime | None
     state: str
 
@@ -133,15 +134,18 @@ class ClockState:
         return self.state in {"paused", "running", "warning", "overdue"}
 
 
-def _clock_state(case: Case, clock: str, *, now: datetime) -> ClockState:
+def _clock_state(case: Case, clock: str, *, now: datetime) -> ClockState | None:
     if clock == Clock.FIRST_RESPONSE:
-        due, done, warned = case.first_response_due, case.first_responded_at, case.warned_first_response
+        due, done, warned = (
+            case.first_response_due,
+            case.first_responded_at,
+            case.warned_first_response,
+        )
     else:
         due, done, warned = case.resolution_due, case.resolved_at, case.warned_resolution
-    label = Clock(clock).label
     if due is None:
-        state = "none"
-    elif done is not None:
+        return None
+    if done is not None:
         state = "met" if done <= due else "missed"
     elif case.status not in OPEN_STATUSES:
         state = "stopped"
@@ -154,13 +158,14 @@ def _clock_state(case: Case, clock: str, *, now: datetime) -> ClockState:
         state = "warning"
     else:
         state = "running"
-    return ClockState(clock=clock, label=label, due=due, done_at=done, state=state)
+    return ClockState(clock=clock, label=Clock(clock).label, due=due, done_at=done, state=state)
 
 
 def sla_clocks(case: Case, *, now: datetime | None = None) -> list[ClockState]:
-    """Both clocks of a case, computed from the case row alone (no query)."""
+    """The clocks a case has (none without a service objective), from the case row alone."""
     now = now or timezone.now()
-    return [_clock_state(case, clock, now=now) for clock in Clock.values]
+    states = (_clock_state(case, clock, now=now) for clock in Clock.values)
+    return [state for state in states if state is not None]
 
 
 # --- The case page ---------------------------------------------------------------------------------

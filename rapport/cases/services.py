@@ -209,7 +209,9 @@ def case_assign(*, case: Case, by, assignee) -> Case:
         case=case, kind=CaseEventKind.ASSIGNED, at=timezone.now(), actor=by,
         previous=str(previous or ""), assignee=str(assignee or ""),
     )
-    Escalation.objects.filter(case=case, received_at__isnull=True).update(received_at=timezone.now())
+    if assignee is not None:
+        # Someone of the receiving team has it now; putting it back in the queue is not receiving it.
+        Escalation.objects.filter(case=case, received_at__isnull=True).update(received_at=timezone.now())
     return case
 
 
@@ -230,7 +232,7 @@ def case_escalate(
     case: Case,
     by,
     to_queue: Queue,
-    reason: EscalationReason,
+    reason: EscalationReason | None,
     customer_needs: str,
     tried: str,
     promised: str = "",
@@ -249,7 +251,9 @@ def case_escalate(
         for name, value in (("customer_needs", customer_needs), ("tried", tried))
         if not value.strip()
     }
-    if missing:
+    if missing or reason is None:
+        if reason is None:
+            missing["reason"] = ["Choose why the case goes on."]
         raise ValidationFailed(errors.NEEDS_SUMMARY, fields=missing)
     if not reason.is_active:
         raise ValidationFailed("That reason is retired; choose another.", fields={"reason": ["Retired."]})
@@ -331,9 +335,13 @@ def thread_inbound(*, interaction: Interaction, message: Message, created: bool)
     named in its subject, else a new case for a deferred channel. Real-time contacts (calls, chat)
     are linked by the agent at wrap-up."""
     if interaction.case_id is not None:
+        # Another message in a conversation already in a case (a chat, an SMS thread): the
+        # customer writing back resumes or reopens it, as a new contact would.
         case = interaction.case
         if case is not None and case.status == CaseStatus.WAITING:
             _status_change(case, CaseStatus.OPEN, by=None, at=message.sent_at)
+        elif case is not None and case.status in {CaseStatus.RESOLVED, CaseStatus.CLOSED}:
+            _status_change(case, CaseStatus.OPEN, by=None, at=message.sent_at, reopened=True)
         return case
     case = _case_answered(interaction)
     if case is not None:
@@ -399,9 +407,9 @@ def _check_clock(case: Case, clock: str, due: datetime, now: datetime) -> str:
         _breach(case, clock, due=due, at=now)
         return "" if before else "breaches"
     flag = "warned_first_response" if clock == Clock.FIRST_RESPONSE else "warned_resolution"
-    if getattr(case, flag):
-        return ""
     objective = case.objective
+    if getattr(case, flag) or objective is None:
+        return ""
     hours = OpeningHours.of(objective.calendar)
     allowed = 60 * (
         objective.first_response_minutes if clock == Clock.FIRST_RESPONSE else objective.resolution_minutes

@@ -6,7 +6,6 @@ form's errors, plus the other sections swapped out-of-band when the action succe
 JavaScript the same forms post normally and come back to the page."""
 
 import json
-import smtplib
 from collections.abc import Callable
 from typing import Any
 
@@ -45,12 +44,6 @@ from rapport.ui.decorators import role_required
 SECTION = "cases/partials/_%s.html"
 # The sections a successful action refreshes; a form's own section is the answer itself.
 REFRESHED = ("summary", "actions", "chain", "history", "events")
-MAIL_DOWN = "The mail server did not take the message, so nothing was sent. Try again shortly."
-
-
-class MailUnavailable(ApplicationError):
-    status = 503
-    code = "mail_unavailable"
 
 
 @role_required(CONVERSATION_READERS)
@@ -58,7 +51,9 @@ def case_list(request: AuthedHttpRequest) -> HttpResponse:
     filterset = CaseFilter(
         request.GET or None, queryset=selectors.cases_for(user=request.user), request=request
     )
-    page = paginate(request, filterset.qs, per_page=25)
+    # A filter that cannot be read is shown as an error, never dropped to list more than asked.
+    cases = filterset.qs if filterset.is_valid() or not filterset.is_bound else Case.objects.none()
+    page = paginate(request, cases, per_page=25)
     now = timezone.now()
     for case in page.object_list:
         case.sla = selectors.sla_clocks(case, now=now)
@@ -80,7 +75,9 @@ def case_create(request: AuthedHttpRequest) -> HttpResponse:
     asked = request.POST.get("customer") or request.GET.get("customer")
     form = CaseCreateForm(request.POST or None, initial={"customer": request.GET.get("customer")})
     if request.method == "GET" and asked:
-        customer = customer_selectors.customer_get_for(user=request.user, customer_id=asked)
+        customer = customer_selectors.customer_get_for(
+            user=request.user, customer_id=int(asked) if asked.isdigit() else 0
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -262,7 +259,7 @@ def _succeeded(request: AuthedHttpRequest, case_id: int, form_class: type, done:
     case = selectors.case_get_for(user=request.user, case_id=case_id)
     main = FORMS[form_class][2]
     context = case_panel_context(request, case, flash=done)
-    context.update(main=SECTION % main, oob=[SECTION % s for s in REFRESHED if s != main])
+    context.update(main=SECTION % main, oob_sections=[SECTION % s for s in REFRESHED if s != main])
     response = render(request, "cases/partials/_refresh.html", context)
     response["HX-Trigger"] = json.dumps({"caseUpdated": {"case": case.pk}})
     return response
@@ -301,10 +298,8 @@ def case_priority(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_reply(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     def action(case: Case, form) -> None:
-        try:
-            services.case_reply(case=case, by=request.user, text=form.cleaned_data["text"])
-        except (smtplib.SMTPException, OSError) as exc:
-            raise MailUnavailable(MAIL_DOWN) from exc
+        # A mail server that refuses is a Conflict from the service, shown on the form.
+        services.case_reply(case=case, by=request.user, text=form.cleaned_data["text"])
 
     return _act(request, case_id, ReplyForm, action, "Reply sent.")
 
@@ -325,7 +320,13 @@ def case_escalate(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
             to_agent=form.agent_chosen(),
         )
 
-    return _act(request, case_id, EscalateForm, action, "Escalated; the receiving team sees your summary first.")
+    return _act(
+        request,
+        case_id,
+        EscalateForm,
+        action,
+        "Escalated; the receiving team sees your summary first.",
+    )
 
 
 # --- Escalation analysis ---------------------------------------------------------------------------

@@ -21,7 +21,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "started_at", "channel", "direction", "customer", "agent", "queue", "outcome",
+        "id",
+        "started_at",
+        "channel",
+        "direction",
+        "customer",
+        "agent",
+        "queue",
+        "outcome",
         "source",
     ]
     list_filter = ["channel", "direction", "outcome", "source", "queue", "started_at"]
@@ -43,8 +50,14 @@ class RejectedInboundAdmin(ReadOnlyAdmin):
 @admin.register(CallRecordImport)
 class CallRecordImportAdmin(ReadOnlyAdmin):
     list_display = [
-        "filename", "created_at", "uploaded_by", "status", "rows_total", "rows_added",
-        "rows_duplicate", "rows_failed",
+        "filename",
+        "created_at",
+        "uploaded_by",
+        "status",
+        "rows_total",
+        "rows_added",
+        "rows_duplicate",
+        "rows_failed",
     ]
     list_filter = ["status", "created_at"]
     list_select_related = ["uploaded_by"]

@@ -87,6 +87,8 @@ class Interaction(BaseModel):
             )
         ]
         indexes = [
+            # The ledger's own order: lists page through it by keyset, newest first.
+            models.Index(fields=["-started_at", "-id"], name="interaction_recent"),
             models.Index(fields=["customer", "-started_at"], name="interaction_customer_recent"),
             models.Index(fields=["agent", "-started_at"], name="interaction_agent_recent"),
             models.Index(fields=["case", "started_at"], name="interaction_case"),

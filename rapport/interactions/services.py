@@ -16,7 +16,7 @@ from rapport.access import selectors as access_selectors
 from rapport.access.choices import Channel
 from rapport.access.models import ContactType
 from rapport.core.audit import audit_record
-from rapport.core.errors import ValidationFailed
+from rapport.core.errors import Conflict, ValidationFailed
 from rapport.customers import services as customer_services
 from rapport.customers.models import Customer
 from rapport.interactions.choices import Direction, Outcome, Side, Source
@@ -166,7 +166,7 @@ def inbound_reject(*, channel: str, reason: str, detail: str = "") -> RejectedIn
 def outbound_email_send(
     *,
     by,
-    customer: Customer,
+    customer: Customer | None,
     to: str,
     subject: str,
     text: str,
@@ -206,7 +206,14 @@ def outbound_email_send(
         subject=subject, body=text, from_email=settings.RAPPORT_MAIL_FROM, to=[to], headers=headers
     )
     # Sent last: if the mail server refuses, the transaction rolls back and nothing is recorded.
-    email.send()
+    try:
+        email.send()
+    except OSError as exc:  # smtplib.SMTPException is an OSError, as is a refused connection
+        raise Conflict(
+            f"The mail server did not accept the message, so nothing was sent ({exc}). "
+            "Try again in a moment.",
+            code="mail_refused",
+        ) from exc
     audit_record(actor=by, action="interaction.email_sent", target=interaction)
     return interaction
 

@@ -73,7 +73,9 @@ def call_record_imports(request: AuthedHttpRequest) -> HttpResponse:
         status = 400
     page = paginate(request, selectors.call_record_imports_for(user=request.user))
     return render(
-        request, "interactions/call_record_imports.html", {"form": form, "page": page},
+        request,
+        "interactions/call_record_imports.html",
+        {"form": form, "page": page},
         status=status,
     )
 
@@ -104,5 +106,7 @@ def call_record_import(request: AuthedHttpRequest, import_id: int) -> HttpRespon
 def rejected(request: AuthedHttpRequest) -> HttpResponse:
     """What the channels received but could not accept, newest first."""
     page = paginate(request, selectors.rejected_inbound_for(user=request.user), per_page=50)
-    template = "interactions/partials/_rejected.html" if request.htmx else "interactions/rejected.html"
+    template = (
+        "interactions/partials/_rejected.html" if request.htmx else "interactions/rejected.html"
+    )
     return render(request, template, {"page": page})

@@ -23,7 +23,7 @@ def case_panel(settings, tmp_path):
     panels.register_panel(
         panels.Panel(
             key="test-cases",
-            title="Open cases",
+            title="Test panel",
             template="cases/partials/_panel.html",
             context=lambda viewer, customer: {"open": 2, "name": customer.display_name},
             roles=frozenset({"agent"}),
@@ -39,7 +39,7 @@ def test_a_registered_panel_is_shown_to_the_roles_it_names(client_for, case_pane
 
     page = agent_client.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert "Open cases" in page
+    assert "Test panel" in page
     assert "2 open for Ines Duarte" in page
 
 
@@ -49,7 +49,7 @@ def test_a_registered_panel_is_hidden_from_other_roles(client_for, case_panel):
 
     page = qa_client.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert "Open cases" not in page
+    assert "Test panel" not in page
 
 
 def test_a_panel_whose_context_is_none_is_skipped(make_user):
@@ -60,7 +60,8 @@ def test_a_panel_whose_context_is_none_is_skipped(make_user):
         shown = panels.panels_for(
             viewer=make_user("agent"), customer=CustomerFactory(), roles=frozenset({"agent"})
         )
-        assert [p.panel.key for p in shown] == []
+        # Other apps register real panels; only this one is under test.
+        assert "empty" not in [p.panel.key for p in shown]
     finally:
         panels.unregister_panel("empty")
 

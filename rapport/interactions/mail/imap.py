@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from rapport.interactions.mail.receive import Outcome, mail_receive, mail_refuse_too_large
 
@@ -99,7 +98,6 @@ def _receive_one(connection: imaplib.IMAP4, uid: str) -> Outcome | None:
     """Store one message; None when it failed for a reason that may pass (it stays unseen)."""
     limit = settings.RAPPORT_MAIL_MAX_BYTES
     size = _size(connection, uid)
-    close_old_connections()
     try:
         if limit and size is not None and size > limit:
             head = _fetch(connection, uid, "BODY.PEEK[HEADER]")
@@ -111,8 +109,6 @@ def _receive_one(connection: imaplib.IMAP4, uid: str) -> Outcome | None:
     except Exception:
         logger.exception("Could not store IMAP message %s; it stays unseen for the next poll.", uid)
         return None
-    finally:
-        close_old_connections()
 
 
 def _size(connection: imaplib.IMAP4, uid: str) -> int | None:
@@ -138,7 +134,9 @@ def _fetch(connection: imaplib.IMAP4, uid: str, what: str) -> bytes:
 def _mark_seen(connection: imaplib.IMAP4, uid: str) -> None:
     status, _ = connection.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     if status != "OK":
-        logger.warning("Could not mark IMAP message %s seen; the next poll will skip it as a replay.", uid)
+        logger.warning(
+            "Could not mark IMAP message %s seen; the next poll will skip it as a replay.", uid
+        )
 
 
 def _quoted(folder: str) -> str:

@@ -5,6 +5,7 @@ The database work runs off the event loop (Django's ORM is synchronous) in one w
 stale connections closed around it, as a long-running process must.
 """
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -49,7 +50,9 @@ class MailHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         try:
-            reply = await sync_to_async(_deliver, thread_sensitive=True)(raw, list(envelope.rcpt_tos))
+            reply = await sync_to_async(_deliver, thread_sensitive=True)(
+                raw, list(envelope.rcpt_tos)
+            )
         except Exception:
             logger.exception("Could not hand a received e-mail to the store.")
             reply = TRY_LATER
@@ -80,9 +83,11 @@ def _deliver(raw: bytes, recipients: Sequence[str]) -> str:
 class MailController(Controller):
     """aiosmtpd's threaded controller speaking SMTP or LMTP; port 0 takes any free port."""
 
-    def __init__(self, handler: MailHandler, *, protocol: str, **kwargs):
+    def __init__(self, handler: object, *, protocol: str, **kwargs):
         if protocol not in PROTOCOLS:
-            raise ValueError(f"Unknown mail protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}.")
+            raise ValueError(
+                f"Unknown mail protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}."
+            )
         self.protocol = protocol
         super().__init__(handler, **kwargs)
 
@@ -91,7 +96,7 @@ class MailController(Controller):
         return server_class(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 

@@ -41,6 +41,7 @@ EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Mail declared as Latin-1 or ASCII is nearly always Windows-1252 (browsers read it so, too).
 _CHARSET_ALIASES = {
@@ -67,11 +68,19 @@ def parse_email(
     bytes are not an e-mail or name no usable sender.
     """
     now = now or timezone.now()
-    mail = _Mail(raw)
-    if not mail.has_headers():
-        raise ValidationFailed("This is not an e-mail: it has no header fields.", code="unreadable")
-    sender_name, sender = mail.sender()
-    text, html, attachments = mail.content()
+    try:
+        mail = _Mail(raw)
+        if not mail.has_headers():
+            raise ValidationFailed(
+                "This is not an e-mail: it has no header fields.", code="unreadable"
+            )
+        sender_name, sender = mail.sender()
+        text, html, attachments = mail.content()
+    except RecursionError:
+        # The stdlib parser recurses once per nested part; thousands of them is an attack.
+        raise ValidationFailed(
+            "The message is nested too deeply to read.", code="unreadable"
+        ) from None
     if not text and html:
         text = html_to_text(html)
     conversation_id = _message_id(mail.text("Message-ID")) or _generated_id(raw)
@@ -109,42 +118,58 @@ class _Mail:
     def has_headers(self) -> bool:
         return len(self.modern.keys()) > 0
 
+    def headers(self, name: str) -> list:
+        """Every header of that name as the modern parser reads it.
+
+        Raw 8-bit bytes (an undeclared charset) are read as UTF-8, else Windows-1252, before the
+        header is parsed, instead of becoming replacement characters.
+        """
+        found = []
+        for key, raw in self.modern.raw_items():
+            if key.lower() != name.lower():
+                continue
+            value = "".join(_LINE_END.split(str(raw)))
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                value = _unescape(value)
+            found.append(policy.default.header_factory(name, value))
+        return found
+
     def text(self, name: str) -> str:
         """The decoded value of the first header of that name, "" when absent."""
         try:
-            value = self.modern.get(name)
-            return "" if value is None else _clean(str(value))
-        except Exception:  # noqa: BLE001 - the email package raises many kinds on broken headers
+            found = self.headers(name)
+            return _clean(str(found[0])) if found else ""
+        except Exception:  # the email package raises many kinds on broken headers
             return self._legacy_text(name)
 
     def _legacy_text(self, name: str) -> str:
         try:
             value = self.legacy.get(name)
-            if value is None:
-                return ""
-            try:
-                return _clean(str(make_header(decode_header(str(value)))))
-            except Exception:  # noqa: BLE001 - undecodable encoded words: keep them as written
-                return _clean(str(value))
-        except Exception:  # noqa: BLE001
+            return "" if value is None else _decoded_words(str(value))
+        except Exception:
             return ""
 
     def addresses(self, name: str) -> list[tuple[str, str]]:
         """(display name, lower-cased address) for every address in every header of that name."""
         try:
-            found = []
-            for header in self.modern.get_all(name) or []:
-                for address in header.addresses:
-                    found.append((address.display_name, address.addr_spec))
-            return [(_one_line(display), _address(spec)) for display, spec in found]
-        except Exception:  # noqa: BLE001 - not an address header, or one the modern parser gave up on
+            found = [
+                (address.display_name, address.addr_spec)
+                for header in self.headers(name)
+                for address in header.addresses
+            ]
+            return [(_one_line(_clean(display)), _address(spec)) for display, spec in found]
+        except Exception:  # not an address header, or one the modern parser gave up on
             return self._legacy_addresses(name)
 
     def _legacy_addresses(self, name: str) -> list[tuple[str, str]]:
         try:
-            values = [str(value) for value in self.legacy.get_all(name) or []]
-            return [(_decoded_words(display), _address(spec)) for display, spec in getaddresses(values)]
-        except Exception:  # noqa: BLE001
+            values = [_unescape(str(value)) for value in self.legacy.get_all(name) or []]
+            return [
+                (_decoded_words(display), _address(spec)) for display, spec in getaddresses(values)
+            ]
+        except Exception:
             return []
 
     def sender(self) -> tuple[str, str]:
@@ -153,11 +178,14 @@ class _Mail:
                 return display, address
         if self.text("From"):
             raise ValidationFailed(
-                "The sender (From) is not an e-mail address.", code="invalid_email",
+                "The sender (From) is not an e-mail address.",
+                code="invalid_email",
                 fields={"from": ["Not an e-mail address."]},
             )
         raise ValidationFailed(
-            "The message names no sender (From).", code="invalid_email", fields={"from": ["Required."]}
+            "The message names no sender (From).",
+            code="invalid_email",
+            fields={"from": ["Required."]},
         )
 
     def sent_at(self, now: datetime) -> datetime:
@@ -201,7 +229,11 @@ class _Mail:
             filename = _filename(part, kind)
             if content or filename:
                 attachments.append(
-                    AttachmentIn(filename=filename or _fallback_name(kind), content_type=kind, content=content)
+                    AttachmentIn(
+                        filename=filename or _fallback_name(kind),
+                        content_type=kind,
+                        content=content,
+                    )
                 )
         return (
             "\n\n".join(body for body in plain if body.strip()).strip(),
@@ -226,7 +258,7 @@ def _leaves(part: Message, *, depth: int) -> Iterator[Message]:
 def _content_type(part: Message) -> str:
     try:
         return _clean(part.get_content_type()).lower()[:100]
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "application/octet-stream"
 
 
@@ -234,7 +266,7 @@ def _is_body(part: Message, kind: str) -> bool:
     try:
         disposition = part.get_content_disposition()
         named = bool(part.get_filename())
-    except Exception:  # noqa: BLE001 - an unreadable disposition: take the part as a file
+    except Exception:  # an unreadable disposition: take the part as a file
         return False
     if disposition == "attachment" or named:
         return False
@@ -245,7 +277,7 @@ def _is_body(part: Message, kind: str) -> bool:
 def _payload(part: Message) -> bytes:
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - a broken transfer encoding: keep what is there
+    except Exception:  # a broken transfer encoding: keep what is there
         payload = None
     if isinstance(payload, bytes):
         return payload
@@ -262,11 +294,13 @@ def _has_odd_surrogates(value: str) -> bool:
 def _attached_message(part: Message) -> bytes:
     """A forwarded or bounced message, kept as an .eml file."""
     payload = part.get_payload()
-    inner = payload[0] if isinstance(payload, list) and len(payload) == 1 else part
+    inner = part
+    if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], Message):
+        inner = payload[0]
     for style in (None, policy.compat32):
         try:
             return inner.as_bytes() if style is None else inner.as_bytes(policy=style)
-        except Exception:  # noqa: BLE001, S112 - try the lenient generator next
+        except Exception:  # noqa: S112 - try the lenient generator next
             continue
     return b""
 
@@ -274,7 +308,7 @@ def _attached_message(part: Message) -> bytes:
 def _charset(part: Message) -> str:
     try:
         return part.get_content_charset() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
 
 
@@ -289,6 +323,9 @@ def _decode(data: bytes, charset: str) -> str:
             text = data.decode(name, errors="replace")
         except (LookupError, ValueError, TypeError, UnicodeError):
             text = None
+        if text is None:
+            # An unknown charset: most mail today is UTF-8; what is not becomes U+FFFD.
+            text = data.decode("utf-8", errors="replace")
     if text is None:
         try:
             text = data.decode("utf-8")
@@ -300,7 +337,7 @@ def _decode(data: bytes, charset: str) -> str:
 def _filename(part: Message, kind: str) -> str:
     try:
         raw = part.get_filename() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         raw = ""
     name = _one_line(_decoded_words(_clean(str(raw))) if "=?" in str(raw) else _clean(str(raw)))
     name = posixpath.basename(name.replace("\\", "/")).strip().lstrip(".")
@@ -324,7 +361,11 @@ def _message_id(value: str) -> str:
     if match and len(match.group()) <= MAX_ID_LENGTH:
         return match.group()
     bare = value.strip()
-    if bare and not any(ch.isspace() or ch in "<>" for ch in bare) and len(bare) + 2 <= MAX_ID_LENGTH:
+    if (
+        bare
+        and not any(ch.isspace() or ch in "<>" for ch in bare)
+        and len(bare) + 2 <= MAX_ID_LENGTH
+    ):
         return f"<{bare}>"
     return ""
 
@@ -336,7 +377,9 @@ def _generated_id(raw: bytes) -> str:
 
 def _thread_refs(mail: _Mail, own_id: str) -> tuple[str, ...]:
     """References oldest first, then In-Reply-To (the message answered), without repeats."""
-    found = _MESSAGE_ID.findall(mail.text("References")) + _MESSAGE_ID.findall(mail.text("In-Reply-To"))
+    found = _MESSAGE_ID.findall(mail.text("References")) + _MESSAGE_ID.findall(
+        mail.text("In-Reply-To")
+    )
     refs: list[str] = []
     for ref in found:
         if ref in refs:
@@ -358,7 +401,7 @@ def _plausible(address: str) -> bool:
 def _decoded_words(value: str) -> str:
     try:
         return _clean(str(make_header(decode_header(value))))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return _clean(value)
 
 

@@ -1,6 +1,10 @@
-"""Load a realistic, deterministic demo center: staff, customers, households, products."""
+"""Load a realistic, deterministic demo center: staff, customers, households, products, the
+customer access strategy and six months of contacts, cases and escalations."""
 
 import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,16 +14,23 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from rapport.access.models import ContactType, Queue
 from rapport.accounts import services as account_services
 from rapport.accounts.choices import AgentState
-from rapport.accounts.models import AgentStateChange, Skill, User
+from rapport.accounts.models import AgentStateChange, Skill, Team, User
+from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.demo import catalog
+from rapport.demo import bulk, catalog, contacts
+from rapport.demo.center import access_strategy_create, center_load
+from rapport.interactions import services as interaction_services
+from rapport.interactions.choices import Direction, Outcome, Side, Source
+from rapport.interactions.models import Interaction, Message
 
 ROLE_USERS = [
     ("agent", Role.AGENT, "Alex", "Agent"),
@@ -30,10 +41,31 @@ ROLE_USERS = [
     ("executive", Role.EXECUTIVE, "Evelyn", "Executive"),
     ("admin", Role.ADMIN, "Ada", "Admin"),
 ]
+# Logins beyond one per role: username, role, first name, last name, team, what they show.
+EXTRA_LOGINS = [
+    ("agent2", Role.AGENT, "Jordan", "Reyes", "Technical specialists", "a tier-2 agent"),
+]
 AGENTS_PER_TEAM = 8
 # Fixed, so the same seed gives the same center whatever day it is loaded.
 REFERENCE_DAY = date(2026, 11, 1)
 REFERENCE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+# The contact history covers the six months before the reference day.
+HISTORY_START = date(2026, 5, 1)
+# A few people we have never heard of get in touch in the last days (sent through the services,
+# so they become prospects marked for review): channel, sender, name, touchpoint, subject, text.
+UNKNOWN_SENDERS = [
+    ("email", "jamie.lowe@example.net", "Jamie Lowe", "support@{mail_domain}", "Switching to you",
+     "Hi, I'm thinking of moving my accounts to you. Do you have a business account with no fees?"),
+    ("email", "p.okafor@example.org", "Precious Okafor", "billing@{mail_domain}", "Invoice",
+     "Hello, I received an invoice from you but I'm not a customer. Is this a mistake?"),
+    ("sms", "+16305550142", "", "+12125550188", "",
+     "Hi is this the number for new phone plans? What's the cheapest one"),
+    ("sms", "+16305550177", "", "+12125550188", "",
+     "Got a text from this number about a payment. Who is this?"),
+    ("social", "@newcomer_dan", "Dan Whitfield", "@rapportservice", "",
+     "@rapportservice do you do student accounts? Asking for my son."),
+]  # fmt: skip
+UNKNOWN_CALLERS = ["+16305550119", "+16305550163", "+16305550191"]
 
 
 class Command(BaseCommand):
@@ -41,22 +73,66 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=5000)
+        parser.add_argument(
+            "--interactions",
+            type=int,
+            default=100_000,
+            help="About how many contacts to load over the six months (0 for none).",
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
-    def handle(self, *args, customers: int, seed: int, **options):
+    def handle(self, *args, customers: int, interactions: int, seed: int, **options):
         if User.objects.filter(username="admin").exists():
             self.stdout.write("Demo center already loaded.")
             return
         if customers < 10:
             raise CommandError("Use at least 10 customers.")
+        if interactions < 0:
+            raise CommandError("The number of interactions cannot be negative.")
+        self._started = time.perf_counter()
         rng = random.Random(seed)
         fake = Faker("en_US")
         fake.seed_instance(seed)
+        # Later stages draw from their own generators, so adding one leaves the earlier ones as
+        # they were: the same seed still gives the same staff and customers.
+        specialists_rng = random.Random(f"{seed}:specialists")
+        contacts_rng = random.Random(f"{seed}:contacts")
         with transaction.atomic():
-            self._staff(rng, fake)
-            products = self._products()
-            self._customers(rng, fake, products, customers)
-        self.stdout.write(self.style.SUCCESS(f"Demo center loaded: {customers} customers."))
+            with self._stage("staff"):
+                self._staff(rng, fake)
+            with self._stage("customers"):
+                products = self._products()
+                self._customers(rng, fake, products, customers)
+            with self._stage("specialist teams"):
+                self._specialists(specialists_rng, seed)
+            with self._stage("access strategy"):
+                access_strategy_create(mail_domain=settings.RAPPORT_MAIL_DOMAIN)
+            if interactions:
+                self._contacts(contacts_rng, interactions)
+            with self._stage("unknown senders"):
+                self._unknown_senders()
+            with self._stage("passwords"):
+                demo_staff = User.objects.filter(email__endswith="@rapport.example")
+                demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo center loaded: {customers} customers, "
+                f"{Interaction.objects.count()} interactions, {Case.objects.count()} cases, "
+                f"{Escalation.objects.count()} escalations in {self._elapsed():.1f} s."
+            )
+        )
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        self.stdout.write(f"  {name} …", ending="")
+        self.stdout.flush()
+        began = time.perf_counter()
+        yield
+        self.stdout.write(f" {time.perf_counter() - began:.1f} s")
+        self.stdout.flush()
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._started
 
     # people -----------------------------------------------------------------
     def _staff(self, rng: random.Random, fake: Faker) -> None:
@@ -115,8 +191,157 @@ class Command(BaseCommand):
                         agent=agent, skill=skill, level=rng.randint(1, 3)
                     )
                 self._state_history(rng, agent)
-        demo_staff = User.objects.filter(email__endswith="@rapport.example")
-        demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+
+    def _specialists(self, rng: random.Random, seed: int) -> None:
+        """Teams that take escalations, each with a supervisor and agents; one is a demo login."""
+        fake = Faker("en_US")
+        fake.seed_instance(f"{seed}:specialists")
+        skills = list(Skill.objects.order_by("name"))
+        extra = {team: (username, role, first, last) for username, role, first, last, team, _w in EXTRA_LOGINS}
+        for team_name, size in catalog.SPECIALIST_TEAMS.items():
+            slug = slugify(team_name)
+            lead = account_services.user_create(
+                username=f"sup.{slug}",
+                password=None,
+                roles=[Role.SUPERVISOR],
+                first_name=fake.first_name(),
+                last_name=fake.last_name(),
+                email=f"sup.{slug}@rapport.example",
+            )
+            team = account_services.team_create(name=team_name, supervisor=lead)
+            lead.team = team
+            lead.save(update_fields=["team"])
+            members = []
+            if team_name in extra:
+                username, role, first, last = extra[team_name]
+                members.append(
+                    account_services.user_create(
+                        username=username,
+                        password=None,
+                        roles=[role],
+                        first_name=first,
+                        last_name=last,
+                        email=f"{username}@rapport.example",
+                    )
+                )
+            while len(members) < size:
+                first, last = fake.first_name(), fake.last_name()
+                username = f"{first}.{last}".lower().replace("'", "")
+                if User.objects.filter(username=username).exists():
+                    continue
+                members.append(
+                    account_services.user_create(
+                        username=username,
+                        password=None,
+                        roles=[Role.AGENT],
+                        first_name=first,
+                        last_name=last,
+                        email=f"{username}@rapport.example",
+                    )
+                )
+            for agent in members:
+                agent.team = team
+                # Specialists are experienced: they came up through the front line.
+                agent.started_on = REFERENCE_DAY - timedelta(days=rng.randint(400, 3000))
+                agent.save(update_fields=["team", "started_on"])
+                for skill in rng.sample(skills, rng.randint(2, 4)):
+                    account_services.agent_skill_set(agent=agent, skill=skill, level=rng.randint(2, 3))
+                self._state_history(rng, agent)
+
+    # contacts ---------------------------------------------------------------------------------
+    def _contacts(self, rng: random.Random, interactions: int) -> None:
+        with self._stage("contacts planned"):
+            planner = contacts.ContactPlanner(
+                center_load(),
+                rng=rng,
+                first=HISTORY_START,
+                end=REFERENCE_TIME,
+                mail_domain=settings.RAPPORT_MAIL_DOMAIN,
+                ids=contacts.FirstIds(
+                    interaction=bulk.next_id(Interaction),
+                    message=bulk.next_id(Message),
+                    case=bulk.next_id(Case),
+                    event=bulk.next_id(CaseEvent),
+                    escalation=bulk.next_id(Escalation),
+                    breach=bulk.next_id(SlaBreach),
+                ),
+            )
+            plan = planner.run(interactions)
+        # Cases first: contacts point at them, escalations and timelines at both.
+        for label, model, fields, rows in (
+            ("cases", Case, contacts.CASE_FIELDS, plan.cases),
+            ("interactions", Interaction, contacts.INTERACTION_FIELDS, plan.interactions),
+            ("messages", Message, contacts.MESSAGE_FIELDS, plan.messages),
+            ("escalations", Escalation, contacts.ESCALATION_FIELDS, plan.escalations),
+            ("case timelines", CaseEvent, contacts.EVENT_FIELDS, plan.events),
+            ("SLA breaches", SlaBreach, contacts.BREACH_FIELDS, plan.breaches),
+        ):
+            with self._stage(f"{len(rows):>7,} {label}"):
+                bulk.rows_insert(model, fields, rows)
+        bulk.sequences_reset(Case, Interaction, Message, Escalation, CaseEvent, SlaBreach)
+
+    def _unknown_senders(self) -> None:
+        """Strangers who wrote or called in the last days: prospects for someone to review."""
+        domain = settings.RAPPORT_MAIL_DOMAIN
+        for index, (channel, sender, name, to, subject, text) in enumerate(UNKNOWN_SENDERS):
+            sent_at = REFERENCE_TIME - timedelta(days=1 + index % 3, hours=3 * index)
+            interaction_services.inbound_receive(
+                inbound=interaction_services.InboundMessage(
+                    channel=channel,
+                    source=Source.DEMO,
+                    conversation_id=f"demo-unknown-{index + 1}",
+                    sender_kind={"email": "email", "sms": "phone"}.get(channel, "social"),
+                    sender=sender,
+                    sender_network="x" if channel == "social" else "",
+                    sender_name=name,
+                    sent_at=sent_at,
+                    touchpoint=to.format(mail_domain=domain),
+                    subject=subject,
+                    text=text,
+                )
+            )
+        queue = Queue.objects.filter(code="sales").select_related("team").first()
+        agent = (
+            User.objects.filter(team=queue.team, groups__name=Role.AGENT).order_by("username").first()
+            if queue
+            else None
+        )
+        new_order = ContactType.objects.filter(code="new-order").first()
+        for index, number in enumerate(UNKNOWN_CALLERS):
+            caller = customer_services.customer_for_sender(kind="phone", raw=number)
+            started = REFERENCE_TIME - timedelta(days=2 + index, hours=9 - index)
+            answered = started + timedelta(seconds=40)
+            ended = answered + timedelta(seconds=260)
+            call = Interaction.objects.create(
+                customer=caller,
+                sender=number,
+                direction=Direction.INBOUND,
+                channel="phone",
+                queue=queue,
+                agent=agent,
+                contact_type=new_order,
+                outcome=Outcome.INFORMATION,
+                summary="Caller asked about plans and prices; did not want to give details yet.",
+                started_at=started,
+                answered_at=answered,
+                ended_at=ended,
+                wait_seconds=40,
+                handle_seconds=260,
+                wrap_seconds=30,
+                relationship_attempt=True,
+                compliment_received=False,
+                wrapped_up_at=ended + timedelta(seconds=30),
+                source=Source.DEMO,
+                external_id=f"demo-unknown-call-{index + 1}",
+            )
+            Message.objects.create(
+                interaction=call,
+                side=Side.AGENT,
+                author=agent,
+                body_text="New caller, asked about plans and prices. Sent the brochure link.",
+                sent_at=ended,
+                is_note=True,
+            )
 
     def _state_history(self, rng: random.Random, agent: User) -> None:
         """A working day of state changes ending a little before now."""

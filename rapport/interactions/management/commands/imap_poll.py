@@ -6,6 +6,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from rapport.interactions.mail.imap import ImapError, imap_poll
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             f"every {every} s; stop with Ctrl-C."
         )
         while not stop.is_set():
+            # A process that runs for days must not keep a connection the database has dropped.
+            close_old_connections()
             try:
                 result = imap_poll()
             except ImapError as exc:

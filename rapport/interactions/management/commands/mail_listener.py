@@ -33,12 +33,18 @@ class Command(BaseCommand):
         try:
             controller.start()
         except OSError as exc:
-            raise CommandError(f"Cannot listen on {controller.hostname}:{controller.port}: {exc}") from exc
-        where = f"{protocol.upper()} on {controller.hostname}:{controller.port}"
-        logger.info("Listening for e-mail (%s).", where)
-        self.stdout.write(f"Listening for e-mail ({where}); stop with Ctrl-C.")
+            raise CommandError(
+                f"Cannot listen on {controller.hostname}:{controller.port}: {exc}"
+            ) from exc
+        logger.info(
+            "Listening for e-mail (%s) on %s:%s, messages up to %s bytes.",
+            protocol.upper(),
+            controller.hostname,
+            controller.port,
+            settings.RAPPORT_MAIL_MAX_BYTES,
+        )
         try:
             stop.wait()
         finally:
             controller.stop()
-            self.stdout.write("Mail listener stopped.")
+            logger.info("Mail listener stopped.")

@@ -82,10 +82,12 @@
   // --- Dialogs ----------------------------------------------------------------------------
 
   function focusFirstField(container) {
-    const invalid = container.querySelector("[aria-invalid='true']");
-    const first = invalid || container.querySelector(
-      "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])"
-    );
+    const first =
+      container.querySelector("[aria-invalid='true']") ||
+      container.querySelector(
+        "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])"
+      ) ||
+      container.querySelector("button:not([disabled])");
     if (first) first.focus();
   }
 
