@@ -5,9 +5,11 @@
     .venv/bin/python bench/explain.py --app-dir /path/to/other/checkout --common wil
 
 For one sample of each scenario (lookup by phone, by e-mail, name search, a common surname
-prefix) it calls the API in-process (Django test client, production settings, the bench agent's
-token), counts the queries, and prints EXPLAIN (ANALYZE, BUFFERS) of every query that touches
-customer data (run after the call, so caches are warm). Output also goes to bench/out/explain.txt.
+prefix, and the screen pop once bench/generate_interactions.py has run) it calls the API
+in-process (Django test client, production settings, the bench agent's token), counts the
+queries, and prints EXPLAIN (ANALYZE, BUFFERS) of every query that touches customer, contact
+or case data (run after the call, so caches are warm). Output also goes to
+bench/out/explain.txt.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ os.environ.update(
     }
 )
 
-CUSTOMER_TABLES = ("customers_customer", "customers_contactpoint", "customers_holding")
+CUSTOMER_TABLES = (
+    "customers_customer",
+    "customers_contactpoint",
+    "customers_holding",
+    "interactions_interaction",
+    "cases_case",
+)
 
 
 def first_line(filename: str, index: int = 0) -> str:
@@ -69,6 +77,10 @@ def main() -> None:
             f"/api/v1/customers/?page_size=20&q={urllib.parse.quote(common)}",
         ),
     ]
+    if (OUT / "screen_pop_phones.txt").exists():  # after bench/generate_interactions.py
+        calls.append(
+            ("screen pop", f"/api/v1/screen-pop?phone={first_line('screen_pop_phones.txt')}")
+        )
     report: list[str] = []
 
     def say(text: str = "") -> None:

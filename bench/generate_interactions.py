@@ -20,7 +20,10 @@ What it does, in order:
      mostly open, old ones mostly closed (about 25,000 open in all). The secondary indexes and
      foreign keys of the two tables are dropped before COPY and rebuilt after it; on an empty
      ledger the tables are truncated in the same transaction so COPY can write frozen rows;
-  3. VACUUM (ANALYZE) both tables.
+  3. VACUUM (ANALYZE) both tables;
+  4. writes bench/out/screen_pop_phones.txt: 20,000 caller numbers drawn from the stored phone
+     contacts (so a customer who calls often is drawn often), written as switches and people
+     write them (E.164, national, with punctuation), URL-encoded, for bench/screen_pop.sh.
 
 Idempotent: a second run finds the bench interactions (external_id "bench-…") and skips step 2.
 `--reset` empties the ledger and the cases first (TRUNCATE … CASCADE: also call events,
@@ -43,10 +46,11 @@ from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate_customers import copy_text, drop_secondary_indexes  # noqa: E402
+from generate_customers import copy_text, drop_secondary_indexes, phone_formats  # noqa: E402
 
 MARKER = "bench-"
 CHUNK = 50_000
@@ -190,6 +194,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--agents", type=int, default=240)
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--samples", type=int, default=20_000, help="screen-pop request samples")
     parser.add_argument(
         "--reset", action="store_true", help="empty the ledger and cases first, then load again"
     )
@@ -631,6 +636,32 @@ def vacuum_analyze(tables: list[str]) -> None:
     print(f"VACUUM (ANALYZE) done in {time.perf_counter() - t0:.1f} s")
 
 
+def write_samples(*, seed: int, size: int) -> None:
+    """Caller numbers for the screen-pop benchmark, drawn from stored phone contacts."""
+    import urllib.parse
+
+    from django.db import connection
+
+    rng = random.Random(seed + 1)
+    with connection.cursor() as cur:
+        # SYSTEM sampling reads whole pages: about 1% of the table, spread over the two years.
+        cur.execute(
+            "SELECT sender FROM interactions_interaction TABLESAMPLE SYSTEM (1) REPEATABLE (%s) "
+            "WHERE channel = 'phone' AND customer_id IS NOT NULL AND sender LIKE '+1%%' "
+            "ORDER BY id",
+            [seed],
+        )
+        numbers = [row[0] for row in cur.fetchall()]
+    rng.shuffle(numbers)
+    numbers = numbers[:size]
+    OUT.mkdir(exist_ok=True)
+    path = OUT / "screen_pop_phones.txt"
+    path.write_text(
+        "".join(urllib.parse.quote(rng.choice(phone_formats(n)), safe="") + "\n" for n in numbers)
+    )
+    print(f"wrote {len(numbers):,} caller numbers to {path.relative_to(ROOT)}")
+
+
 def main() -> None:
     args = parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -668,7 +699,8 @@ def main() -> None:
             flush=True,
         )
         load(args=args, ref=ref)
-    vacuum_analyze(tables)
+        vacuum_analyze(tables)
+    write_samples(seed=args.seed, size=args.samples)
 
 
 if __name__ == "__main__":

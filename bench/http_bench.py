@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Measure the customer lookup and search API end to end, the way production serves it.
+"""Measure the customer lookup, search and screen-pop API end to end, as production serves it.
 
     .venv/bin/python bench/http_bench.py            # after bench/generate_customers.py
 
@@ -7,7 +7,9 @@ Starts gunicorn (config.wsgi, production settings, 2 sync workers, 127.0.0.1:876
 bench database, waits for /healthz, checks each scenario answers 200 with a real result, then per
 scenario runs `wrk -t2 -c8 -d3s` to warm up and `wrk -t2 -c8 -d20s --latency` to measure, with
 bench/sample_requests.lua picking a random sample per request. Stops gunicorn, prints a table
-(req/s, p50, p95, p99) and writes it to bench/out/http-results.{json,md}.
+(req/s, p50, p95, p99) and writes it to bench/out/http-results.{json,md} (--results to rename).
+The screen-pop scenario is not in the default set: it needs bench/generate_interactions.py and
+runs from bench/screen_pop.sh.
 
 Only 127.0.0.1 is contacted; wrk stops by itself after its duration.
 """
@@ -62,7 +64,16 @@ SCENARIOS = {
         100,
         "worst case: 3-letter prefix of one of the 20 commonest surnames",
     ),
+    # Needs bench/generate_interactions.py (10,000,000 contacts); run by bench/screen_pop.sh.
+    "screen-pop": (
+        "/api/v1/screen-pop?phone=",
+        "screen_pop_phones.txt",
+        30,
+        "screen pop: customer summary, last 20 contacts, open cases, for a caller who exists",
+    ),
 }
+# What a plain run measures; screen-pop needs the interactions loaded, so it is asked for.
+DEFAULT_SCENARIOS = ("lookup-phone", "lookup-email", "search-name", "search-common")
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,9 +85,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=20, help="seconds measured per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario")
     parser.add_argument(
-        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated: {', '.join(SCENARIOS)}"
+        "--scenarios",
+        default=",".join(DEFAULT_SCENARIOS),
+        help=f"comma-separated: {', '.join(SCENARIOS)}",
     )
     parser.add_argument("--label", default="", help="a note stored with the results")
+    parser.add_argument(
+        "--results", default="http-results", help="bench/out/<this>.{md,json} get the table"
+    )
     parser.add_argument(
         "--quiet",
         type=float,
@@ -389,13 +405,13 @@ def write_results(args: argparse.Namespace, results: list[dict]) -> None:
             f"{r['cpu_idle_before']:.0%} | {r['other_processes_cpus']:.2f} |"
         )
     table = "\n".join(lines) + "\n"
-    (OUT / "http-results.md").write_text(table)
-    (OUT / "http-results.json").write_text(
+    (OUT / f"{args.results}.md").write_text(table)
+    (OUT / f"{args.results}.json").write_text(
         json.dumps({"when": when, "header": header, "results": results}, indent=2) + "\n"
     )
     print()
     print(table)
-    print(f"written to {(OUT / 'http-results.md').relative_to(ROOT)} and http-results.json")
+    print(f"written to {(OUT / args.results).relative_to(ROOT)}.md and .json")
 
 
 if __name__ == "__main__":

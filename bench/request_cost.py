@@ -16,6 +16,8 @@ The rungs (bench/costs/views.py; settings bench/costs/settings.py = production +
     email-token-roles  + the role check
     email-summary      + the real selector and summary (what the endpoint does)
     lookup             the real GET /api/v1/customers/lookup?email=
+    lookup-phone       the real GET /api/v1/customers/lookup?phone=
+    screen-pop         the real GET /api/v1/screen-pop?phone= (needs generate_interactions.py)
 
 `--middleware` takes `all`, `none`, `minimal`, or `-name` to leave one out (e.g. `-csp`).
 Only 127.0.0.1 is contacted; wrk stops by itself.
@@ -45,7 +47,10 @@ RUNGS = {
     "email-token-roles": "/cost/email-token-roles?email=",
     "email-summary": "/cost/email-summary?email=",
     "lookup": "/api/v1/customers/lookup?email=",
+    "lookup-phone": "/api/v1/customers/lookup?phone=",
+    "screen-pop": "/api/v1/screen-pop?phone=",
 }
+SAMPLES = {"lookup-phone": "phones.txt", "screen-pop": "screen_pop_phones.txt"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,6 +64,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--app-dir", type=Path, default=ROOT, help="measure another checkout's code (a prototype)"
+    )
     parser.add_argument("--warmup", type=int, default=3)
     return parser.parse_args()
 
@@ -69,8 +77,12 @@ def middleware_env(spec: str) -> dict[str, str]:
     return {"BENCH_MIDDLEWARE": spec, "BENCH_DROP_MIDDLEWARE": ""}
 
 
-def samples() -> list[str]:
-    return [line for line in (OUT / "emails.txt").read_text().splitlines() if line]
+def sample_file(rung: str) -> Path:
+    return OUT / SAMPLES.get(rung, "emails.txt")
+
+
+def samples(rung: str) -> list[str]:
+    return [line for line in sample_file(rung).read_text().splitlines() if line]
 
 
 # ----------------------------------------------------------------------------- in-process
@@ -85,11 +97,15 @@ def inprocess(args: argparse.Namespace) -> None:
             "RAPPORT_SECURE_COOKIES": "0",
             "RAPPORT_HSTS_SECONDS": "0",
             "RAPPORT_LOG_LEVEL": "WARNING",
+            # One backend for the whole run, so its CPU counter is this run's (production
+            # reconnects every 60 s, which costs nothing per request).
+            "RAPPORT_CONN_MAX_AGE": "3600",
             **middleware_env(args.middleware),
         }
     )
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rapport_bench")
     os.environ.setdefault("SECRET_KEY", "bench-request-cost-only-" + "x" * 40)
+    sys.path.insert(0, str(args.app_dir))
     import django
 
     django.setup()
@@ -100,7 +116,6 @@ def inprocess(args: argparse.Namespace) -> None:
     handler = WSGIHandler()
     factory = RequestFactory()
     token = (OUT / "token.txt").read_text().strip()
-    emails = samples()
     db_time = [0.0, 0]
 
     def timed(execute, sql, params, many, context):
@@ -139,6 +154,7 @@ def inprocess(args: argparse.Namespace) -> None:
     )
     for name in names:
         prefix = RUNGS[name]
+        emails = samples(name)
         for email in emails[:50]:  # warm: connection, caches, first-call imports
             assert call(prefix + email) == 200, (name, email)
         profiler = cProfile.Profile() if args.profile else None
@@ -185,7 +201,7 @@ def http(args: argparse.Namespace) -> None:
         server_args = argparse.Namespace(
             workers=args.workers,
             port=args.port,
-            app_dir=ROOT,
+            app_dir=args.app_dir,
             env=[f"{k}={v}" for k, v in env.items()],
             threads=2,
             connections=args.connections,
@@ -197,17 +213,16 @@ def http(args: argparse.Namespace) -> None:
         base = f"http://127.0.0.1:{args.port}"
         try:
             http_bench.wait_healthy(base, server)
-            sample_file = OUT / "emails.txt"
             for name in args.rungs.split(","):
                 prefix = RUNGS[name]
                 status, body = http_bench.get(
-                    base + prefix + samples()[0], (OUT / "token.txt").read_text().strip()
+                    base + prefix + samples(name)[0], (OUT / "token.txt").read_text().strip()
                 )
                 if status != 200:
                     raise SystemExit(f"{name} answered {status}: {body[:200]!r}")
-                http_bench.run_wrk(server_args, base, prefix, sample_file, args.warmup)
+                http_bench.run_wrk(server_args, base, prefix, sample_file(name), args.warmup)
                 _, figures, _ = http_bench.run_wrk(
-                    server_args, base, prefix, sample_file, args.duration
+                    server_args, base, prefix, sample_file(name), args.duration
                 )
                 row = (
                     spec,

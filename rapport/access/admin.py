@@ -2,6 +2,7 @@
 service objectives, routing rules. Forms check what the database cannot (a real time zone,
 hours that do not overlap, a touchpoint address in the form inbound messages are matched on)."""
 
+from itertools import pairwise
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -48,10 +49,12 @@ class BusinessHoursFormSet(forms.BaseInlineFormSet):
             spans.setdefault(data["weekday"], []).append((data["opens"], data["closes"]))
         for weekday, day_spans in spans.items():
             day_spans.sort()
-            for (_, closes), (opens, _) in zip(day_spans, day_spans[1:], strict=False):
+            for (_, closes), (opens, _) in pairwise(day_spans):
                 if opens < closes:
                     label = dict(BusinessHours._meta.get_field("weekday").choices or [])[weekday]
-                    raise forms.ValidationError(f"Opening hours on {label} overlap; merge or split them.")
+                    raise forms.ValidationError(
+                        f"Opening hours on {label} overlap; merge or split them."
+                    )
 
 
 class BusinessHoursInline(admin.TabularInline):
@@ -107,7 +110,9 @@ class TouchpointForm(forms.ModelForm):
             # Stored as inbound messages are matched (access.selectors.touchpoint_for).
             try:
                 if channel in {Channel.PHONE, Channel.SMS}:
-                    data["address"] = normalise_phone(address, region=settings.RAPPORT_DEFAULT_REGION)
+                    data["address"] = normalise_phone(
+                        address, region=settings.RAPPORT_DEFAULT_REGION
+                    )
                 elif channel == Channel.EMAIL:
                     data["address"] = normalise_email(address)
                 else:
@@ -151,7 +156,14 @@ class ServiceObjectiveAdmin(admin.ModelAdmin):
         ),
         (
             "Promise, in business minutes of the calendar",
-            {"fields": ["first_response_minutes", "resolution_minutes", "warning_percent", "calendar"]},
+            {
+                "fields": [
+                    "first_response_minutes",
+                    "resolution_minutes",
+                    "warning_percent",
+                    "calendar",
+                ]
+            },
         ),
     ]
 
@@ -169,7 +181,15 @@ class RoutingRuleForm(forms.ModelForm):
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ["rank", "segment", "value_tier", "contact_type", "queue", "priority", "created_by"]
+    list_display = [
+        "rank",
+        "segment",
+        "value_tier",
+        "contact_type",
+        "queue",
+        "priority",
+        "created_by",
+    ]
     list_display_links = ["rank"]
     list_filter = ["queue", "priority", "segment", "value_tier", "contact_type"]
     search_fields = ["queue__name", "queue__code", "contact_type__name", "segment", "value_tier"]

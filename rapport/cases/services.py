@@ -20,7 +20,7 @@ from rapport.core.audit import audit_record
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.customers.models import Customer
 from rapport.interactions import services as interaction_services
-from rapport.interactions.choices import Direction, Side
+from rapport.interactions.choices import Direction
 from rapport.interactions.models import Interaction, Message
 
 CASE_REFERENCE = re.compile(r"\[C-(\d{1,12})\]")
@@ -40,7 +40,9 @@ def _route(customer: Customer | None, contact_type: ContactType | None) -> tuple
         return rule.queue, rule.priority
     queue = access_selectors.queue_default()
     if queue is None:
-        raise ValidationFailed("No queue is set up yet; an admin must add one first.", code="no_queue")
+        raise ValidationFailed(
+            "No queue is set up yet; an admin must add one first.", code="no_queue"
+        )
     return queue, Priority.NORMAL
 
 
@@ -84,8 +86,12 @@ def case_open(
         opened_by=by if getattr(by, "pk", None) else None,
         opened_at=at,
         objective=objective,
-        first_response_due=hours.add(at, objective.first_response_minutes * 60) if hours and objective else None,
-        resolution_due=hours.add(at, objective.resolution_minutes * 60) if hours and objective else None,
+        first_response_due=hours.add(at, objective.first_response_minutes * 60)
+        if hours and objective
+        else None,
+        resolution_due=hours.add(at, objective.resolution_minutes * 60)
+        if hours and objective
+        else None,
     )
     case_event(case=case, kind=CaseEventKind.OPENED, at=at, actor=by, queue=case.queue.name)
     if interaction is not None:
@@ -103,8 +109,12 @@ def case_link_interaction(*, case: Case, interaction: Interaction, by=None) -> C
     interaction.case = case
     at = interaction.started_at
     case_event(
-        case=case, kind=CaseEventKind.CONTACT, at=at, actor=by,
-        interaction=interaction.pk, channel=interaction.channel,
+        case=case,
+        kind=CaseEventKind.CONTACT,
+        at=at,
+        actor=by,
+        interaction=interaction.pk,
+        channel=interaction.channel,
     )
     if interaction.direction == Direction.INBOUND and interaction.agent_id is None:
         if case.status == CaseStatus.WAITING:
@@ -131,7 +141,9 @@ def _breach(case: Case, clock: str, *, due: datetime, at: datetime) -> None:
         case=case, clock=clock, defaults={"due_at": due, "recorded_at": at}
     )
     if created:
-        case_event(case=case, kind=CaseEventKind.SLA_BREACH, at=at, clock=clock, due=due.isoformat())
+        case_event(
+            case=case, kind=CaseEventKind.SLA_BREACH, at=at, clock=clock, due=due.isoformat()
+        )
 
 
 def _require_worker(case: Case, by) -> None:
@@ -174,7 +186,12 @@ def _status_change(case: Case, status: str, *, by, at: datetime, reopened: bool 
     case.status = status
     case.save()
     case_event(
-        case=case, kind=CaseEventKind.STATUS, at=at, actor=by, previous=previous, status=status,
+        case=case,
+        kind=CaseEventKind.STATUS,
+        at=at,
+        actor=by,
+        previous=previous,
+        status=status,
         reopened=reopened,
     )
 
@@ -206,12 +223,18 @@ def case_assign(*, case: Case, by, assignee) -> Case:
     if case.status == CaseStatus.NEW and assignee is not None:
         _status_change(case, CaseStatus.OPEN, by=by, at=timezone.now())
     case_event(
-        case=case, kind=CaseEventKind.ASSIGNED, at=timezone.now(), actor=by,
-        previous=str(previous or ""), assignee=str(assignee or ""),
+        case=case,
+        kind=CaseEventKind.ASSIGNED,
+        at=timezone.now(),
+        actor=by,
+        previous=str(previous or ""),
+        assignee=str(assignee or ""),
     )
     if assignee is not None:
         # Someone of the receiving team has it now; putting it back in the queue is not receiving it.
-        Escalation.objects.filter(case=case, received_at__isnull=True).update(received_at=timezone.now())
+        Escalation.objects.filter(case=case, received_at__isnull=True).update(
+            received_at=timezone.now()
+        )
     return case
 
 
@@ -222,7 +245,14 @@ def case_priority_set(*, case: Case, by, priority: str) -> Case:
         raise ValidationFailed("Unknown priority.", fields={"priority": ["Unknown priority."]})
     previous, case.priority = case.priority, priority
     case.save(update_fields=["priority", "updated_at"])
-    case_event(case=case, kind=CaseEventKind.PRIORITY, at=timezone.now(), actor=by, previous=previous, priority=priority)
+    case_event(
+        case=case,
+        kind=CaseEventKind.PRIORITY,
+        at=timezone.now(),
+        actor=by,
+        previous=previous,
+        priority=priority,
+    )
     return case
 
 
@@ -243,7 +273,9 @@ def case_escalate(
     what the customer needs, what was tried, what was promised. The chain is kept."""
     _require_worker(case, by)
     if not case.is_open:
-        raise ValidationFailed("Only an open case can be escalated; reopen it first.", code="case_closed")
+        raise ValidationFailed(
+            "Only an open case can be escalated; reopen it first.", code="case_closed"
+        )
     if to_queue.pk == case.queue_id:
         raise ValidationFailed(errors.SAME_QUEUE, fields={"to_queue": [errors.SAME_QUEUE]})
     missing = {
@@ -256,10 +288,13 @@ def case_escalate(
             missing["reason"] = ["Choose why the case goes on."]
         raise ValidationFailed(errors.NEEDS_SUMMARY, fields=missing)
     if not reason.is_active:
-        raise ValidationFailed("That reason is retired; choose another.", fields={"reason": ["Retired."]})
+        raise ValidationFailed(
+            "That reason is retired; choose another.", fields={"reason": ["Retired."]}
+        )
     if to_agent is not None and to_agent.team_id != to_queue.team_id:
         raise ValidationFailed(
-            f"{to_agent} is not in {to_queue.team}.", fields={"to_agent": ["Not in the receiving team."]}
+            f"{to_agent} is not in {to_queue.team}.",
+            fields={"to_agent": ["Not in the receiving team."]},
         )
     now = timezone.now()
     escalation = Escalation.objects.create(
@@ -285,10 +320,17 @@ def case_escalate(
         case.status = CaseStatus.OPEN
     case.save()
     case_event(
-        case=case, kind=CaseEventKind.ESCALATED, at=now, actor=by, escalation=escalation.pk,
-        to_queue=to_queue.name, reason=reason.name,
+        case=case,
+        kind=CaseEventKind.ESCALATED,
+        at=now,
+        actor=by,
+        escalation=escalation.pk,
+        to_queue=to_queue.name,
+        reason=reason.name,
     )
-    audit_record(actor=by, action="case.escalated", target=case, detail={"escalation": escalation.pk})
+    audit_record(
+        actor=by, action="case.escalated", target=case, detail={"escalation": escalation.pk}
+    )
     return escalation
 
 
@@ -384,7 +426,9 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts: Counter[str] = Counter(warnings=0, breaches=0)
     running = (
-        Case.objects.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, objective__isnull=False)
+        Case.objects.filter(
+            status__in=OPEN_STATUSES, paused_at__isnull=True, objective__isnull=False
+        )
         .select_related("objective__calendar")
         .prefetch_related("objective__calendar__hours", "objective__calendar__holidays")
     )
@@ -412,7 +456,9 @@ def _check_clock(case: Case, clock: str, due: datetime, now: datetime) -> str:
         return ""
     hours = OpeningHours.of(objective.calendar)
     allowed = 60 * (
-        objective.first_response_minutes if clock == Clock.FIRST_RESPONSE else objective.resolution_minutes
+        objective.first_response_minutes
+        if clock == Clock.FIRST_RESPONSE
+        else objective.resolution_minutes
     )
     left = hours.seconds_between(now, due)
     if left > allowed * (100 - objective.warning_percent) / 100:

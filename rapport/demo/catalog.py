@@ -67,7 +67,11 @@ TIME_ZONE = "America/New_York"
 
 # code, name, description
 CONTACT_TYPES = [
-    ("billing-question", "Billing question", "A charge, a fee or a statement the customer queries."),
+    (
+        "billing-question",
+        "Billing question",
+        "A charge, a fee or a statement the customer queries.",
+    ),
     ("fault-report", "Fault report", "Something the customer pays for does not work."),
     ("cancel-request", "Cancel request", "The customer wants to end a product or leave us."),
     ("change-of-plan", "Change of plan", "A different plan, tariff, limit or term."),
@@ -180,7 +184,7 @@ CHANNEL_FIRST_RESPONSE = {
     "chat": (2, "service"),
     "in_person": (10, "service"),
     "sms": (4 * 60, "service"),
-    "social": (2 * 60, "always"),
+    "social": (2 * 60, "service"),
     "email": (24 * 60, "service"),
     "web": (24 * 60, "service"),
 }
@@ -212,7 +216,7 @@ CHANNEL_MIX = [
     ("in_person", 1),
 ]
 # Relative volume by weekday (0 = Monday) and by local hour.
-WEEKDAY_VOLUME = [125, 110, 100, 100, 95, 55, 30]
+WEEKDAY_VOLUME = [135, 110, 100, 100, 95, 45, 25]
 HOUR_VOLUME_LIVE = [1, 1, 1, 1, 1, 2, 4, 6, 8, 11, 12, 11, 8, 9, 10, 9, 8, 7, 6, 4, 3, 2, 2, 1]
 HOUR_VOLUME_WRITTEN = [1, 1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 8, 7, 8, 8, 8, 7, 6, 6, 7, 7, 6, 4, 2]
 # Days a network fault made fault reports and technical questions pile up.

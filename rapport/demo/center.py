@@ -69,11 +69,11 @@ def access_strategy_create(*, mail_domain: str) -> None:
                 calendar=calendars[calendar],
             )
         )
-        for code, contact_type in types.items():
+        for code, kind in types.items():
             days = catalog.RESOLUTION_DAYS_BY_TYPE.get(code, catalog.RESOLUTION_DAYS)
             objectives.append(
                 ServiceObjective(
-                    contact_type=contact_type,
+                    contact_type=kind,
                     channel=channel,
                     first_response_minutes=first_response,
                     resolution_minutes=max(first_response, days * day),
@@ -81,17 +81,17 @@ def access_strategy_create(*, mail_domain: str) -> None:
                 )
             )
     ServiceObjective.objects.bulk_create(objectives)
-    for rank, segment, value_tier, contact_type, queue, priority in catalog.ROUTING_RULES:
+    for rank, segment, value_tier, type_code, queue, priority in catalog.ROUTING_RULES:
         RoutingRule.objects.create(
             rank=rank,
             segment=segment,
             value_tier=value_tier,
-            contact_type=types[contact_type] if contact_type else None,
+            contact_type=types[type_code] if type_code else None,
             queue=queues[queue],
             priority=priority,
         )
-    for rank, (contact_type, queue) in enumerate(catalog.CONTACT_TYPE_QUEUE.items(), start=100):
-        RoutingRule.objects.create(rank=rank, contact_type=types[contact_type], queue=queues[queue])
+    for rank, (type_code, queue) in enumerate(catalog.CONTACT_TYPE_QUEUE.items(), start=100):
+        RoutingRule.objects.create(rank=rank, contact_type=types[type_code], queue=queues[queue])
     for code, name, preventable, _queue in catalog.ESCALATION_REASONS:
         EscalationReason.objects.create(code=code, name=name, preventable=preventable)
 
@@ -114,6 +114,7 @@ class QueueInfo:
 class AgentInfo:
     id: int
     team_id: int
+    username: str
     name: str
     first_name: str
     started: datetime
@@ -187,7 +188,7 @@ def center_load() -> Center:
     ):
         touchpoints.setdefault(channel, []).append((address, pk))
     objectives = {
-        (type_codes[o.contact_type_id], o.channel): ObjectiveInfo(
+        (type_codes[o.contact_type_id or 0], o.channel): ObjectiveInfo(
             id=o.pk,
             first_response_minutes=o.first_response_minutes,
             resolution_minutes=o.resolution_minutes,
@@ -231,6 +232,7 @@ def _agents() -> dict[int, list[AgentInfo]]:
             AgentInfo(
                 id=user.pk,
                 team_id=user.team_id,  # type: ignore[arg-type]
+                username=user.username,
                 name=str(user),
                 first_name=user.first_name or user.username,
                 started=datetime.combine(started, time(), tzinfo=UTC),
@@ -241,9 +243,11 @@ def _agents() -> dict[int, list[AgentInfo]]:
 
 def _customers() -> list[CustomerInfo]:
     points: dict[int, dict[str, str]] = {}
-    for customer_id, kind, normalised in ContactPoint.objects.filter(
-        customer__source="demo"
-    ).order_by("-preferred", "id").values_list("customer_id", "kind", "normalised"):
+    for customer_id, kind, normalised in (
+        ContactPoint.objects.filter(customer__source="demo")
+        .order_by("-preferred", "id")
+        .values_list("customer_id", "kind", "normalised")
+    ):
         points.setdefault(customer_id, {}).setdefault(kind, normalised)
     products: dict[int, list[str]] = {}
     for customer_id, name in (

@@ -9,10 +9,11 @@ any of them is written.
 """
 
 import bisect
+import functools
 import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,17 @@ from rapport.demo.center import (
 )
 
 LIVE = frozenset({"phone", "chat", "in_person"})
+# The channel customers first come in on. Our replies, confirmations and call-backs, and customers
+# coming back on another channel, bring the totals to about catalog.CHANNEL_MIX.
+FIRST_CHANNEL_MIX = [
+    ("phone", 660),
+    ("email", 62),
+    ("chat", 180),
+    ("sms", 45),
+    ("social", 35),
+    ("web", 24),
+    ("in_person", 11),
+]
 DAY = 86_400
 HOUR = 3_600
 
@@ -90,25 +102,25 @@ TYPE_HANDLE = {
 # How often a live contact needs a case (written ones always get one), and how often a case is
 # escalated, by reason.
 CASE_RATE_LIVE = {
-    "complaint": 0.45,
-    "fault-report": 0.3,
-    "technical-support": 0.22,
-    "cancel-request": 0.2,
-    "payment-arrangement": 0.25,
-    "moving-house": 0.2,
-    "lost-card": 0.15,
+    "complaint": 0.3,
+    "fault-report": 0.12,
+    "technical-support": 0.1,
+    "cancel-request": 0.1,
+    "payment-arrangement": 0.1,
+    "moving-house": 0.08,
+    "lost-card": 0.06,
 }
-CASE_RATE_LIVE_OTHER = 0.06
+CASE_RATE_LIVE_OTHER = 0.02
 ESCALATION_RATE = {
-    "complaint": 0.4,
-    "technical-support": 0.16,
-    "fault-report": 0.16,
-    "payment-arrangement": 0.12,
-    "billing-question": 0.07,
-    "cancel-request": 0.08,
+    "complaint": 0.22,
+    "technical-support": 0.17,
+    "fault-report": 0.17,
+    "payment-arrangement": 0.09,
+    "billing-question": 0.05,
+    "cancel-request": 0.06,
 }
-ESCALATION_RATE_OTHER = 0.04
-SECOND_ESCALATION_RATE = 0.13
+ESCALATION_RATE_OTHER = 0.025
+SECOND_ESCALATION_RATE = 0.2
 # Which escalation reasons go with which contact reason.
 REASONS_BY_TYPE = {
     "fault-report": [
@@ -147,12 +159,17 @@ REASONS_OTHER = [
 ]
 SECOND_REASONS = [("complaint", 55), ("manager-requested", 45)]
 # Customer contacts after the first in a case.
-FOLLOW_UPS = [(0, 30), (1, 35), (2, 20), (3, 10), (4, 5)]
-REPEAT_WITHOUT_CASE = 0.12
+FOLLOW_UPS = [(0, 45), (1, 33), (2, 14), (3, 6), (4, 2)]
+REPEAT_WITHOUT_CASE = 0.1
 CHANNEL_SWITCH = 0.35
 ABANDON_FIRST = 0.06
 TRANSFER_RATE = 0.08
 STALE_CASE = 0.015
+# After a call that leaves work open, the agent sometimes confirms by e-mail what was agreed.
+CONFIRMATION_RATE = 0.25
+# Someone logging in as a demo user should find recent work of their own: in the last days they
+# take this share of their team's contacts.
+RECENT_LOGIN_SHARE = 0.35
 AMOUNTS = ["12.50", "19.99", "24.00", "35.00", "48.20", "60.00", "75.00", "120.00", "249.00"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -251,6 +268,7 @@ class ContactPlanner:
         end: datetime,
         mail_domain: str,
         ids: FirstIds,
+        demo_logins: frozenset[str] = frozenset(),
     ) -> None:
         self.center = center
         self.rng = rng
@@ -265,6 +283,10 @@ class ContactPlanner:
             for name in ("interaction", "message", "case", "event", "escalation", "breach")
         }
         self._slots: dict[tuple[str, str], _Slots] = {}
+        self._hour_weights = {
+            True: list(itertools.accumulate(catalog.HOUR_VOLUME_LIVE)),
+            False: list(itertools.accumulate(catalog.HOUR_VOLUME_WRITTEN)),
+        }
         self._type_names = {code: name for code, name, _d in catalog.CONTACT_TYPES}
         self._holidays = {date.fromisoformat(day) for day, _n in catalog.HOLIDAYS}
         self._outages = {date.fromisoformat(day) for day in catalog.OUTAGE_DAYS}
@@ -272,7 +294,7 @@ class ContactPlanner:
         status_factor = {"customer": 1.0, "prospect": 0.35, "former": 0.25}
         segment_factor = {"small_business": 1.4, "corporate": 1.6, "public_sector": 1.3}
         weights = [
-            rng.lognormvariate(0, 0.9)
+            rng.lognormvariate(0, 0.6)
             * status_factor.get(c.status, 1.0)
             * segment_factor.get(c.segment, 1.0)
             for c in center.customers
@@ -282,6 +304,13 @@ class ContactPlanner:
         social = [(c, w) for c, w in zip(center.customers, weights, strict=True) if c.handle]
         self._social = [c for c, _w in social]
         self._social_weights = list(itertools.accumulate(w for _c, w in social))
+        self._logins = {
+            agent.team_id: agent
+            for agents in center.agents.values()
+            for agent in agents
+            if agent.username in demo_logins
+        }
+        self._recent = end - timedelta(days=10)
         # Agents have their own pace and warmth, and some take more contacts than others.
         self._pace: dict[int, float] = {}
         self._warmth: dict[int, float] = {}
@@ -298,19 +327,25 @@ class ContactPlanner:
     def run(self, interactions: int) -> Plan:
         """About `interactions` contacts (the last issue may add a few more)."""
         # The first issues open on each channel in turn, so even a small plan has every channel.
-        forced: Iterator[str] = iter([channel for channel, _share in catalog.CHANNEL_MIX])
+        forced: Iterator[str] = iter([channel for channel, _share in FIRST_CHANNEL_MIX])
         while self.count < interactions:
             self._issue(next(forced, None))
         return self.plan
 
     def _issue(self, channel: str | None) -> None:
         rng = self.rng
-        channel = channel or _weighted(rng, catalog.CHANNEL_MIX)
+        channel = channel or _weighted(rng, FIRST_CHANNEL_MIX)
         customer = self._customer(channel)
-        kind = _weighted(rng, catalog.CONTACT_TYPE_MIX.get(customer.status, catalog.CONTACT_TYPE_MIX["customer"]))
+        kind = _weighted(
+            rng, catalog.CONTACT_TYPE_MIX.get(customer.status, catalog.CONTACT_TYPE_MIX["customer"])
+        )
         queue, priority = self._route(customer, kind)
-        needs_case = channel not in LIVE or rng.random() < CASE_RATE_LIVE.get(kind, CASE_RATE_LIVE_OTHER)
-        issue = _Issue(customer=customer, kind=kind, words=self._words(customer, kind), needs_case=needs_case)
+        needs_case = channel not in LIVE or rng.random() < CASE_RATE_LIVE.get(
+            kind, CASE_RATE_LIVE_OTHER
+        )
+        issue = _Issue(
+            customer=customer, kind=kind, words=self._words(customer, kind), needs_case=needs_case
+        )
         reason: ReasonInfo | None = None
         if needs_case:
             follow_ups = int(_weighted(rng, FOLLOW_UPS))
@@ -332,11 +367,9 @@ class ContactPlanner:
         complete = True
         for index in range(count):
             if previous is not None:
-                at = previous.wrapped + self._gap(within_week=not needs_case)
                 if rng.random() < CHANNEL_SWITCH:
                     channel = self._switch(channel, customer)
-                if channel in LIVE:
-                    at = self._open_time(current, at)
+                at = self._later(previous.wrapped, channel, current, within_week=not needs_case)
             last = index == count - 1
             if index == escalate_at:
                 outcome = "escalated"
@@ -344,7 +377,9 @@ class ContactPlanner:
                 outcome = "follow_up" if needs_case else rng.choice(["information", "resolved"])
             else:
                 outcome = self._final_outcome(kind)
-            contact = self._inbound(issue, channel, current, at, outcome, priority, repeat=index > 0)
+            contact = self._inbound(
+                issue, channel, current, at, outcome, priority, repeat=index > 0
+            )
             if contact is None or contact.answered is None:
                 complete = False
                 break
@@ -406,6 +441,9 @@ class ContactPlanner:
         """Someone of the queue's team who already worked here at that time."""
         agents = self.center.agents[queue.team_id]
         weights = self._agent_weights[queue.team_id]
+        login = self._logins.get(queue.team_id)
+        if login and at > self._recent and self.rng.random() < RECENT_LOGIN_SHARE:
+            return login
         for _ in range(4):
             agent = _pick_cumulative(self.rng, agents, weights)
             if agent.started <= at:
@@ -431,7 +469,7 @@ class ContactPlanner:
         live = channel in LIVE
         calendar = ("always" if queue.always_open else "service") if live else "written"
         profile = "normal"
-        if kind in {"fault-report", "technical-support"} and self.rng.random() < 0.12:
+        if kind in {"fault-report", "technical-support"} and self.rng.random() < 0.06:
             profile = "outage"
         elif kind in {"billing-question", "payment-arrangement"}:
             profile = "billing"
@@ -448,14 +486,16 @@ class ContactPlanner:
             weights: list[float] = []
             for offset in range(days):
                 day = self.first + timedelta(days=offset)
-                weight = catalog.WEEKDAY_VOLUME[day.weekday()] * (1 + 0.15 * offset / days)
+                weight = catalog.WEEKDAY_VOLUME[day.weekday()] * (1 + 0.08 * offset / days)
                 if profile == "billing" and day.day <= 5:
                     weight *= 2
                 if profile == "outage" and day not in self._outages:
                     continue
                 for hour in self._hours_open(calendar, day):
                     volume = (
-                        catalog.HOUR_VOLUME_WRITTEN if calendar == "written" else catalog.HOUR_VOLUME_LIVE
+                        catalog.HOUR_VOLUME_WRITTEN
+                        if calendar == "written"
+                        else catalog.HOUR_VOLUME_LIVE
                     )[hour]
                     local = datetime(day.year, day.month, day.day, hour, tzinfo=self.zone)
                     start = local.astimezone(UTC)
@@ -483,9 +523,28 @@ class ContactPlanner:
             opened = queue.hours.add(opened, self.rng.randrange(90 * 60))
         return opened.astimezone(UTC)
 
-    def _gap(self, *, within_week: bool) -> timedelta:
+    def _later(
+        self,
+        after: datetime,
+        channel: str,
+        queue: QueueInfo,
+        *,
+        within_week: bool,
+        typical_days: float = 1.2,
+    ) -> datetime:
+        """When the customer comes back: a day or so later, at an hour people get in touch."""
         limit = 6.5 * DAY if within_week else 12 * DAY
-        return timedelta(seconds=_lognormal(self.rng, 1.2 * DAY, 0.9, 1800, limit))
+        at = after + timedelta(seconds=_lognormal(self.rng, typical_days * DAY, 0.9, 1800, limit))
+        live = channel in LIVE
+        local = at.astimezone(self.zone)
+        hour = _pick_cumulative(self.rng, list(range(24)), self._hour_weights[live])
+        moment = local.replace(
+            hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60)
+        )
+        if moment < local:
+            moment += timedelta(days=1)
+        at = moment.astimezone(UTC)
+        return self._open_time(queue, at) if live else at
 
     # contacts -------------------------------------------------------------------------------
     def _inbound(
@@ -527,7 +586,12 @@ class ContactPlanner:
                 handle = 0
             else:
                 case = issue.case
-                if agent is None and case and case.assignee and case.assignee.team_id == queue.team_id:
+                if (
+                    agent is None
+                    and case
+                    and case.assignee
+                    and case.assignee.team_id == queue.team_id
+                ):
                     agent = case.assignee if rng.random() < 0.7 else None
                 agent = agent or self._agent(queue, answered)
                 handle = self._handle(channel, issue.kind, agent, answered)
@@ -562,7 +626,9 @@ class ContactPlanner:
         words["ref"] = f"C-{case.id}" if case else ""
         words["agent"] = agent.first_name if agent else ""
         words["day"] = WEEKDAYS[(at - timedelta(days=rng.randint(1, 3))).weekday()]
-        said = rng.choice(phrases.FOLLOW_UP if repeat else phrases.OPENING[issue.kind]).format_map(words)
+        said = rng.choice(phrases.FOLLOW_UP if repeat else phrases.OPENING[issue.kind]).format_map(
+            words
+        )
         subject = ""
         thread_refs: list[str] = []
         external_id = f"demo-{contact.id}"
@@ -573,7 +639,9 @@ class ContactPlanner:
                 thread_refs = [issue.thread_ref] if issue.thread_ref else []
         if case is not None and not case.description:
             case.description = said
-            case.subject = issue.subject or rng.choice(phrases.SUBJECTS[issue.kind]).format_map(words)
+            case.subject = issue.subject or rng.choice(phrases.SUBJECTS[issue.kind]).format_map(
+                words
+            )
         messages: list[tuple[str, AgentInfo | None, str, datetime, str, bool]] = []
         if channel != "in_person":
             messages.append(("customer", None, said, at, "", False))
@@ -582,13 +650,9 @@ class ContactPlanner:
             if channel in {"phone", "in_person"}:
                 note = rng.choice(phrases.CALL_NOTE[outcome]).format_map(words)
                 messages.append(("agent", agent, note, ended, "", True))
-            else:
+            elif channel not in {"email", "web"}:
                 reply = rng.choice(phrases.REPLY[outcome]).format_map(words)
-                reply_id = ""
-                if channel in {"email", "web"}:
-                    reply_id = f"<demo.{contact.id}.reply@{self.mail_domain}>"
-                    issue.thread_ref = reply_id
-                messages.append(("agent", agent, reply, answered, reply_id, False))
+                messages.append(("agent", agent, reply, answered, "", False))
         relationship = compliment = None
         if agent is not None and answered is not None:
             relationship = rng.random() < self._warmth[agent.id]
@@ -617,8 +681,69 @@ class ContactPlanner:
             external_id=external_id,
             thread_refs=thread_refs,
             messages=messages,
+            wrapped_up=contact.wrapped if agent is not None and answered is not None else None,
         )
+        if agent is not None and answered is not None:
+            if channel in {"email", "web"}:
+                # Answered from the case, as an e-mail of its own (what case_reply records).
+                reply = rng.choice(phrases.REPLY[outcome]).format_map(words)
+                self._email_out(
+                    issue, queue, agent, ended, reply,
+                    in_reply_to=external_id if channel == "email" else "",
+                )  # fmt: skip
+            elif case is not None and outcome == "follow_up" and rng.random() < CONFIRMATION_RATE:
+                text = rng.choice(phrases.CONFIRMATION).format_map(words)
+                self._email_out(issue, queue, agent, contact.wrapped, text, in_reply_to="")
         return contact
+
+    def _email_out(
+        self,
+        issue: _Issue,
+        queue: QueueInfo,
+        agent: AgentInfo,
+        at: datetime,
+        text: str,
+        *,
+        in_reply_to: str,
+    ) -> None:
+        """An e-mail we send within a case; like any e-mail sent from Rapport it is a contact of
+        its own, threaded under the customer's last e-mail, and nobody wraps it up."""
+        case = issue.case
+        contact = _Contact(
+            id=next(self._ids["interaction"]),
+            channel="email",
+            queue=queue,
+            agent=agent,
+            started=at,
+            answered=at,
+            wrapped=at,
+            outcome="",
+        )
+        self._case_for(issue, contact, case.priority if case else "normal")
+        message_id = f"<demo.{contact.id}@{self.mail_domain}>"
+        refs = [ref for ref in dict.fromkeys([issue.thread_ref, in_reply_to]) if ref]
+        issue.thread_ref = message_id
+        self._interaction_row(
+            contact,
+            customer=issue.customer,
+            direction="outbound",
+            kind=issue.kind,
+            subject=self._subject(issue, case),
+            summary=text,
+            ended=at,
+            wait=0,
+            handle=0,
+            hold=0,
+            wrap=0,
+            transfers=0,
+            relationship=None,
+            compliment=None,
+            case=case,
+            external_id=message_id,
+            thread_refs=refs,
+            messages=[("agent", agent, text, at, message_id, False)],
+            wrapped_up=None,
+        )
 
     def _outbound(
         self,
@@ -660,7 +785,9 @@ class ContactPlanner:
         external_id = f"demo-{contact.id}"
         thread_refs: list[str] = []
         if channel == "phone":
-            template = phrases.CALL_NOTE["no_answer"] if outcome == "no_answer" else phrases.CALLBACK_NOTE
+            template = (
+                phrases.CALL_NOTE["no_answer"] if outcome == "no_answer" else phrases.CALLBACK_NOTE
+            )
             text = rng.choice(template).format_map(words)
             message = ("agent", agent, text, ended, "", True)
         else:
@@ -690,6 +817,7 @@ class ContactPlanner:
             external_id=external_id,
             thread_refs=thread_refs,
             messages=[message],
+            wrapped_up=wrapped,
         )
         return contact
 
@@ -729,6 +857,7 @@ class ContactPlanner:
             external_id=f"demo-{contact.id}",
             thread_refs=[],
             messages=[("customer", None, said, at, "", False)],
+            wrapped_up=None,
         )
 
     def _handle(self, channel: str, kind: str, agent: AgentInfo, at: datetime) -> int:
@@ -736,8 +865,8 @@ class ContactPlanner:
         # New agents take longer; the difference fades over their first months.
         tenure = max(0.0, (at - agent.started).total_seconds() / DAY)
         learning = 1 + 0.35 * math.exp(-tenure / 120)
-        median = median * TYPE_HANDLE.get(kind, 1.0) * self._pace[agent.id] * learning
-        return _lognormal(self.rng, median, sigma, 20, 4 * HOUR)
+        typical = median * TYPE_HANDLE.get(kind, 1.0) * self._pace[agent.id] * learning
+        return _lognormal(self.rng, typical, sigma, 20, 4 * HOUR)
 
     def _subject(self, issue: _Issue, case: _Case | None) -> str:
         if not issue.subject:
@@ -767,6 +896,7 @@ class ContactPlanner:
         external_id: str,
         thread_refs: list[str],
         messages: list[tuple[str, AgentInfo | None, str, datetime, str, bool]],
+        wrapped_up: datetime | None,
     ) -> None:
         channel = contact.channel
         sender = {
@@ -776,9 +906,6 @@ class ContactPlanner:
             "in_person": "",
         }.get(channel, customer.email)
         agent = contact.agent
-        wrapped_up = contact.wrapped if agent is not None and contact.answered is not None else None
-        if contact.outcome == "no_answer":
-            wrapped_up = contact.wrapped
         self.plan.interactions.append(
             (
                 contact.id,
@@ -835,23 +962,29 @@ class ContactPlanner:
             return None
         if channel == "phone":
             sales = kind in {"new-order", "change-of-plan"}
-            return next((pk for address, pk in points if address.endswith("150") == sales), points[0][1])
+            return next(
+                (pk for address, pk in points if address.endswith("150") == sales), points[0][1]
+            )
         if channel == "email":
             billing = kind in {"billing-question", "payment-arrangement"}
             return next(
-                (pk for address, pk in points if address.startswith("billing@") == billing), points[0][1]
+                (pk for address, pk in points if address.startswith("billing@") == billing),
+                points[0][1],
             )
         return self.rng.choice(points)[1]
 
     # escalations ----------------------------------------------------------------------------
-    def _escalate(self, issue: _Issue, contact: _Contact, reason: ReasonInfo, *, depth: int) -> bool:
+    def _escalate(
+        self, issue: _Issue, contact: _Contact, reason: ReasonInfo, *, depth: int
+    ) -> bool:
         """Hand the case on; the receiving team calls or writes back. True when it got settled."""
         rng = self.rng
         case = issue.case
         assert case is not None and contact.agent is not None
         to_queue = self.center.queues[reason.queue or catalog.CONTACT_TYPE_QUEUE[issue.kind]]
         at = contact.wrapped
-        business_delay = _lognormal(rng, 3 * HOUR, 0.9, 600, 30 * HOUR)
+        # Specialists read the history and check things before they call.
+        business_delay = _lognormal(rng, 6 * HOUR, 0.9, 1800, 36 * HOUR)
         call_at = to_queue.hours.add(at, business_delay).astimezone(UTC)
         to_agent = self._agent(to_queue, call_at)
         received: datetime | None = max(
@@ -879,10 +1012,13 @@ class ContactPlanner:
             missed = self._outbound(issue, "phone", to_queue, to_agent, call_at, "no_answer")
             if missed is None:
                 return False
-            call_at = self._open_time(to_queue, missed.wrapped + timedelta(hours=rng.randint(2, 26)))
+            call_at = self._open_time(
+                to_queue, missed.wrapped + timedelta(hours=rng.randint(2, 26))
+            )
         chain = depth == 1 and to_queue.tier < 3 and reason.code != "wrong-queue"
         chain = chain and rng.random() < SECOND_ESCALATION_RATE
-        outcome = "escalated" if chain else _weighted(rng, [("resolved", 80), ("follow_up", 20)])
+        # Specialists often need to investigate and come back.
+        outcome = "escalated" if chain else _weighted(rng, [("resolved", 55), ("follow_up", 45)])
         callback = self._outbound(issue, channel, to_queue, to_agent, call_at, outcome)
         if callback is None:
             return False
@@ -892,9 +1028,10 @@ class ContactPlanner:
         if outcome == "follow_up":
             # The customer answers the specialist, who settles it.
             reply_channel = "email" if channel == "email" or rng.random() < 0.4 else "phone"
-            at = callback.wrapped + self._gap(within_week=True)
-            if reply_channel in LIVE:
-                at = self._open_time(to_queue, at)
+            # The customer tries what the specialist suggested, or waits for the fix.
+            at = self._later(
+                callback.wrapped, reply_channel, to_queue, within_week=True, typical_days=2.5
+            )
             final = self._inbound(
                 issue, reply_channel, to_queue, at, self._final_outcome(issue.kind), case.priority,
                 repeat=True, agent=to_agent,
@@ -1001,11 +1138,14 @@ class ContactPlanner:
             ("first_response", first_due, responded_at),
             ("resolution", resolution_due, resolved),
         ):
-            # The SLA clock job records a breach within a minute of the deadline.
+            # The SLA clock job records a breach within a minute of the deadline, so by the
+            # reference time every clock that ran out has its breach.
             limit = min(t for t in (done, paused, end) if t is not None)
-            recorded = due + timedelta(seconds=rng.randint(5, 59))
-            if due < limit and recorded < end:
-                breaches.append((clock, due, recorded))
+            if due < limit:
+                recorded = min(
+                    due + timedelta(seconds=rng.randint(5, 59)), limit - timedelta(seconds=1)
+                )
+                breaches.append((clock, due, max(due, recorded)))
         events: list[tuple[datetime, str, AgentInfo | None, dict[str, Any]]] = [
             (case.opened_at, "opened", case.opened_by, {"queue": case.first_queue.name})
         ]
@@ -1022,10 +1162,20 @@ class ContactPlanner:
             agent = case.responded.agent
             events.append((responded_at, "responded", agent, {}))
             events.append(
-                (responded_at, "assigned", agent, {"previous": "", "assignee": agent.name if agent else ""})
+                (
+                    responded_at,
+                    "assigned",
+                    agent,
+                    {"previous": "", "assignee": agent.name if agent else ""},
+                )
             )
             events.append(
-                (responded_at, "status", agent, {"previous": "new", "status": "open", "reopened": False})
+                (
+                    responded_at,
+                    "status",
+                    agent,
+                    {"previous": "new", "status": "open", "reopened": False},
+                )
             )
         previous = case.responded.agent if case.responded else None
         for escalation in case.escalations:
@@ -1055,13 +1205,41 @@ class ContactPlanner:
                 )
                 previous = escalation.to_agent
         if paused is not None:
-            events.append((paused, "status", last.agent, {"previous": "open", "status": "waiting", "reopened": False}))
+            events.append(
+                (
+                    paused,
+                    "status",
+                    last.agent,
+                    {"previous": "open", "status": "waiting", "reopened": False},
+                )
+            )
         if resolved is not None:
-            events.append((resolved, "status", last.agent, {"previous": "open", "status": "resolved", "reopened": False}))
+            events.append(
+                (
+                    resolved,
+                    "status",
+                    last.agent,
+                    {"previous": "open", "status": "resolved", "reopened": False},
+                )
+            )
         if closed is not None:
-            events.append((closed, "status", None, {"previous": "resolved", "status": "closed", "reopened": False}))
+            events.append(
+                (
+                    closed,
+                    "status",
+                    None,
+                    {"previous": "resolved", "status": "closed", "reopened": False},
+                )
+            )
         for clock, due, recorded in breaches:
-            events.append((recorded, "sla_breach", None, {"clock": clock, "due": due.astimezone(UTC).isoformat()}))
+            events.append(
+                (
+                    recorded,
+                    "sla_breach",
+                    None,
+                    {"clock": clock, "due": due.astimezone(UTC).isoformat()},
+                )
+            )
         events.sort(key=lambda event: event[0])
         for at, kind, actor, detail in events:
             self.plan.events.append(
@@ -1101,11 +1279,17 @@ class ContactPlanner:
 
 
 def _weighted(rng: random.Random, options: list[tuple[Any, int]]) -> Any:
+    values, cumulative = _running_totals(tuple(options))
+    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+
+
+@functools.cache
+def _running_totals(options: tuple[tuple[Any, int], ...]) -> tuple[tuple, list[float]]:
     values, weights = zip(*options, strict=True)
-    return rng.choices(values, weights=weights)[0]
+    return values, list(itertools.accumulate(weights))
 
 
-def _pick_cumulative(rng: random.Random, items: list, cumulative: list[float]) -> Any:
+def _pick_cumulative(rng: random.Random, items: Sequence, cumulative: Sequence[float]) -> Any:
     index = bisect.bisect(cumulative, rng.random() * cumulative[-1])
     return items[min(index, len(items) - 1)]
 

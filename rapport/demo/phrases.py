@@ -101,8 +101,18 @@ OPENING = {
 
 # E-mail and contact-form subjects, by reason.
 SUBJECTS = {
-    "billing-question": ["Question about my bill", "Unexpected charge", "Statement query", "Double charge?"],
-    "fault-report": ["Fault report", "Not working since {day}", "Service down again", "{product} fault"],
+    "billing-question": [
+        "Question about my bill",
+        "Unexpected charge",
+        "Statement query",
+        "Double charge?",
+    ],
+    "fault-report": [
+        "Fault report",
+        "Not working since {day}",
+        "Service down again",
+        "{product} fault",
+    ],
     "cancel-request": ["Cancellation", "Please cancel my {product}", "Closing my account"],
     "change-of-plan": ["Change of plan", "Upgrade {product}", "Cheaper plan?"],
     "moving-house": ["Change of address", "Moving house", "New address from {day}"],
@@ -281,4 +291,14 @@ ESCALATION_PROMISED = [
     "A written answer by {day}.",
     "Promised an update by e-mail by {day}.",
     "",
+]
+
+# An e-mail an agent sends after a call or chat, confirming what was agreed.
+CONFIRMATION = [
+    "Hi {first}, as promised on the phone: here is a summary of what we agreed about {topic}. "
+    "I'll be in touch by {day}. Kind regards, {agent}",
+    "Dear {first}, thank you for your time today. I'm following up on {topic} and will update "
+    "you by {day}. Best wishes, {agent}",
+    "Hello {first}, just confirming our conversation about {topic}. If you have the documents "
+    "we discussed, simply reply to this e-mail. {agent}",
 ]

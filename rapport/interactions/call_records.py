@@ -55,6 +55,7 @@ HEADER = (
 )
 CHUNK_ROWS = 5_000  # rows per transaction and per progress update
 READ_BLOCK = 1 << 20
+MAX_LINE = 1 << 20  # characters; the CSV reader refuses fields far shorter than this anyway
 ERRORS_KEPT = 10_000  # the counts stay exact; the list of reasons stops growing here
 MAX_SECONDS = 2_147_483_647  # the largest value the duration columns hold
 MAX_TRANSFERS = 32_767
@@ -288,6 +289,12 @@ def _text_lines(handle: IO[bytes]) -> Iterator[str]:
         parts = (pending + text).split("\n")
         pending = parts.pop()
         line += len(parts)
+        if len(pending) > MAX_LINE:
+            raise FileRejected(
+                line,
+                f"Line {line} is longer than {MAX_LINE:,} characters: this is not a file of call "
+                "records; nothing was imported.",
+            )
         for part in parts:
             yield part + "\n"
 
@@ -366,6 +373,8 @@ def _insert_sql() -> str:
     interactions = connection.ops.quote_name(Interaction._meta.db_table)
     points = connection.ops.quote_name(ContactPoint._meta.db_table)
     touchpoints = connection.ops.quote_name(Touchpoint._meta.db_table)
+    # The customer is one probe of the unique contact-point index per row (LATERAL … LIMIT 1):
+    # a plain join lets the planner hash every phone number we hold for each chunk.
     # The conflict target names the partial unique index interaction_unique_external_id by its
     # columns and predicate: a call already in the ledger is skipped, not changed.
     return f"""
@@ -382,8 +391,11 @@ def _insert_sql() -> str:
             s.wrap_seconds, s.transfers, s.wrapped_up_at, %(source)s, s.call_id, '[]'::jsonb,
             now(), now()
         FROM cdr_stage s
-        LEFT JOIN {points} point
-            ON point.kind = 'phone' AND point.network = '' AND point.normalised = s.customer_number
+        LEFT JOIN LATERAL (
+            SELECT p.customer_id FROM {points} p
+            WHERE p.kind = 'phone' AND p.network = '' AND p.normalised = s.customer_number
+            LIMIT 1
+        ) point ON true
         LEFT JOIN {touchpoints} tp ON tp.channel = %(channel)s AND tp.address = s.our_number
         ORDER BY s.line
         ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING

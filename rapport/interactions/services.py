@@ -7,8 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
-from django.core.mail import make_msgid
+from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from rapport.interactions.sanitise import clean_html, html_to_text
 from rapport.interactions.signals import inbound_received
 
 SUMMARY_LENGTH = 300
+ID_LENGTH = 255  # Interaction.external_id and Message.external_id
 REJECTED_DETAIL_LENGTH = 2000
 
 
@@ -81,7 +81,9 @@ def inbound_receive(*, inbound: InboundMessage) -> Received:
     """Store what a customer sent: resolve who it is, find or open the interaction, add the
     message on the customer's side. A replay of the same conversation and message id is a no-op."""
     if not inbound.conversation_id:
-        raise ValidationFailed("A message needs a conversation id.", fields={"conversation_id": ["Required."]})
+        raise ValidationFailed(
+            "A message needs a conversation id.", fields={"conversation_id": ["Required."]}
+        )
     customer = customer_services.customer_for_sender(
         kind=inbound.sender_kind,
         raw=inbound.sender,
@@ -117,7 +119,9 @@ def _interaction_for(inbound: InboundMessage, customer: Customer) -> tuple[Inter
     ).first()
     if existing is not None:
         return existing, False
-    touchpoint = access_selectors.touchpoint_for(channel=inbound.channel, address=inbound.touchpoint)
+    touchpoint = access_selectors.touchpoint_for(
+        channel=inbound.channel, address=inbound.touchpoint
+    )
     interaction = Interaction(
         customer=customer,
         sender=inbound.sender[:255],
@@ -131,7 +135,7 @@ def _interaction_for(inbound: InboundMessage, customer: Customer) -> tuple[Inter
         started_at=inbound.sent_at,
         ended_at=inbound.sent_at,
         source=inbound.source,
-        external_id=inbound.conversation_id[:255],
+        external_id=inbound.conversation_id,
         thread_refs=list(inbound.thread_refs),
     )
     try:
@@ -139,7 +143,9 @@ def _interaction_for(inbound: InboundMessage, customer: Customer) -> tuple[Inter
             interaction.save()
     except IntegrityError:
         # The same conversation arrived twice at once (e.g. listener and IMAP); read the winner.
-        return Interaction.objects.get(source=inbound.source, external_id=inbound.conversation_id), False
+        return Interaction.objects.get(
+            source=inbound.source, external_id=inbound.conversation_id
+        ), False
     return interaction, True
 
 
@@ -182,7 +188,9 @@ def outbound_email_send(
     headers = {"Message-ID": message_id}
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
-        headers["References"] = " ".join([*references, in_reply_to] if in_reply_to not in references else references)
+        headers["References"] = " ".join(
+            [*references, in_reply_to] if in_reply_to not in references else references
+        )
     interaction = Interaction.objects.create(
         customer=customer,
         sender=to,
@@ -199,7 +207,11 @@ def outbound_email_send(
         thread_refs=[ref for ref in [*references, in_reply_to] if ref],
     )
     Message.objects.create(
-        interaction=interaction, side=Side.AGENT, author=by, body_text=text, sent_at=now,
+        interaction=interaction,
+        side=Side.AGENT,
+        author=by,
+        body_text=text,
+        sent_at=now,
         external_id=message_id,
     )
     email = EmailMultiAlternatives(
@@ -224,8 +236,12 @@ def call_note_add(*, interaction: Interaction, by, text: str) -> Message:
     if not text.strip():
         raise ValidationFailed("A note cannot be empty.", fields={"text": ["Required."]})
     return Message.objects.create(
-        interaction=interaction, side=Side.AGENT, author=by, body_text=text.strip(),
-        sent_at=timezone.now(), is_note=True,
+        interaction=interaction,
+        side=Side.AGENT,
+        author=by,
+        body_text=text.strip(),
+        sent_at=timezone.now(),
+        is_note=True,
     )
 
 
@@ -253,5 +269,7 @@ def wrap_up(
         interaction.wrap_seconds = max(0, int((now - interaction.ended_at).total_seconds()))
     interaction.wrapped_up_at = now
     interaction.save()
-    audit_record(actor=by, action="interaction.wrapped_up", target=interaction, detail={"outcome": outcome})
+    audit_record(
+        actor=by, action="interaction.wrapped_up", target=interaction, detail={"outcome": outcome}
+    )
     return interaction

@@ -13,13 +13,13 @@ event that cannot be stored never undoes the others.
 """
 
 import json
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -32,7 +32,7 @@ from rapport.accounts.models import User
 from rapport.core.errors import ApplicationError
 from rapport.customers import services as customer_services
 from rapport.customers.choices import ContactKind
-from rapport.customers.models import Customer
+from rapport.customers.models import ContactPoint
 from rapport.customers.normalise import normalise_phone
 from rapport.interactions import services, webhooks
 from rapport.interactions.choices import CallEventKind, Direction, Outcome, Source
@@ -44,7 +44,9 @@ STATE_SOURCE = "telephony"
 # Events at the same instant are taken in the order a call goes through them.
 KIND_ORDER = {kind: rank for rank, kind in enumerate(CallEventKind.values)}
 # Whose naming on these events means the agent is being offered the call: they get a screen pop.
-OFFERING_KINDS = frozenset({CallEventKind.RINGING, CallEventKind.ANSWERED, CallEventKind.TRANSFERRED})
+OFFERING_KINDS = frozenset(
+    {CallEventKind.RINGING, CallEventKind.ANSWERED, CallEventKind.TRANSFERRED}
+)
 TEXT_FIELDS = {
     # name: (required, max length)
     "event_id": (True, ID_MAX_LENGTH),
@@ -74,6 +76,7 @@ FOLDED_FIELDS = [
     "updated_at",
 ]
 SMALLINT_MAX = 32767
+CALL_LOCK_SPACE = 0x52_43_41_4C  # advisory-lock namespace of phone calls ("RCAL")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: "BatchResult") -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
 
 
 @dataclass(frozen=True)
@@ -122,14 +130,6 @@ class _Fact:
         return (self.at, KIND_ORDER.get(self.kind, 0))
 
 
-@dataclass(frozen=True)
-class _Transition:
-    agent_id: int
-    state: str
-    at: datetime
-    seq: int
-
-
 @transaction.atomic
 def call_events_record(*, events: list[dict]) -> BatchResult:
     """Record a batch of phone-switch events (at most 500). Good events are stored even when
@@ -150,25 +150,15 @@ def call_events_record(*, events: list[dict]) -> BatchResult:
         result.rejected.append(
             Rejection(index, "", "too_many", f"A batch holds at most {MAX_EVENTS} events.")
         )
-    if fresh:
-        stored = set(
-            CallEvent.objects.filter(event_id__in=[e.event_id for e in fresh]).values_list(
-                "event_id", flat=True
-            )
-        )
-        result.duplicates += len(stored)
-        fresh = sorted(
-            (e for e in fresh if e.event_id not in stored),
-            key=lambda e: (e.occurred_at, KIND_ORDER[e.kind], e.index),
-        )
-        _store(fresh, result)
+    fresh.sort(key=lambda e: (e.occurred_at, KIND_ORDER[e.kind], e.index))
+    _store(fresh, result, _Callers(fresh))
     result.rejected.sort(key=lambda r: r.index)
     for rejection in result.rejected:
-        raw = events[rejection.index] if rejection.index < len(events) else None
+        received = events[rejection.index] if rejection.index < len(events) else None
         services.inbound_reject(
             channel=Channel.PHONE,
             reason=f"{rejection.code}: {rejection.message}",
-            detail=json.dumps(raw, default=str)[: services.REJECTED_DETAIL_LENGTH],
+            detail=json.dumps(received, default=str)[: services.REJECTED_DETAIL_LENGTH],
         )
     return result
 
@@ -228,24 +218,23 @@ def _when(text: str) -> datetime | None:
     return value
 
 
-def _store(events: list[CallEventIn], result: BatchResult) -> None:
+def _store(events: list[CallEventIn], result: BatchResult, callers: "_Callers") -> None:
     if not events:
         return
     try:
         with transaction.atomic():
-            accepted, rejected = _Batch(events).write()
+            written = _Batch(events, callers).write()
     except DatabaseError:
-        _store_one_by_one(events, result)
+        _store_one_by_one(events, result, callers)
     else:
-        result.accepted += accepted
-        result.rejected.extend(rejected)
+        result.add(written)
 
 
-def _store_one_by_one(events: list[CallEventIn], result: BatchResult) -> None:
+def _store_one_by_one(events: list[CallEventIn], result: BatchResult, callers: "_Callers") -> None:
     for event in events:
         try:
             with transaction.atomic():
-                accepted, rejected = _Batch([event]).write()
+                written = _Batch([event], callers).write()
         except DatabaseError:
             if CallEvent.objects.filter(event_id=event.event_id).exists():
                 result.duplicates += 1
@@ -259,21 +248,31 @@ def _store_one_by_one(events: list[CallEventIn], result: BatchResult) -> None:
                     )
                 )
         else:
-            result.accepted += accepted
-            result.rejected.extend(rejected)
+            result.add(written)
 
 
 class _Batch:
-    """One pass over events whose ids are new: look up once, recount each call, write in bulk."""
+    """One pass over events: look up once, recount each call, write in bulk."""
 
-    def __init__(self, events: list[CallEventIn]):
+    def __init__(self, events: list[CallEventIn], callers: "_Callers"):
         self.events = events
-        self.customers: dict[str, Customer | None] = {}
+        self.callers = callers
         self.touchpoints: dict[str, Touchpoint | None] = {}
 
-    def write(self) -> tuple[int, list[Rejection]]:
+    def write(self) -> BatchResult:
+        result = BatchResult()
         call_ids = sorted({e.call_id for e in self.events})
-        # Locked in id order, so two batches touching the same calls queue instead of deadlocking.
+        _lock_calls(call_ids)
+        # Checked under the calls' locks: a concurrent copy of an event has committed by now.
+        stored = set(
+            CallEvent.objects.filter(event_id__in=[e.event_id for e in self.events]).values_list(
+                "event_id", flat=True
+            )
+        )
+        events = [e for e in self.events if e.event_id not in stored]
+        result.duplicates = len(self.events) - len(events)
+        if not events:
+            return result
         interactions = {
             i.external_id: i
             for i in Interaction.objects.select_for_update()
@@ -289,44 +288,26 @@ class _Batch:
                 past[call_id].append(
                     _Fact(kind, at, _text(payload.get("agent")), _text(payload.get("queue")))
                 )
-        usernames = {e.agent for e in self.events if e.agent}
+        usernames = {e.agent for e in events if e.agent}
         usernames |= {f.agent for facts in past.values() for f in facts if f.agent}
-        users = self._agents(usernames)
-        codes = {e.queue for e in self.events if e.queue}
+        users = _agents(usernames)
+        codes = {e.queue for e in events if e.queue}
         codes |= {f.queue for facts in past.values() for f in facts if f.queue}
-        queues = self._queues(codes)
+        queues = _queues(codes)
 
-        rejected: list[Rejection] = []
         by_call: dict[str, list[CallEventIn]] = defaultdict(list)
-        for event in self.events:
-            if event.agent and event.agent not in users:
-                rejected.append(
-                    Rejection(
-                        event.index,
-                        event.event_id,
-                        "unknown_agent",
-                        f"No user has the username '{event.agent}'. Add the agent in Rapport or "
-                        "correct the switch's agent name.",
-                    )
-                )
-            elif event.queue and event.queue not in queues:
-                rejected.append(
-                    Rejection(
-                        event.index,
-                        event.event_id,
-                        "unknown_queue",
-                        f"No queue has the code '{event.queue}'. Add it in Rapport or correct "
-                        "the switch's queue code.",
-                    )
-                )
-            else:
+        for event in events:
+            rejection = _unknown(event, users, queues)
+            if rejection is None:
                 by_call[event.call_id].append(event)
+            else:
+                result.rejected.append(rejection)
 
         new_calls: list[Interaction] = []
         changed: list[Interaction] = []
         rows: list[tuple[str, CallEventIn]] = []
         pops: list[tuple[datetime, int, str]] = []
-        transitions: list[_Transition] = []
+        moves: list[account_services.StateMove] = []
         now = timezone.now()
         for call_id in sorted(by_call):
             new_events = by_call[call_id]
@@ -337,15 +318,20 @@ class _Batch:
             )
             interaction = interactions.get(call_id)
             if interaction is None:
-                interaction = self._new_call(call_id, facts)
+                interaction = Interaction(
+                    direction=Direction.INBOUND,
+                    channel=Channel.PHONE,
+                    source=Source.PHONE,
+                    external_id=call_id,
+                    started_at=facts[0].at,
+                )
                 new_calls.append(interaction)
             else:
-                self._fill_caller(interaction, facts)
                 interaction.updated_at = now
                 changed.append(interaction)
+            self._fill_caller(interaction, facts)
             recount(interaction, facts, users=users, queues=queues)
-            for at, agent_id, state in _agent_moves(facts, interaction, users):
-                transitions.append(_Transition(agent_id, state, at, len(transitions)))
+            moves += _agent_moves(facts, interaction, users)
             offered = {f.agent for f in old if f.agent and f.kind in OFFERING_KINDS}
             for fact in facts:
                 if fact.kind in OFFERING_KINDS and fact.agent and fact.agent not in offered:
@@ -355,62 +341,26 @@ class _Batch:
             rows.extend((call_id, e) for e in new_events)
 
         created = {i.external_id: i for i in Interaction.objects.bulk_create(new_calls)}
-        if changed:
-            Interaction.objects.bulk_update(changed, FOLDED_FIELDS)
+        _save_recounted(changed)
         calls = {**interactions, **created}
-        CallEvent.objects.bulk_create(
-            CallEvent(
-                event_id=e.event_id,
-                call_id=call_id,
-                kind=e.kind,
-                occurred_at=e.occurred_at,
-                interaction=calls[call_id],
-                payload=e.payload,
-            )
-            for call_id, e in rows
-        )
+        _insert_events([(calls[call_id].pk, e) for call_id, e in rows])
         if pops:
             ScreenPop.objects.bulk_create(
                 ScreenPop(agent_id=agent_id, interaction=calls[call_id])
                 for _, agent_id, call_id in sorted(pops)
             )
-        self._move_agents(transitions, users)
-        return len(rows), rejected
-
-    def _agents(self, usernames: set[str]) -> dict[str, User]:
-        if not usernames:
-            return {}
-        return {
-            user.username: user
-            for user in User.objects.filter(username__in=usernames).only(
-                "id", "username", "agent_state", "agent_state_since"
-            )
-        }
-
-    def _queues(self, codes: set[str]) -> dict[str, Queue]:
-        if not codes:
-            return {}
-        return {q.code: q for q in access_selectors.queues_all().filter(code__in=codes)}
-
-    def _new_call(self, call_id: str, facts: list[_Fact]) -> Interaction:
-        interaction = Interaction(
-            direction=Direction.INBOUND,
-            channel=Channel.PHONE,
-            source=Source.PHONE,
-            external_id=call_id,
-            started_at=facts[0].at,
-        )
-        self._fill_caller(interaction, facts)
-        return interaction
+        account_services.agent_states_record(moves=moves, source=STATE_SOURCE)
+        result.accepted = len(rows)
+        return result
 
     def _fill_caller(self, interaction: Interaction, facts: list[_Fact]) -> None:
         """Who called and which number they dialled, from the first event that says so."""
         if not interaction.sender:
             ani = next((f.event.ani for f in facts if f.event and f.event.ani), "")
             if ani:
-                number = _phone(ani)
+                number = self.callers.numbers.get(ani, "")
                 interaction.sender = (number or ani)[:255]
-                interaction.customer = self._customer(number) if number else None
+                interaction.customer_id = self.callers.customers.get(number)
         if interaction.touchpoint_id is None:
             dnis = next((f.event.dnis for f in facts if f.event and f.event.dnis), "")
             touchpoint = self._touchpoint(dnis) if dnis else None
@@ -419,16 +369,6 @@ class _Batch:
                 if interaction.queue_id is None:
                     interaction.queue = touchpoint.queue
 
-    def _customer(self, number: str) -> Customer | None:
-        if number not in self.customers:
-            try:
-                self.customers[number] = customer_services.customer_for_sender(
-                    kind=ContactKind.PHONE, raw=number
-                )
-            except ApplicationError:
-                self.customers[number] = None
-        return self.customers[number]
-
     def _touchpoint(self, dnis: str) -> Touchpoint | None:
         if dnis not in self.touchpoints:
             self.touchpoints[dnis] = access_selectors.touchpoint_for(
@@ -436,30 +376,156 @@ class _Batch:
             )
         return self.touchpoints[dnis]
 
-    def _move_agents(self, transitions: list[_Transition], users: dict[str, User]) -> None:
-        """Agents in id order (so concurrent batches lock them in the same order), each agent's
-        moves in time order. A move older than the agent's current state is refused by the
-        accounts service; the call is still recorded."""
-        since = {user.pk: user.agent_state_since for user in users.values()}
-        for move in sorted(transitions, key=lambda t: (t.agent_id, t.at, t.seq)):
-            known = since.get(move.agent_id)
-            if known is not None and move.at < known:
-                continue
+
+def _lock_calls(call_ids: list[str]) -> None:
+    """Two batches with events of the same call take turns (PostgreSQL; SQLite writes one at a
+    time anyway), so the second sees the call the first created instead of colliding with it.
+    Locks are taken in key order, so batches never wait on each other in a circle."""
+    if connection.vendor != "postgresql" or not call_ids:
+        return
+    keys = sorted({zlib.crc32(call_id.encode()) - 2**31 for call_id in call_ids})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::integer[]) AS key",
+            [CALL_LOCK_SPACE, keys],
+        )
+
+
+def _agents(usernames: set[str]) -> dict[str, User]:
+    if not usernames:
+        return {}
+    return {
+        user.username: user
+        for user in User.objects.filter(username__in=usernames).only("id", "username")
+    }
+
+
+def _queues(codes: set[str]) -> dict[str, Queue]:
+    if not codes:
+        return {}
+    return {q.code: q for q in access_selectors.queues_all().filter(code__in=codes)}
+
+
+def _unknown(
+    event: CallEventIn, users: dict[str, User], queues: dict[str, Queue]
+) -> Rejection | None:
+    if event.agent and event.agent not in users:
+        return Rejection(
+            event.index,
+            event.event_id,
+            "unknown_agent",
+            f"No user has the username '{event.agent}'. Add the agent in Rapport or correct "
+            "the switch's agent name.",
+        )
+    if event.queue and event.queue not in queues:
+        return Rejection(
+            event.index,
+            event.event_id,
+            "unknown_queue",
+            f"No queue has the code '{event.queue}'. Add it in Rapport or correct the "
+            "switch's queue code.",
+        )
+    return None
+
+
+class _Callers:
+    """The callers of a batch, looked up before any call is locked: each distinct ANI read as a
+    number once, known numbers in one query (as customer_for_sender matches them), and an
+    unknown number made a prospect for review by customer_for_sender itself. A withheld or
+    invalid number ("anonymous", "") has no customer."""
+
+    def __init__(self, events: list[CallEventIn]):
+        self.numbers = {ani: _phone(ani) for ani in {e.ani for e in events if e.ani}}
+        wanted = {number for number in self.numbers.values() if number}
+        self.customers: dict[str, int | None] = {}
+        if not wanted:
+            return
+        self.customers.update(
+            ContactPoint.objects.filter(
+                kind=ContactKind.PHONE, network="", normalised__in=wanted
+            ).values_list("normalised", "customer_id")
+        )
+        for number in sorted(wanted - self.customers.keys()):  # in order: concurrent batches
             try:
-                # The service reads and locks the agent itself; it needs only the key.
-                account_services.agent_state_set(
-                    agent=User(pk=move.agent_id),
-                    state=move.state,
-                    source=STATE_SOURCE,
-                    at=move.at,
-                )
+                self.customers[number] = customer_services.customer_for_sender(
+                    kind=ContactKind.PHONE, raw=number
+                ).pk
             except ApplicationError:
-                continue
-            since[move.agent_id] = move.at
+                self.customers[number] = None
+
+
+def _insert_events(rows: list[tuple[int, CallEventIn]]) -> None:
+    """The events as received, under their calls. COPY on PostgreSQL: bulk_create spends more
+    on building the statement than the database spends on the rows."""
+    if connection.vendor != "postgresql":
+        CallEvent.objects.bulk_create(
+            CallEvent(
+                event_id=e.event_id,
+                call_id=e.call_id,
+                kind=e.kind,
+                occurred_at=e.occurred_at,
+                interaction_id=interaction_id,
+                payload=e.payload,
+            )
+            for interaction_id, e in rows
+        )
+        return
+    meta = CallEvent._meta
+    columns = [
+        "event_id",
+        "call_id",
+        "kind",
+        "occurred_at",
+        "interaction_id",
+        "payload",
+        "received_at",
+    ]
+    now = timezone.now()
+    # Wrapped so that a duplicate id raises Django's IntegrityError, as bulk_create would.
+    copy_sql = f"COPY {meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(copy_sql) as copy,
+    ):
+        for interaction_id, e in rows:
+            copy.write_row(
+                [
+                    e.event_id,
+                    e.call_id,
+                    e.kind,
+                    e.occurred_at,
+                    interaction_id,
+                    json.dumps(e.payload),
+                    now,
+                ]
+            )
+
+
+def _save_recounted(interactions: list[Interaction]) -> None:
+    """One UPDATE per recounted call, sent together (a pipeline on PostgreSQL). Django's
+    bulk_update writes a CASE per field and row, which costs more than the rest of a batch."""
+    if not interactions:
+        return
+    meta = Interaction._meta
+    fields = [f for f in meta.concrete_fields if f.name in FOLDED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column or f.attname)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608 - names from the model
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in interactions
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def recount(
-    interaction: Interaction, facts: list[_Fact], *, users: dict[str, User], queues: dict[str, Queue]
+    interaction: Interaction,
+    facts: list[_Fact],
+    *,
+    users: dict[str, User],
+    queues: dict[str, Queue],
 ) -> None:
     """Set a call's times and figures from all its events, sorted by time.
 
@@ -521,9 +587,10 @@ def _held(facts: list[_Fact]) -> timedelta | None:
 
 def _agent_moves(
     facts: list[_Fact], interaction: Interaction, users: dict[str, User]
-) -> Iterable[tuple[datetime, int, str]]:
-    """(when, agent id, state) for the events new in this batch: answering puts the agent on
-    contact; handing the call over or its end puts the agent who had it into wrap-up."""
+) -> list[account_services.StateMove]:
+    """The state changes the events new in this batch mean: answering puts the agent on contact;
+    handing the call over, or its end, puts the agent who had it into wrap-up."""
+    moves: list[account_services.StateMove] = []
     current: int | None = None
     for fact in facts:
         named = users[fact.agent].pk if fact.agent in users else None
@@ -533,17 +600,18 @@ def _agent_moves(
         elif fact.kind == CallEventKind.ANSWERED:
             current = named or current or interaction.agent_id
             if new and current is not None:
-                yield fact.at, current, AgentState.ON_CONTACT
+                moves.append(account_services.StateMove(current, AgentState.ON_CONTACT, fact.at))
         elif fact.kind == CallEventKind.TRANSFERRED and named is not None:
             if new and current is not None and current != named:
-                yield fact.at, current, AgentState.WRAP_UP
+                moves.append(account_services.StateMove(current, AgentState.WRAP_UP, fact.at))
             current = named
             if new:
-                yield fact.at, named, AgentState.ON_CONTACT
+                moves.append(account_services.StateMove(named, AgentState.ON_CONTACT, fact.at))
         elif fact.kind == CallEventKind.ENDED:
             current = named or current or interaction.agent_id
             if new and current is not None:
-                yield fact.at, current, AgentState.WRAP_UP
+                moves.append(account_services.StateMove(current, AgentState.WRAP_UP, fact.at))
+    return moves
 
 
 def _seconds(value: timedelta) -> int:

@@ -60,9 +60,11 @@ def attachment(request: AuthedHttpRequest, interaction_id: int, attachment_id: i
 @role_required(CALL_RECORD_IMPORTERS)
 def call_record_imports(request: AuthedHttpRequest) -> HttpResponse:
     """The imports so far and the form for a new one."""
-    form = CallRecordUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    # Bound on every POST, even an empty one, so a missing file is reported rather than ignored.
+    form = CallRecordUploadForm(request.POST, request.FILES) if posted else CallRecordUploadForm()
     status = 200
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             record = call_records.call_records_import(

@@ -47,7 +47,9 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return SIGNATURE_PREFIX + digest.hexdigest()
 
 
-def signed_headers(*, secret: str, body: bytes, delivery_id: str, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    *, secret: str, body: bytes, delivery_id: str, timestamp: int | None = None
+) -> dict[str, str]:
     """The three headers a sender adds; for tests, the benchmark and integrators' examples."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     return {
@@ -71,10 +73,14 @@ def delivery_verify(
             f"RAPPORT_WEBHOOK_SECRET_{channel.upper()} before it accepts deliveries."
         )
     missing = [
-        name for name in (TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER) if not headers.get(name)
+        name
+        for name in (TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER)
+        if not headers.get(name)
     ]
     if missing:
-        raise BadSignature(f"Missing header{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+        raise BadSignature(
+            f"Missing header{'s' if len(missing) > 1 else ''}: {', '.join(missing)}."
+        )
     raw_timestamp = headers[TIMESTAMP_HEADER].strip()
     if not raw_timestamp.isascii() or not raw_timestamp.isdigit() or len(raw_timestamp) > 12:
         raise BadSignature(f"{TIMESTAMP_HEADER} must be a time in whole Unix seconds.")

@@ -64,7 +64,8 @@ class QuickCreateForm(DesktopForm):
     phone = forms.CharField(max_length=40, required=False, label="Phone")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("first_name", "").strip() or data.get("last_name", "").strip()):
             self.add_error("last_name", "Give a first or last name.")
         return data
@@ -96,7 +97,7 @@ class WrapUpForm(DesktopForm):
         error_messages={"required": "Choose what happens with the case."},
     )
     case = CaseChoiceField(
-        queryset=None, required=False, label="Open case", empty_label="Choose a case…"
+        queryset=None, required=False, label="Case to link", empty_label="Choose a case…"
     )
     subject = forms.CharField(max_length=255, required=False, label="New case subject")
 
@@ -105,7 +106,8 @@ class WrapUpForm(DesktopForm):
         self.fields["case"].queryset = cases  # type: ignore[attr-defined]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("case_action")
         if action == CASE_LINK and not data.get("case"):
             self.add_error("case", "Choose the case this contact belongs to.")

@@ -54,9 +54,7 @@ def can_use_desktop(user) -> bool:
 
 
 def _offered_to(user) -> Q:
-    return Q(agent=user) | Q(
-        pk__in=ScreenPop.objects.filter(agent=user).values("interaction_id")
-    )
+    return Q(agent=user) | Q(pk__in=ScreenPop.objects.filter(agent=user).values("interaction_id"))
 
 
 def contact_get_for(*, user, interaction_id) -> Interaction:
@@ -130,18 +128,14 @@ def contact_view_for(*, user, contact: Interaction) -> ContactView:
             .first()
         )
     view = ContactView(contact=contact, customer=customer)
-    view.notes = list(
-        interaction_selectors.messages_of(interaction=contact).filter(is_note=True)
-    )
+    view.notes = list(interaction_selectors.messages_of(interaction=contact).filter(is_note=True))
     if customer is None:
         return view
     view.contact_points = list(customer.contact_points.all())
     view.holdings = list(
         customer.holdings.filter(status=HoldingStatus.ACTIVE).select_related("product")
     )
-    view.timeline = list(
-        interaction_selectors.customer_timeline_for(user=user, customer=customer)
-    )
+    view.timeline = list(interaction_selectors.customer_timeline_for(user=user, customer=customer))
     view.open_cases = list(
         case_selectors.open_cases_of(user=user, customer=customer).order_by(
             "resolution_due", "-opened_at", "-id"

@@ -120,13 +120,9 @@ def contact_wrap_up(
                 "That case is not this caller's.", fields={"case": ["Not this caller's case."]}
             )
         if case.status not in OPEN_STATUSES:
-            raise ValidationFailed(
-                "That case is no longer open.", fields={"case": ["Not open."]}
-            )
+            raise ValidationFailed("That case is no longer open.", fields={"case": ["Not open."]})
     if case_action == CASE_OPEN and not subject.strip():
-        raise ValidationFailed(
-            "Give the new case a subject.", fields={"subject": ["Required."]}
-        )
+        raise ValidationFailed("Give the new case a subject.", fields={"subject": ["Required."]})
     interaction_services.wrap_up(
         interaction=contact,
         by=by,

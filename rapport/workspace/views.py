@@ -40,7 +40,7 @@ QUEUE_PAGE_SIZE = 15
 MAX_ID = 2**63 - 1
 
 # Which dialog holds which form; a refused form reopens its dialog.
-DIALOGS = {
+DIALOGS: dict[type[Form], str] = {
     WrapUpForm: "wrap-up-dialog",
     EscalateForm: "escalate-dialog",
     ReplyForm: "reply-dialog",
@@ -78,7 +78,9 @@ def _contact_context(
     view = selectors.contact_view_for(user=user, contact=contact)
     cases = selectors.open_cases_for_contact(user=user, contact=contact)
     open_ids = [case.pk for case in view.open_cases]
-    focus_case = contact.case_id if contact.case_id in open_ids else (open_ids or [None])[0]
+    focus_case: int | None = open_ids[0] if open_ids else None
+    if contact.case_id in open_ids:
+        focus_case = contact.case_id
     forms: dict[str, Form] = {
         "note_form": NoteForm(auto_id="note_%s"),
         "caller_form": QuickCreateForm(
@@ -93,9 +95,7 @@ def _contact_context(
             },
         ),
         "reply_form": ReplyForm(auto_id="reply_%s", cases=cases, initial={"case": focus_case}),
-        "escalate_form": EscalateForm(
-            auto_id="esc_%s", cases=cases, initial={"case": focus_case}
-        ),
+        "escalate_form": EscalateForm(auto_id="esc_%s", cases=cases, initial={"case": focus_case}),
     }
     for name, form in forms.items():
         if bound is not None and type(bound) is type(form):
@@ -205,9 +205,7 @@ def _answer(
     }
     if queue:
         context.update(_queue_context(request), oob_queue=True)
-    return render(
-        request, "workspace/partials/_contact_response.html", context, status=status
-    )
+    return render(request, "workspace/partials/_contact_response.html", context, status=status)
 
 
 def _act(
@@ -243,7 +241,9 @@ def note(request: AuthedHttpRequest, interaction_id: int) -> HttpResponse:
             interaction=contact, by=request.user, text=data["text"]
         )
 
-    return _act(request, contact, NoteForm(request.POST, auto_id="note_%s"), action, done="Note added.")
+    return _act(
+        request, contact, NoteForm(request.POST, auto_id="note_%s"), action, done="Note added."
+    )
 
 
 @role_required(CASE_WORKERS)
@@ -285,9 +285,7 @@ def wrap_up(request: AuthedHttpRequest, interaction_id: int) -> HttpResponse:
         )
 
     form = WrapUpForm(request.POST, auto_id="wrap_%s", cases=cases)
-    return _act(
-        request, contact, form, action, done="Wrapped up. You are available.", queue=True
-    )
+    return _act(request, contact, form, action, done="Wrapped up. You are available.", queue=True)
 
 
 @role_required(CASE_WORKERS)

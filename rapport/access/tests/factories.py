@@ -25,9 +25,11 @@ class CalendarFactory(factory.django.DjangoModelFactory[BusinessCalendar]):
     always_open = True
 
 
-def office_hours(*, timezone: str = "UTC", opens=datetime.time(9), closes=datetime.time(17)) -> BusinessCalendar:
+def office_hours(
+    *, timezone: str = "UTC", opens=datetime.time(9), closes=datetime.time(17)
+) -> BusinessCalendar:
     """Monday to Friday, 09:00–17:00 by default."""
-    calendar = CalendarFactory(timezone=timezone, always_open=False)
+    calendar = CalendarFactory.create(timezone=timezone, always_open=False)
     for weekday in range(5):
         BusinessHours.objects.create(calendar=calendar, weekday=weekday, opens=opens, closes=closes)
     return calendar

@@ -1,5 +1,8 @@
 """Admins configure the access strategy in the Django admin; nobody else gets in."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -24,7 +27,7 @@ from rapport.access.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = {
+MODELS: dict[str, Callable[[], Any]] = {
     "contacttype": ContactTypeFactory,
     "businesscalendar": office_hours,
     "queue": QueueFactory,
@@ -111,7 +114,9 @@ def test_a_calendar_is_added_with_its_hours_and_holidays(client_for):
 def test_overlapping_hours_are_refused(client_for):
     client, _ = client_for("admin")
 
-    response = client.post(url("businesscalendar", "add"), calendar_form(**{"hours-1-opens": "11:00"}))
+    response = client.post(
+        url("businesscalendar", "add"), calendar_form(**{"hours-1-opens": "11:00"})
+    )
 
     assert response.status_code == 200
     assert "overlap" in response.content.decode()
@@ -122,7 +127,9 @@ def test_overlapping_hours_are_refused(client_for):
 def test_an_unknown_time_zone_is_refused(client_for):
     client, _ = client_for("admin")
 
-    response = client.post(url("businesscalendar", "add"), calendar_form(timezone="Europe/Atlantis"))
+    response = client.post(
+        url("businesscalendar", "add"), calendar_form(timezone="Europe/Atlantis")
+    )
 
     assert response.status_code == 200
     assert "timezone" in response.context["adminform"].form.errors
@@ -155,7 +162,8 @@ def test_a_touchpoint_address_is_stored_as_messages_are_matched(client_for, chan
     queue = QueueFactory()
 
     response = client.post(
-        url("touchpoint", "add"), {"channel": channel, "address": typed, "name": "Main", "queue": queue.pk}
+        url("touchpoint", "add"),
+        {"channel": channel, "address": typed, "name": "Main", "queue": queue.pk},
     )
 
     assert response.status_code == 302
@@ -165,7 +173,9 @@ def test_a_touchpoint_address_is_stored_as_messages_are_matched(client_for, chan
 def test_a_touchpoint_with_a_bad_number_is_refused(client_for):
     client, _ = client_for("admin")
 
-    response = client.post(url("touchpoint", "add"), {"channel": "phone", "address": "call us", "name": "Main"})
+    response = client.post(
+        url("touchpoint", "add"), {"channel": "phone", "address": "call us", "name": "Main"}
+    )
 
     assert response.status_code == 200
     assert "address" in response.context["adminform"].form.errors
@@ -218,11 +228,23 @@ def test_a_routing_rule_offers_the_customer_segments_and_records_its_author(clie
 
     misspelt = client.post(
         url("routingrule", "add"),
-        {"rank": "10", "segment": "corprate", "value_tier": "", "queue": queue.pk, "priority": "high"},
+        {
+            "rank": "10",
+            "segment": "corprate",
+            "value_tier": "",
+            "queue": queue.pk,
+            "priority": "high",
+        },
     )
     saved = client.post(
         url("routingrule", "add"),
-        {"rank": "10", "segment": "corporate", "value_tier": "gold", "queue": queue.pk, "priority": "high"},
+        {
+            "rank": "10",
+            "segment": "corporate",
+            "value_tier": "gold",
+            "queue": queue.pk,
+            "priority": "high",
+        },
     )
 
     assert misspelt.status_code == 200 and "segment" in misspelt.context["adminform"].form.errors
@@ -234,7 +256,9 @@ def test_a_routing_rule_offers_the_customer_segments_and_records_its_author(clie
 def test_a_contact_type_is_added(client_for):
     client, _ = client_for("admin")
 
-    response = client.post(url("contacttype", "add"), {"code": "cancel", "name": "Cancel request", "is_active": "on"})
+    response = client.post(
+        url("contacttype", "add"), {"code": "cancel", "name": "Cancel request", "is_active": "on"}
+    )
 
     assert response.status_code == 302
     assert ContactType.objects.get().code == "cancel"

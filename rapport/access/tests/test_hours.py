@@ -27,7 +27,7 @@ def days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
 
-def nine_to_five(*, zone: ZoneInfo = ZoneInfo("UTC"), holidays=()) -> OpeningHours:
+def nine_to_five(*, zone: ZoneInfo, holidays=()) -> OpeningHours:
     return OpeningHours(
         zone=zone,
         spans={weekday: [(dt.time(9), dt.time(17))] for weekday in range(5)},
@@ -89,7 +89,9 @@ def test_holiday_is_skipped(db):
 def test_split_shift_skips_the_lunch_break(db):
     # given Monday 09:00-12:00 and 14:00-18:00, stored afternoon first
     calendar = CalendarFactory(always_open=False)
-    BusinessHours.objects.create(calendar=calendar, weekday=0, opens=dt.time(14), closes=dt.time(18))
+    BusinessHours.objects.create(
+        calendar=calendar, weekday=0, opens=dt.time(14), closes=dt.time(18)
+    )
     BusinessHours.objects.create(calendar=calendar, weekday=0, opens=dt.time(9), closes=dt.time(12))
     hours = OpeningHours.of(calendar)
 

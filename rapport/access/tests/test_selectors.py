@@ -25,9 +25,13 @@ def billing():
 def objectives(billing):
     """One objective at each level of specificity, created least specific last."""
     return {
-        "type×channel": ObjectiveFactory(contact_type=billing, channel="email", first_response_minutes=10),
+        "type×channel": ObjectiveFactory(
+            contact_type=billing, channel="email", first_response_minutes=10
+        ),
         "type×any": ObjectiveFactory(contact_type=billing, channel="", first_response_minutes=20),
-        "any×channel": ObjectiveFactory(contact_type=None, channel="email", first_response_minutes=30),
+        "any×channel": ObjectiveFactory(
+            contact_type=None, channel="email", first_response_minutes=30
+        ),
         "any×any": ObjectiveFactory(contact_type=None, channel="", first_response_minutes=40),
     }
 
@@ -74,7 +78,10 @@ def test_no_objective_at_all(billing):
 @pytest.fixture
 def rules(billing):
     """Ranked rules: corporate first, then gold, then billing questions, then everyone."""
-    queues = {name: QueueFactory(code=name, name=name.title()) for name in ("corporate", "gold", "billing", "general")}
+    queues = {
+        name: QueueFactory(code=name, name=name.title())
+        for name in ("corporate", "gold", "billing", "general")
+    }
     RoutingRuleFactory(rank=100, queue=queues["general"], priority="low")
     RoutingRuleFactory(rank=30, contact_type=billing, queue=queues["billing"], priority="normal")
     RoutingRuleFactory(rank=20, value_tier="gold", queue=queues["gold"], priority="high")
@@ -104,7 +111,9 @@ def test_route_is_the_first_matching_rule_by_rank(
 
 
 def test_a_contact_type_rule_does_not_catch_other_types(rules):
-    rule = selectors.route_for(segment="consumer", value_tier="standard", contact_type=ContactTypeFactory())
+    rule = selectors.route_for(
+        segment="consumer", value_tier="standard", contact_type=ContactTypeFactory()
+    )
 
     assert rule is not None and rule.queue == rules["general"]
 
@@ -113,7 +122,9 @@ def test_equal_rank_goes_to_the_older_rule():
     first = RoutingRuleFactory(rank=5)
     RoutingRuleFactory(rank=5)
 
-    assert selectors.route_for(segment="consumer", value_tier="standard", contact_type=None) == first
+    assert (
+        selectors.route_for(segment="consumer", value_tier="standard", contact_type=None) == first
+    )
 
 
 def test_no_matching_rule():

@@ -23,8 +23,12 @@ def escalated_case(make_user):
     agent = make_user("agent", team=front.team)
     case = CaseFactory(queue=front)
     services.case_escalate(
-        case=case, by=agent, to_queue=second, reason=EscalationReasonFactory(),
-        customer_needs="A refund.", tried="Checked the payments.",
+        case=case,
+        by=agent,
+        to_queue=second,
+        reason=EscalationReasonFactory(),
+        customer_needs="A refund.",
+        tried="Checked the payments.",
     )
     return case
 

@@ -85,8 +85,12 @@ def test_taking_an_escalated_case_marks_the_escalation_received(make_user, agent
     specialist = make_user("agent", team=second_line.team)
     case = CaseFactory(queue=queue)
     escalation = services.case_escalate(
-        case=case, by=agent, to_queue=second_line, reason=EscalationReasonFactory(),
-        customer_needs="A new router.", tried="Two resets.",
+        case=case,
+        by=agent,
+        to_queue=second_line,
+        reason=EscalationReasonFactory(),
+        customer_needs="A new router.",
+        tried="Two resets.",
     )
 
     # giving it back to the queue is not receiving it

@@ -126,7 +126,9 @@ def test_the_same_queue_is_refused(agent, case, front_line, reason):
     assert not Escalation.objects.exists()
 
 
-def test_an_agent_outside_the_receiving_team_is_refused(make_user, agent, case, second_line, reason):
+def test_an_agent_outside_the_receiving_team_is_refused(
+    make_user, agent, case, second_line, reason
+):
     outsider = make_user("agent", team=TeamFactory())
 
     with pytest.raises(ValidationFailed) as raised:

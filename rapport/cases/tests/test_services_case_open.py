@@ -42,7 +42,11 @@ def test_due_dates_run_in_business_hours(make_user, front_line):
 
     # when a case is opened on Monday at 16:30
     case = services.case_open(
-        by=agent, customer=CustomerFactory(), subject="Router down", channel="email", at=at(MONDAY, 16, 30)
+        by=agent,
+        customer=CustomerFactory(),
+        subject="Router down",
+        channel="email",
+        at=at(MONDAY, 16, 30),
     )
 
     # then the clocks stop overnight
@@ -56,9 +60,19 @@ def test_due_dates_run_in_business_hours(make_user, front_line):
 def test_the_objective_for_the_reason_and_channel_sets_the_clocks(front_line):
     fault = ContactTypeFactory(name="Fault report")
     always = CalendarFactory(always_open=True)
-    ObjectiveFactory(calendar=always, contact_type=None, channel="", first_response_minutes=600, resolution_minutes=6000)
+    ObjectiveFactory(
+        calendar=always,
+        contact_type=None,
+        channel="",
+        first_response_minutes=600,
+        resolution_minutes=6000,
+    )
     specific = ObjectiveFactory(
-        calendar=always, contact_type=fault, channel="sms", first_response_minutes=15, resolution_minutes=120
+        calendar=always,
+        contact_type=fault,
+        channel="sms",
+        first_response_minutes=15,
+        resolution_minutes=120,
     )
     opened = at(MONDAY, 10)
 
@@ -120,7 +134,12 @@ def test_a_given_queue_and_priority_win_over_routing(front_line):
     RoutingRuleFactory(queue=front_line, priority="low")
 
     case = services.case_open(
-        by=None, customer=None, subject="Hard one", channel="phone", queue=second_line, priority="high"
+        by=None,
+        customer=None,
+        subject="Hard one",
+        channel="phone",
+        queue=second_line,
+        priority="high",
     )
 
     assert case.queue == second_line
@@ -162,7 +181,11 @@ def test_opening_is_on_the_timeline_and_links_the_contact(make_user, front_line)
     call = InteractionFactory(channel="phone", direction="inbound", agent=agent)
 
     case = services.case_open(
-        by=agent, customer=call.customer, subject="Called about a bill", channel="phone", interaction=call
+        by=agent,
+        customer=call.customer,
+        subject="Called about a bill",
+        channel="phone",
+        interaction=call,
     )
 
     call.refresh_from_db()

@@ -38,7 +38,9 @@ def agent(make_user, queue):
     return make_user("agent", team=queue.team)
 
 
-def customer_mail(*, message_id: str, subject: str, refs: tuple[str, ...] = (), minutes_ago: int = 10):
+def customer_mail(
+    *, message_id: str, subject: str, refs: tuple[str, ...] = (), minutes_ago: int = 10
+):
     return inbound_receive(
         inbound=InboundMessage(
             channel="email",
@@ -59,7 +61,9 @@ def customer_mail(*, message_id: str, subject: str, refs: tuple[str, ...] = (), 
 def case(queue) -> Case:
     """A case opened by the customer's e-mail, which itself answered an earlier one."""
     received = customer_mail(
-        message_id="<m2@mail.example.com>", subject="Router reboots", refs=("<m1@mail.example.com>",)
+        message_id="<m2@mail.example.com>",
+        subject="Router reboots",
+        refs=("<m1@mail.example.com>",),
     )
     assert received.interaction.case is not None
     return received.interaction.case

@@ -43,15 +43,23 @@ def test_a_reply_threads_by_its_references(front_line):
     # given a case with our e-mail in it
     case = CaseFactory(queue=front_line)
     InteractionFactory(
-        case=case, channel="email", direction="outbound", source="email", external_id="<ours@rapport.example>"
+        case=case,
+        channel="email",
+        direction="outbound",
+        source="email",
+        external_id="<ours@rapport.example>",
     )
 
     # when the customer answers it with a new subject
-    received = receive(subject="something else", thread_refs=("<older@x>", "<ours@rapport.example>"))
+    received = receive(
+        subject="something else", thread_refs=("<older@x>", "<ours@rapport.example>")
+    )
 
     assert received.interaction.case == case
     assert Case.objects.count() == 1
-    assert case.events.filter(kind=CaseEventKind.CONTACT, detail__interaction=received.interaction.pk).exists()
+    assert case.events.filter(
+        kind=CaseEventKind.CONTACT, detail__interaction=received.interaction.pk
+    ).exists()
 
 
 def test_a_reply_threads_by_the_reference_in_its_subject(front_line):
@@ -105,7 +113,12 @@ def test_a_new_message_without_a_touchpoint_is_routed(front_line):
     RoutingRuleFactory(queue=sms_desk)
 
     received = receive(
-        channel="sms", source="sms", sender_kind="phone", sender="+1 212 555 0100", subject="", text="No signal"
+        channel="sms",
+        source="sms",
+        sender_kind="phone",
+        sender="+1 212 555 0100",
+        subject="",
+        text="No signal",
     )
 
     case = received.interaction.case
@@ -124,7 +137,9 @@ def test_real_time_contacts_open_no_case(front_line, channel):
 @pytest.mark.parametrize("finished", [CaseStatus.RESOLVED, CaseStatus.CLOSED])
 def test_a_reply_to_a_finished_case_reopens_it(front_line, finished):
     case = CaseFactory(
-        queue=front_line, status=finished, resolved_at=NOW - dt.timedelta(days=1),
+        queue=front_line,
+        status=finished,
+        resolved_at=NOW - dt.timedelta(days=1),
         closed_at=NOW - dt.timedelta(days=1) if finished == CaseStatus.CLOSED else None,
     )
 
@@ -138,24 +153,54 @@ def test_a_reply_to_a_finished_case_reopens_it(front_line, finished):
 
 
 def test_more_messages_in_a_conversation_stay_in_its_case(front_line):
-    first = receive(channel="sms", source="sms", sender_kind="phone", sender="+12125550100",
-                    conversation_id="thread-9", message_id="1", text="Hi")
-    second = receive(channel="sms", source="sms", sender_kind="phone", sender="+12125550100",
-                     conversation_id="thread-9", message_id="2", text="Still there?")
+    first = receive(
+        channel="sms",
+        source="sms",
+        sender_kind="phone",
+        sender="+12125550100",
+        conversation_id="thread-9",
+        message_id="1",
+        text="Hi",
+    )
+    second = receive(
+        channel="sms",
+        source="sms",
+        sender_kind="phone",
+        sender="+12125550100",
+        conversation_id="thread-9",
+        message_id="2",
+        text="Still there?",
+    )
 
     assert second.interaction == first.interaction
     assert Case.objects.count() == 1
 
 
 def test_a_message_in_a_conversation_of_a_finished_case_reopens_it(front_line):
-    first = receive(channel="social", source="social", sender_kind="social", sender="@alice",
-                    sender_network="x", conversation_id="dm-1", message_id="1", text="Help")
+    first = receive(
+        channel="social",
+        source="social",
+        sender_kind="social",
+        sender="@alice",
+        sender_network="x",
+        conversation_id="dm-1",
+        message_id="1",
+        text="Help",
+    )
     case = first.interaction.case
     assert case is not None
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.RESOLVED, resolved_at=NOW)
 
-    receive(channel="social", source="social", sender_kind="social", sender="@alice",
-            sender_network="x", conversation_id="dm-1", message_id="2", text="It broke again")
+    receive(
+        channel="social",
+        source="social",
+        sender_kind="social",
+        sender="@alice",
+        sender_network="x",
+        conversation_id="dm-1",
+        message_id="2",
+        text="It broke again",
+    )
 
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN

@@ -4,7 +4,12 @@ import datetime as dt
 
 import pytest
 
-from rapport.access.tests.factories import CalendarFactory, ObjectiveFactory, QueueFactory, office_hours
+from rapport.access.tests.factories import (
+    CalendarFactory,
+    ObjectiveFactory,
+    QueueFactory,
+    office_hours,
+)
 from rapport.cases import services
 from rapport.cases.choices import CaseEventKind, CaseStatus, Clock
 from rapport.cases.models import Case, SlaBreach
@@ -59,7 +64,11 @@ def test_records_a_breach_once(case):
     assert first == {"warnings": 0, "breaches": 1}
     assert second == {"warnings": 0, "breaches": 0}
     breach = SlaBreach.objects.get()
-    assert (breach.case, breach.clock, breach.due_at) == (case, Clock.FIRST_RESPONSE, case.first_response_due)
+    assert (breach.case, breach.clock, breach.due_at) == (
+        case,
+        Clock.FIRST_RESPONSE,
+        case.first_response_due,
+    )
     assert breach.recorded_at == OPENED + 101 * MINUTE
     assert events(case, CaseEventKind.SLA_BREACH) == [Clock.FIRST_RESPONSE]
 
@@ -104,10 +113,15 @@ def test_warning_counts_business_time_not_wall_time():
     # a case opened Friday 16:40 is due Monday 09:40
     QueueFactory()
     ObjectiveFactory(
-        calendar=office_hours(), first_response_minutes=60, resolution_minutes=600, warning_percent=50
+        calendar=office_hours(),
+        first_response_minutes=60,
+        resolution_minutes=600,
+        warning_percent=50,
     )
     friday = dt.datetime(2026, 1, 9, 16, 40, tzinfo=UTC)
-    case = services.case_open(by=None, customer=None, subject="Late call", channel="email", at=friday)
+    case = services.case_open(
+        by=None, customer=None, subject="Late call", channel="email", at=friday
+    )
     assert case.first_response_due == dt.datetime(2026, 1, 12, 9, 40, tzinfo=UTC)
 
     # when checked on Saturday: only 20 business minutes have run

@@ -42,7 +42,11 @@ def test_case_workers_open_a_case_for_a_customer(client_for, queue, role):
     assert shown.status_code == 200 and "Ada Okafor" in shown.content.decode()
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
-    assert (case.customer, case.subject, case.channel) == (customer, "Router keeps dropping", "phone")
+    assert (case.customer, case.subject, case.channel) == (
+        customer,
+        "Router keeps dropping",
+        "phone",
+    )
     assert (case.queue, case.priority, case.contact_type) == (queue, "high", billing)
     assert case.opened_by == user
     assert f"Case {case.reference} opened." in client.get(response["Location"]).content.decode()

@@ -56,9 +56,7 @@ def test_open_cases_with_their_clocks(client_for):
     customer = CustomerFactory()
     now = timezone.now()
     late = CaseFactory(customer=customer, subject="Late one", first_response_due=now - HOUR)
-    waiting = CaseFactory(
-        customer=customer, subject="Waiting one", status="waiting", paused_at=now
-    )
+    waiting = CaseFactory(customer=customer, subject="Waiting one", status="waiting", paused_at=now)
     CaseFactory(customer=customer, subject="Closed one", status="closed")
     CaseFactory(subject="Another customer's case")
 

@@ -14,7 +14,15 @@ from rapport.customers.tests.factories import ContactPointFactory, CustomerFacto
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "written", ["(212) 555-0100", "212-555-0100", "+1 212 555 0100", "2125550100", "+12125550100", "212.555.0100"]
+    "written",
+    [
+        "(212) 555-0100",
+        "212-555-0100",
+        "+1 212 555 0100",
+        "2125550100",
+        "+12125550100",
+        "212.555.0100",
+    ],
 )
 def test_a_known_number_in_any_format_is_its_customer(written):
     point = PhoneFactory(normalised="+12125550100")
@@ -44,10 +52,18 @@ def test_a_handle_belongs_to_its_network():
 def test_an_unknown_sender_becomes_a_prospect_to_review():
     customer = customer_for_sender(kind="phone", raw="(415) 555-0199", name="  Zoë   van der Berg ")
 
-    assert (customer.status, customer.needs_review, customer.source) == ("prospect", True, "inbound")
+    assert (customer.status, customer.needs_review, customer.source) == (
+        "prospect",
+        True,
+        "inbound",
+    )
     assert (customer.first_name, customer.last_name) == ("Zoë van der", "Berg")
     point = customer.contact_points.get()
-    assert (point.kind, point.value, point.normalised) == ("phone", "(415) 555-0199", "+14155550199")
+    assert (point.kind, point.value, point.normalised) == (
+        "phone",
+        "(415) 555-0199",
+        "+14155550199",
+    )
     # and the next message from them finds the same prospect
     assert customer_for_sender(kind="phone", raw="+1 415 555 0199") == customer
     assert Customer.objects.count() == 1
@@ -97,7 +113,13 @@ def test_two_unknown_senders_with_one_name_are_two_prospects():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("kind", "raw"),
-    [("phone", "call me maybe"), ("phone", "123"), ("email", "not-an-address"), ("social", " "), ("pigeon", "x")],
+    [
+        ("phone", "call me maybe"),
+        ("phone", "123"),
+        ("email", "not-an-address"),
+        ("social", " "),
+        ("pigeon", "x"),
+    ],
 )
 def test_an_invalid_sender_is_refused(kind, raw):
     with pytest.raises(ValidationFailed):

@@ -24,4 +24,12 @@ class InteractionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Interaction
-        fields = ["customer", "channel", "direction", "agent", "case", "started_after", "started_before"]
+        fields = [
+            "customer",
+            "channel",
+            "direction",
+            "agent",
+            "case",
+            "started_after",
+            "started_before",
+        ]

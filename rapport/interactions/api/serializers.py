@@ -44,7 +44,9 @@ class ChannelMessageSerializer(serializers.Serializer):
     message_id = serializers.CharField(
         max_length=255, help_text="Unique within the conversation; a replay is a no-op."
     )
-    sent_at = serializers.DateTimeField(help_text="ISO-8601; without an offset, the site's time zone.")
+    sent_at = serializers.DateTimeField(
+        help_text="ISO-8601; without an offset, the site's time zone."
+    )
     from_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     to = serializers.CharField(
         max_length=255,
@@ -101,7 +103,10 @@ class CallEventSerializer(serializers.Serializer):
         max_length=255, required=False, allow_blank=True, help_text="The caller's number."
     )
     dnis = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, help_text="The number dialled: our touchpoint."
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="The number dialled: our touchpoint.",
     )
     queue = serializers.CharField(
         max_length=50, required=False, allow_null=True, allow_blank=True, help_text="A queue code."
@@ -116,7 +121,7 @@ class CallEventSerializer(serializers.Serializer):
 
 
 class CallEventBatchSerializer(serializers.Serializer):
-    events = CallEventSerializer(many=True, min_length=1, max_length=MAX_EVENTS)
+    events = serializers.ListField(child=CallEventSerializer(), min_length=1, max_length=MAX_EVENTS)
 
 
 class EventListField(serializers.ListField):
@@ -254,7 +259,9 @@ class ImportErrorSerializer(serializers.Serializer):
 class CallRecordImportSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ImportStatus.choices)
     percent_done = serializers.IntegerField(read_only=True)
-    errors = ImportErrorSerializer(many=True, read_only=True)
+    errors = ImportErrorSerializer(  # type: ignore[assignment]  # a field named like Serializer.errors
+        many=True, read_only=True
+    )
 
     class Meta:
         model = CallRecordImport

@@ -8,8 +8,8 @@ from django.utils.http import parse_header_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,8 +69,9 @@ SIGNATURE_PARAMETERS = [
 SIGNED_ERRORS = {
     400: OpenApiResponse(ERROR, description="Not JSON, or fields not valid; nothing was stored."),
     401: OpenApiResponse(
-        ERROR, description="`bad_signature` (missing or wrong signature headers) or "
-        "`stale_timestamp` (the timestamp is too far from our clock)."
+        ERROR,
+        description="`bad_signature` (missing or wrong signature headers) or "
+        "`stale_timestamp` (the timestamp is too far from our clock).",
     ),
     503: OpenApiResponse(
         ERROR, description="`channel_not_configured`: no secret is set for this channel."
@@ -105,9 +106,7 @@ class ChannelMessageApi(SignedDeliveryApi):
         operation_id="channel_message_receive",
         auth=[],
         parameters=[
-            OpenApiParameter(
-                "channel", str, OpenApiParameter.PATH, enum=list(WEBHOOK_CHANNELS)
-            ),
+            OpenApiParameter("channel", str, OpenApiParameter.PATH, enum=list(WEBHOOK_CHANNELS)),
             *SIGNATURE_PARAMETERS,
         ],
         request=ChannelMessageSerializer,
@@ -134,7 +133,9 @@ class ChannelMessageApi(SignedDeliveryApi):
         payload = ChannelMessageSerializer(data=_json(body))
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        sender_key, sender = next((k, v) for k, v in data["from"].items() if k in SENDER_KINDS and v)
+        sender_key, sender = next(
+            (k, v) for k, v in data["from"].items() if k in SENDER_KINDS and v
+        )
         inbound = InboundMessage(
             channel=channel,
             source=Source(channel),
@@ -162,6 +163,7 @@ class ChannelMessageApi(SignedDeliveryApi):
                 code=exc.code,
                 fields={f"from.{sender_key}": exc.fields.get("value") or [exc.message]},
             ) from None
+        body_out: dict[str, object]
         if received is None:
             body_out = {
                 "interaction": None,
@@ -206,6 +208,7 @@ class TelephonyEventsApi(SignedDeliveryApi):
         envelope.is_valid(raise_exception=True)
         events = envelope.validated_data["events"]
         result = telephony.call_events_deliver(delivery_id=delivery_id, events=events)
+        body_out: dict[str, object]
         if result is None:
             body_out = {"accepted": 0, "duplicates": len(events), "rejected": [], "duplicate": True}
         else:
@@ -243,7 +246,9 @@ class InteractionDetailApi(APIView):
     @extend_schema(responses={200: InteractionDetailSerializer})
     def get(self, request: Request, interaction_id: int) -> Response:
         """One contact with what each side said, notes and attachment details."""
-        interaction = selectors.interaction_get_for(user=request.user, interaction_id=interaction_id)
+        interaction = selectors.interaction_get_for(
+            user=request.user, interaction_id=interaction_id
+        )
         interaction.message_list = list(selectors.messages_of(interaction=interaction))  # type: ignore[attr-defined]
         return Response(InteractionDetailSerializer(interaction).data)
 
@@ -253,7 +258,7 @@ class CsvParser(BaseParser):
 
     media_type = "text/csv"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[override]  # the CSV stays bytes
         return stream.read() if stream is not None else b""
 
 

@@ -29,7 +29,7 @@ from rapport.interactions.choices import Source
 from rapport.interactions.sanitise import html_to_text
 from rapport.interactions.services import AttachmentIn, InboundMessage
 
-# Where ids we make for messages without a Message-ID live; .invalid can never clash with a real one.
+# Ids we make for messages without a Message-ID; .invalid can never clash with a real domain.
 GENERATED_ID_DOMAIN = "generated.rapport.invalid"
 MAX_ID_LENGTH = 255
 MAX_THREAD_REFS = 100
@@ -43,7 +43,7 @@ FUTURE_TOLERANCE = timedelta(days=1)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Mail declared as Latin-1 or ASCII is nearly always Windows-1252 (browsers read it so, too).
+# Mail declared as Latin-1 is nearly always Windows-1252 (curly quotes, €); browsers read it so too.
 _CHARSET_ALIASES = {
     "iso-8859-1": "windows-1252",
     "iso8859-1": "windows-1252",
@@ -226,7 +226,7 @@ class _Mail:
                 (html if kind == "text/html" else plain).append(body)
                 continue
             content = _attached_message(part) if kind.startswith("message/") else _payload(part)
-            filename = _filename(part, kind)
+            filename = _filename(part)
             if content or filename:
                 attachments.append(
                     AttachmentIn(
@@ -334,7 +334,7 @@ def _decode(data: bytes, charset: str) -> str:
     return _clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _filename(part: Message, kind: str) -> str:
+def _filename(part: Message) -> str:
     try:
         raw = part.get_filename() or ""
     except Exception:

@@ -4,6 +4,7 @@ pages, query counts, and uploading call-detail records."""
 import datetime
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -12,7 +13,6 @@ from rest_framework.test import APIClient
 
 from rapport.access.tests.factories import QueueFactory
 from rapport.accounts.tests.factories import UserFactory
-from rapport.cases.tests.factories import CaseFactory
 from rapport.customers.models import Customer
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.interactions import call_records
@@ -26,6 +26,17 @@ IMPORTS = reverse("api-call-record-imports")
 READERS = ["agent", "supervisor", "qa_analyst", "admin"]
 NON_READERS = ["trainer", "marketer", "executive"]
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+def a_case():
+    """A case row; by name, since the ledger never imports cases (decisions/0004)."""
+    return apps.get_model("cases", "Case").objects.create(
+        customer=CustomerFactory(),
+        subject="Bill",
+        channel="email",
+        queue=QueueFactory(),
+        opened_at=timezone.now(),
+    )
 
 
 def detail(interaction_id: int) -> str:
@@ -89,9 +100,15 @@ class TestDetail:
         interaction = InteractionFactory(channel="email", subject="Bill")
         said = MessageFactory(interaction=interaction, side="customer", sent_at=T0)
         note = MessageFactory(
-            interaction=interaction, side="agent", author=agent, is_note=True, sent_at=T0 + datetime.timedelta(minutes=1)
+            interaction=interaction,
+            side="agent",
+            author=agent,
+            is_note=True,
+            sent_at=T0 + datetime.timedelta(minutes=1),
         )
-        attachment = Attachment(message=said, filename="bill.pdf", content_type="application/pdf", size=3)
+        attachment = Attachment(
+            message=said, filename="bill.pdf", content_type="application/pdf", size=3
+        )
         attachment.file.save("bill.pdf", ContentFile(b"pdf"), save=True)
 
         body = api.get(detail(interaction.pk)).json()
@@ -102,7 +119,12 @@ class TestDetail:
             (note.pk, "agent", True),
         ]
         assert body["messages"][0]["attachments"] == [
-            {"id": attachment.pk, "filename": "bill.pdf", "content_type": "application/pdf", "size": 3}
+            {
+                "id": attachment.pk,
+                "filename": "bill.pdf",
+                "content_type": "application/pdf",
+                "size": 3,
+            }
         ]
         assert body["messages"][1]["author"] == agent.pk
 
@@ -111,7 +133,9 @@ class TestDetail:
         interaction = InteractionFactory()
         for _ in range(5):
             message = MessageFactory(interaction=interaction)
-            Attachment.objects.create(message=message, filename="a.txt", content_type="text/plain", size=1, file="a.txt")
+            Attachment.objects.create(
+                message=message, filename="a.txt", content_type="text/plain", size=1, file="a.txt"
+            )
 
         with django_assert_max_num_queries(4):  # roles, interaction, messages, attachments
             response = api.get(detail(interaction.pk))
@@ -130,14 +154,23 @@ class TestList:
         assert ids_of(body) == [new.pk, old.pk]
         row = body["results"][0]
         assert row["customer_name"] == new.customer.display_name
-        assert {"channel", "direction", "wait_seconds", "handle_seconds", "hold_seconds", "case"} <= set(row)
+        assert {
+            "channel",
+            "direction",
+            "wait_seconds",
+            "handle_seconds",
+            "hold_seconds",
+            "case",
+        } <= set(row)
         assert "messages" not in row
         assert "count" not in body  # the ledger is never counted
 
     def test_following_next_reaches_every_row_once(self, api_for):
         api, _ = api_for("agent")
         same_time = [InteractionFactory(started_at=T0) for _ in range(4)]
-        others = [InteractionFactory(started_at=T0 + datetime.timedelta(minutes=n)) for n in range(1, 4)]
+        others = [
+            InteractionFactory(started_at=T0 + datetime.timedelta(minutes=n)) for n in range(1, 4)
+        ]
 
         seen, url = [], f"{LIST}?page_size=2"
         while url:
@@ -156,9 +189,14 @@ class TestList:
     def test_filters(self, api_for):
         api, agent = api_for("agent")
         customer = CustomerFactory()
-        case = CaseFactory(queue=QueueFactory())
+        case = a_case()
         mine = InteractionFactory(
-            customer=customer, agent=agent, channel="chat", direction="outbound", case=case, started_at=T0
+            customer=customer,
+            agent=agent,
+            channel="chat",
+            direction="outbound",
+            case=case,
+            started_at=T0,
         )
         InteractionFactory(started_at=T0 - datetime.timedelta(days=1))
 
@@ -188,7 +226,7 @@ class TestList:
     def test_a_page_reads_a_fixed_number_of_queries(self, api_for, django_assert_max_num_queries):
         api, _ = api_for("supervisor")
         agent = UserFactory(roles=["agent"])
-        case = CaseFactory(queue=QueueFactory())
+        case = a_case()
         for _ in range(30):
             InteractionFactory(agent=agent, case=case, queue=case.queue)
 
@@ -216,7 +254,9 @@ class TestCallRecordImports:
         self, api_for, role, django_capture_on_commit_callbacks
     ):
         api, user = api_for(role)
-        upload = SimpleUploadedFile("march.csv", cdr_file(GOOD_ROW, BAD_ROW), content_type="text/csv")
+        upload = SimpleUploadedFile(
+            "march.csv", cdr_file(GOOD_ROW, BAD_ROW), content_type="text/csv"
+        )
 
         with django_capture_on_commit_callbacks(execute=True):
             response = api.post(IMPORTS, {"file": upload}, format="multipart")
@@ -225,7 +265,11 @@ class TestCallRecordImports:
         record = CallRecordImport.objects.get()
         assert response["Location"] == reverse("api-call-record-import", args=[record.pk])
         body = api.get(response["Location"]).json()
-        assert (body["filename"], body["status"], body["uploaded_by"]) == ("march.csv", "done", user.pk)
+        assert (body["filename"], body["status"], body["uploaded_by"]) == (
+            "march.csv",
+            "done",
+            user.pk,
+        )
         assert (body["rows_total"], body["rows_added"], body["rows_failed"]) == (2, 1, 1)
         [error] = body["errors"]
         assert error["line"] == 3
@@ -263,7 +307,9 @@ class TestCallRecordImports:
     @pytest.mark.parametrize("role", ["agent", "qa_analyst", "trainer", "marketer", "executive"])
     def test_others_cannot_see_an_import(self, api_for, role):
         api, _ = api_for(role)
-        record = call_records.call_record_import_create(by=None, filename="x.csv", content=cdr_file())
+        record = call_records.call_record_import_create(
+            by=None, filename="x.csv", content=cdr_file()
+        )
 
         assert api.get(reverse("api-call-record-import", args=[record.pk])).status_code == 404
 

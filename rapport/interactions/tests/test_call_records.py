@@ -3,6 +3,7 @@ failures, and the same results on the COPY path (PostgreSQL) and the batched pat
 
 import datetime
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -437,3 +438,51 @@ def test_the_command_fails_for_a_file_that_fails(switch, tmp_path):
 def test_the_database_path_in_use_is_the_fast_one_on_postgresql():
     expected = "_write_postgres" if connection.vendor == "postgresql" else "_write_batched"
     assert call_records._writer().__name__ == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_chunks_are_stored_while_the_next_is_checked(monkeypatch):
+    # On PostgreSQL a second connection stores the chunks: it must see what the rows point at.
+    monkeypatch.setattr(call_records, "CHUNK_ROWS", 2)
+    queue = QueueFactory(code="billing")
+    UserFactory(username="ana")
+    phone = PhoneFactory(normalised="+12125550100", value="(212) 555-0100")
+    rows = [cdr(call_id=f"c{n}") for n in range(7)] + [cdr(call_id="bad", agent="ghost")]
+    threads = []
+    real_store = call_records._store
+
+    def store(*args):
+        threads.append(threading.current_thread())
+        real_store(*args)
+
+    monkeypatch.setattr(call_records, "_store", store)
+
+    record = run(csv_bytes(*rows))
+
+    assert (record.status, record.rows_done, record.rows_added, record.rows_failed) == (
+        "done",
+        8,
+        7,
+        1,
+    )
+    assert reasons(record) == [(9, "unknown agent 'ghost'")]
+    assert set(Interaction.objects.values_list("customer", "queue").distinct()) == {
+        (phone.customer_id, queue.pk)
+    }
+    stored = CallRecordImport.objects.get(pk=record.pk)
+    assert (stored.rows_done, stored.rows_added, stored.status) == (8, 7, "done")
+    assert len(threads) == 4
+    in_main = {thread is threading.main_thread() for thread in threads}
+    assert in_main == {connection.vendor != "postgresql"}
+
+
+def test_a_file_without_line_breaks_is_refused_early(switch, monkeypatch):
+    monkeypatch.setattr(call_records, "READ_BLOCK", 1000)
+    monkeypatch.setattr(call_records, "MAX_LINE", 5000)
+    content = csv_bytes(cdr(call_id="a")) + b"x" * 20_000
+
+    record = run(content)
+
+    assert record.status == "failed"
+    assert record.errors[0]["line"] == 3
+    assert "longer than 5,000 characters" in record.errors[0]["reason"]

@@ -1,6 +1,7 @@
 """IMAP polling against a small IMAP4rev1 server in the test: each unseen message is stored once,
 marked seen only after it is stored; bad and oversized ones are refused and still marked seen."""
 
+from email import policy
 from email.message import EmailMessage
 
 import pytest
@@ -42,7 +43,7 @@ def mail(
     message["Subject"] = "Question about my plan"
     message["Message-ID"] = message_id
     message.set_content(body)
-    return message.as_bytes().replace(b"\n", b"\r\n")
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def test_an_unseen_message_is_stored_and_then_marked_seen(imap, help_desk):

@@ -2,6 +2,8 @@
 a prospect, replies thread, replays change nothing, bad mail is refused and the listener goes on."""
 
 import smtplib
+import socket
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -83,7 +85,7 @@ def mail(
     if references:
         message["References"] = references
     message.set_content(body)
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -290,3 +292,30 @@ def test_html_is_sanitised_and_attachments_stored_when_received(listener, help_d
     with stored["receipt.pdf"].file.open("rb") as handle:
         assert handle.read().startswith(b"%PDF-1.4")
     assert stored["réseau photo.png"].size == 49
+
+
+def test_lmtp_answers_data_once_per_recipient_and_stores_the_mail_once(start_listener, help_desk):
+    # Postfix waits for one reply per recipient after DATA (RFC 2033); smtplib reads only one.
+    controller = start_listener("lmtp")
+    raw = mail(message_id="<two-recipients@customer.example>")
+
+    with socket.create_connection((controller.hostname, controller.port), timeout=10) as sock:
+        replies = sock.makefile("rb")
+
+        def command(line: bytes) -> bytes:
+            sock.sendall(line + b"\r\n")
+            return replies.readline()
+
+        assert replies.readline().startswith(b"220")
+        sock.sendall(b"LHLO postfix.example\r\n")
+        while not replies.readline().startswith(b"250 "):
+            pass
+        assert command(b"MAIL FROM:<ann@customer.example>").startswith(b"250")
+        assert command(b"RCPT TO:<help@rapport.example>").startswith(b"250")
+        assert command(b"RCPT TO:<billing@rapport.example>").startswith(b"250")
+        assert command(b"DATA").startswith(b"354")
+        sock.sendall(raw + b"\r\n.\r\n")
+        answers = [replies.readline(), replies.readline()]
+
+    assert all(answer.startswith(b"250 ") for answer in answers), answers
+    assert Interaction.objects.filter(external_id="<two-recipients@customer.example>").count() == 1

@@ -53,7 +53,11 @@ def test_an_unknown_sender_becomes_a_prospect_to_review():
 
     customer = received.interaction.customer
     assert customer is not None
-    assert (customer.status, customer.needs_review, customer.source) == ("prospect", True, "inbound")
+    assert (customer.status, customer.needs_review, customer.source) == (
+        "prospect",
+        True,
+        "inbound",
+    )
     assert (customer.first_name, customer.last_name) == ("Jo", "Bloggs")
     assert customer.contact_points.get().normalised == "+12125550123"
 
@@ -64,10 +68,21 @@ def test_the_message_is_on_the_customers_side():
     interaction, message = received.interaction, received.message
     assert message is not None
     assert (message.side, message.body_text, message.sent_at, message.external_id) == (
-        "customer", "My card was swallowed by the machine.", NOW, "m1",
+        "customer",
+        "My card was swallowed by the machine.",
+        NOW,
+        "m1",
     )
-    assert (interaction.direction, interaction.channel, interaction.source, interaction.external_id) == (
-        "inbound", "sms", "sms", "thread-1",
+    assert (
+        interaction.direction,
+        interaction.channel,
+        interaction.source,
+        interaction.external_id,
+    ) == (
+        "inbound",
+        "sms",
+        "sms",
+        "thread-1",
     )
     assert (interaction.sender, interaction.sender_name) == ("+12125550123", "Jo Bloggs")
     assert interaction.summary == "My card was swallowed by the machine."
@@ -100,7 +115,8 @@ def test_the_next_message_joins_the_conversation():
 
     assert second.interaction == first.interaction and not second.created
     assert list(first.interaction.messages.values_list("body_text", flat=True)) == [
-        "My card was swallowed by the machine.", "Hello?",
+        "My card was swallowed by the machine.",
+        "Hello?",
     ]
     first.interaction.refresh_from_db()
     assert first.interaction.ended_at == later
@@ -108,12 +124,20 @@ def test_the_next_message_joins_the_conversation():
 
 def test_the_touchpoint_sets_the_queue():
     billing = QueueFactory(code="billing")
-    touchpoint = TouchpointFactory(channel="email", address="billing@rapport.example", queue=billing)
+    touchpoint = TouchpointFactory(
+        channel="email", address="billing@rapport.example", queue=billing
+    )
 
     received = inbound_receive(
         inbound=inbound(
-            channel="email", source="email", conversation_id="<a@x>", message_id="", sender_kind="email",
-            sender="jo@example.com", touchpoint="Billing@rapport.example", subject="Invoice",
+            channel="email",
+            source="email",
+            conversation_id="<a@x>",
+            message_id="",
+            sender_kind="email",
+            sender="jo@example.com",
+            touchpoint="Billing@rapport.example",
+            subject="Invoice",
         )
     )
 
@@ -135,11 +159,17 @@ def test_html_is_cleaned_and_read_as_text():
 
 def test_attachments_are_kept():
     received = inbound_receive(
-        inbound=inbound(attachments=(AttachmentIn("photo.jpg", "image/jpeg", b"\xff\xd8\xff" + b"0" * 97),))
+        inbound=inbound(
+            attachments=(AttachmentIn("photo.jpg", "image/jpeg", b"\xff\xd8\xff" + b"0" * 97),)
+        )
     )
 
     attachment = Attachment.objects.get(message=received.message)
-    assert (attachment.filename, attachment.content_type, attachment.size) == ("photo.jpg", "image/jpeg", 100)
+    assert (attachment.filename, attachment.content_type, attachment.size) == (
+        "photo.jpg",
+        "image/jpeg",
+        100,
+    )
     assert attachment.file.read() == b"\xff\xd8\xff" + b"0" * 97
 
 

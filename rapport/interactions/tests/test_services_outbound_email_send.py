@@ -34,7 +34,11 @@ def test_sends_and_records_the_mail(make_user, settings):
     customer = CustomerFactory()
 
     interaction = outbound_email_send(
-        by=agent, customer=customer, to="alice@example.com", subject="Your router", text="It ships today."
+        by=agent,
+        customer=customer,
+        to="alice@example.com",
+        subject="Your router",
+        text="It ships today.",
     )
 
     assert len(mail.outbox) == 1
@@ -47,22 +51,36 @@ def test_sends_and_records_the_mail(make_user, settings):
     assert interaction.external_id.endswith(f"@{settings.RAPPORT_MAIL_DOMAIN}>")
     assert "In-Reply-To" not in sent.extra_headers and "References" not in sent.extra_headers
     interaction.refresh_from_db()
-    assert (interaction.direction, interaction.channel, interaction.source) == ("outbound", "email", "email")
+    assert (interaction.direction, interaction.channel, interaction.source) == (
+        "outbound",
+        "email",
+        "email",
+    )
     assert interaction.agent == agent and interaction.customer == customer
     assert interaction.answered_at is not None
     message = interaction.messages.get()
     assert (message.side, message.author, message.body_text, message.is_note) == (
-        "agent", agent, "It ships today.", False,
+        "agent",
+        agent,
+        "It ships today.",
+        False,
     )
-    assert AuditEvent.objects.filter(action="interaction.email_sent", target_id=str(interaction.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="interaction.email_sent", target_id=str(interaction.pk)
+    ).exists()
 
 
 def test_threads_under_the_message_it_answers(make_user):
     agent = make_user("agent")
 
     interaction = outbound_email_send(
-        by=agent, customer=CustomerFactory(), to="alice@example.com", subject="Re: Router",
-        text="Answer.", in_reply_to="<m2@mail.example.com>", references=("<m1@mail.example.com>",),
+        by=agent,
+        customer=CustomerFactory(),
+        to="alice@example.com",
+        subject="Re: Router",
+        text="Answer.",
+        in_reply_to="<m2@mail.example.com>",
+        references=("<m1@mail.example.com>",),
     )
 
     headers = mail.outbox[0].extra_headers
@@ -73,8 +91,13 @@ def test_threads_under_the_message_it_answers(make_user):
 
 def test_the_answered_message_is_not_repeated_in_references(make_user):
     outbound_email_send(
-        by=make_user("agent"), customer=CustomerFactory(), to="alice@example.com", subject="Re: Router",
-        text="Answer.", in_reply_to="<m2@x>", references=("<m1@x>", "<m2@x>"),
+        by=make_user("agent"),
+        customer=CustomerFactory(),
+        to="alice@example.com",
+        subject="Re: Router",
+        text="Answer.",
+        in_reply_to="<m2@x>",
+        references=("<m1@x>", "<m2@x>"),
     )
 
     assert mail.outbox[0].extra_headers["References"] == "<m1@x> <m2@x>"
@@ -83,7 +106,11 @@ def test_the_answered_message_is_not_repeated_in_references(make_user):
 def test_an_empty_mail_is_not_sent(make_user):
     with pytest.raises(ValidationFailed) as raised:
         outbound_email_send(
-            by=make_user("agent"), customer=CustomerFactory(), to="alice@example.com", subject="Hi", text="  \n"
+            by=make_user("agent"),
+            customer=CustomerFactory(),
+            to="alice@example.com",
+            subject="Hi",
+            text="  \n",
         )
 
     assert "text" in raised.value.fields
@@ -97,7 +124,11 @@ def test_a_refused_send_leaves_no_trace(make_user, settings, backend):
 
     with pytest.raises(Conflict) as raised:
         outbound_email_send(
-            by=make_user("agent"), customer=CustomerFactory(), to="alice@example.com", subject="Hi", text="Hello"
+            by=make_user("agent"),
+            customer=CustomerFactory(),
+            to="alice@example.com",
+            subject="Hi",
+            text="Hello",
         )
 
     assert raised.value.code == "mail_refused"

@@ -20,8 +20,12 @@ def test_wrap_up_records_reason_outcome_and_signals(make_user):
     call = InteractionFactory(agent=agent, ended_at=timezone.now() - dt.timedelta(seconds=90))
 
     wrap_up(
-        interaction=call, by=agent, contact_type=billing, outcome="resolved",
-        relationship_attempt=True, compliment_received=False,
+        interaction=call,
+        by=agent,
+        contact_type=billing,
+        outcome="resolved",
+        relationship_attempt=True,
+        compliment_received=False,
     )
 
     call.refresh_from_db()
@@ -36,13 +40,25 @@ def test_wrap_up_records_reason_outcome_and_signals(make_user):
 def test_a_second_wrap_up_corrects_it_without_recounting_the_time(make_user):
     agent = make_user("agent")
     call = InteractionFactory(agent=agent, ended_at=timezone.now() - dt.timedelta(seconds=30))
-    wrap_up(interaction=call, by=agent, contact_type=ContactTypeFactory(), outcome="follow_up",
-            relationship_attempt=False, compliment_received=False)
+    wrap_up(
+        interaction=call,
+        by=agent,
+        contact_type=ContactTypeFactory(),
+        outcome="follow_up",
+        relationship_attempt=False,
+        compliment_received=False,
+    )
     first_wrap = call.wrap_seconds
     call.ended_at = timezone.now() - dt.timedelta(hours=2)
 
-    wrap_up(interaction=call, by=agent, contact_type=ContactTypeFactory(), outcome="resolved",
-            relationship_attempt=False, compliment_received=True)
+    wrap_up(
+        interaction=call,
+        by=agent,
+        contact_type=ContactTypeFactory(),
+        outcome="resolved",
+        relationship_attempt=False,
+        compliment_received=True,
+    )
 
     call.refresh_from_db()
     assert call.outcome == "resolved" and call.compliment_received is True
@@ -53,8 +69,14 @@ def test_the_agent_wrapping_up_an_unanswered_contact_becomes_its_agent(make_user
     agent = make_user("agent")
     message = InteractionFactory(channel="email", agent=None)
 
-    wrap_up(interaction=message, by=agent, contact_type=ContactTypeFactory(), outcome="information",
-            relationship_attempt=False, compliment_received=False)
+    wrap_up(
+        interaction=message,
+        by=agent,
+        contact_type=ContactTypeFactory(),
+        outcome="information",
+        relationship_attempt=False,
+        compliment_received=False,
+    )
 
     assert message.agent == agent
 
@@ -63,8 +85,14 @@ def test_the_contacts_own_agent_is_kept(make_user):
     caller_agent, supervisor = make_user("agent"), make_user("supervisor")
     call = InteractionFactory(agent=caller_agent)
 
-    wrap_up(interaction=call, by=supervisor, contact_type=ContactTypeFactory(), outcome="resolved",
-            relationship_attempt=False, compliment_received=False)
+    wrap_up(
+        interaction=call,
+        by=supervisor,
+        contact_type=ContactTypeFactory(),
+        outcome="resolved",
+        relationship_attempt=False,
+        compliment_received=False,
+    )
 
     assert call.agent == caller_agent
 
@@ -74,8 +102,14 @@ def test_an_outcome_is_required(make_user, outcome):
     call = InteractionFactory()
 
     with pytest.raises(ValidationFailed) as raised:
-        wrap_up(interaction=call, by=make_user("agent"), contact_type=ContactTypeFactory(), outcome=outcome,
-                relationship_attempt=False, compliment_received=False)
+        wrap_up(
+            interaction=call,
+            by=make_user("agent"),
+            contact_type=ContactTypeFactory(),
+            outcome=outcome,
+            relationship_attempt=False,
+            compliment_received=False,
+        )
 
     assert "outcome" in raised.value.fields
     call.refresh_from_db()

@@ -82,7 +82,9 @@ def agent():
 
 @pytest.fixture
 def touchpoint():
-    return TouchpointFactory(channel="phone", address=OUR_NUMBER, queue=QueueFactory(code="billing"))
+    return TouchpointFactory(
+        channel="phone", address=OUR_NUMBER, queue=QueueFactory(code="billing")
+    )
 
 
 def states_of(user) -> list[str]:
@@ -100,7 +102,12 @@ class TestWholeCall:
         response = send(whole_call("ana"))
 
         assert response.status_code == 200
-        assert response.json() == {"accepted": 5, "duplicates": 0, "rejected": [], "duplicate": False}
+        assert response.json() == {
+            "accepted": 5,
+            "duplicates": 0,
+            "rejected": [],
+            "duplicate": False,
+        }
         call = Interaction.objects.get()
         assert (call.source, call.external_id, call.channel) == ("phone", "call-1", "phone")
         assert (call.wait_seconds, call.hold_seconds, call.handle_seconds) == (20, 30, 180)
@@ -226,7 +233,12 @@ class TestCaller:
         assert call.customer.contact_points.get().normalised == "+14155550199"
 
     def test_two_calls_from_one_new_number_make_one_prospect(self, touchpoint):
-        send([event("ringing", 0, call="a", ani="+14155550199"), event("ringing", 5, call="b", ani="+14155550199")])
+        send(
+            [
+                event("ringing", 0, call="a", ani="+14155550199"),
+                event("ringing", 5, call="b", ani="+14155550199"),
+            ]
+        )
 
         assert Customer.objects.count() == 1
         assert Interaction.objects.filter(customer__isnull=False).count() == 2
@@ -260,7 +272,11 @@ class TestRejections:
 
         assert (body["accepted"], body["duplicates"]) == (2, 0)
         [rejected] = body["rejected"]
-        assert (rejected["index"], rejected["event_id"], rejected["code"]) == (1, "b-answered-0", "unknown_agent")
+        assert (rejected["index"], rejected["event_id"], rejected["code"]) == (
+            1,
+            "b-answered-0",
+            "unknown_agent",
+        )
         assert "'nobody'" in rejected["message"]
         assert list(Interaction.objects.values_list("external_id", flat=True)) == ["a"]
         assert RejectedInbound.objects.get().reason.startswith("unknown_agent: ")
@@ -300,7 +316,9 @@ class TestRejections:
         body = json.dumps(payload).encode()
         headers = signed_headers(secret=SECRET, body=body, delivery_id="d-1")
 
-        response = APIClient().post(URL, data=body, content_type="application/json", headers=headers)
+        response = APIClient().post(
+            URL, data=body, content_type="application/json", headers=headers
+        )
 
         assert response.status_code == 400
         assert field in response.json()["fields"]
@@ -312,7 +330,9 @@ class TestRejections:
         body = b'{"events": [ {"event_id": '
         headers = signed_headers(secret=SECRET, body=body, delivery_id="d-1")
 
-        response = APIClient().post(URL, data=body, content_type="application/json", headers=headers)
+        response = APIClient().post(
+            URL, data=body, content_type="application/json", headers=headers
+        )
 
         assert response.status_code == 400
         assert response.json()["code"] == "parse_error"
@@ -370,7 +390,9 @@ class TestSignature:
 
 
 class TestService:
-    def test_a_batch_costs_a_handful_of_queries_per_call(self, touchpoint, django_assert_max_num_queries):
+    def test_a_batch_costs_a_handful_of_queries_per_call(
+        self, touchpoint, django_assert_max_num_queries
+    ):
         """20 known callers × 5 events: lookups once per batch, rows in bulk. The agent moves
         (5 queries each in the accounts service) are most of the bill."""
         agents = [UserFactory(username=f"agent-{n}", roles=["agent"]) for n in range(20)]
@@ -388,31 +410,85 @@ class TestService:
         assert Interaction.objects.filter(customer__isnull=False).count() == 20
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two concurrent transactions")
-def test_an_event_stored_by_a_concurrent_batch_is_a_duplicate_and_the_rest_is_stored():
-    """Another batch commits the same event id while this one writes: the bulk write fails on
-    the unique id and each event is retried alone, so only that event is left out."""
-    TouchpointFactory(channel="phone", address=OUR_NUMBER)
-    events = [event("ringing", 0, call="a"), event("ringing", 0, call="b")]
-    holding = threading.Event()
+def _meanwhile(work, *, hold: float = 0.5) -> threading.Thread:
+    """Run `work` in another transaction that commits `hold` seconds after it has written."""
+    written = threading.Event()
 
-    def other_batch():
+    def run():
         with transaction.atomic():
-            call_events_record(events=[events[1]])
-            holding.set()
-            time.sleep(0.5)  # commit while the main batch waits on the unique index
+            work()
+            written.set()
+            time.sleep(hold)
         connection.close()
 
-    thread = threading.Thread(target=other_batch)
+    thread = threading.Thread(target=run)
     thread.start()
-    holding.wait(5)
+    written.wait(5)
+    return thread
+
+
+ON_POSTGRES = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs two concurrent transactions"
+)
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_waits_for_a_concurrent_batch_with_the_same_call_and_skips_its_event():
+    TouchpointFactory(channel="phone", address=OUR_NUMBER)
+    events = [event("ringing", 0, call="a"), event("ringing", 0, call="b")]
+    other = _meanwhile(lambda: call_events_record(events=[events[1]]))
+
     started = time.monotonic()
     result = call_events_record(events=events)
     waited = time.monotonic() - started
-    thread.join()
+    other.join()
 
-    assert waited > 0.3  # it met the other batch's row, not a committed one it could skip
+    assert waited > 0.3  # it waited for the other batch instead of colliding with it
     assert (result.accepted, result.duplicates, result.rejected) == (1, 1, [])
     assert sorted(Interaction.objects.values_list("external_id", flat=True)) == ["a", "b"]
     assert CallEvent.objects.count() == 2
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_when_the_bulk_write_collides_each_event_is_stored_on_its_own():
+    """A call-record import stores call "b" while the batch writes: the batch's insert of "b"
+    fails on the unique call id, the batch is retried event by event, and both events are kept,
+    the second on the call the import made."""
+    TouchpointFactory(channel="phone", address=OUR_NUMBER)
+    events = [event("ringing", 0, call="a"), event("answered", 10, call="b")]
+    other = _meanwhile(
+        lambda: Interaction.objects.create(
+            source="phone", external_id="b", channel="phone", started_at=T0, wait_seconds=9
+        )
+    )
+
+    result = call_events_record(events=events)
+    other.join()
+
+    assert (result.accepted, result.duplicates, result.rejected) == (2, 0, [])
+    imported = Interaction.objects.get(external_id="b")
+    assert (imported.wait_seconds, imported.answered_at) == (
+        10,
+        T0 + datetime.timedelta(seconds=10),
+    )
+    assert CallEvent.objects.get(event_id=events[1]["event_id"]).interaction == imported
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_an_event_id_taken_meanwhile_under_another_call_is_a_duplicate():
+    """The switch reused an event id on another call: the two batches lock different calls, so
+    the write meets the other's id in the unique index; only that event is left out."""
+    events = [event("ringing", 0, call="a"), event("ringing", 0, call="b", event_id="reused")]
+    other = _meanwhile(
+        lambda: call_events_record(events=[event("ringing", 0, call="c", event_id="reused")])
+    )
+
+    result = call_events_record(events=events)
+    other.join()
+
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 1, [])
+    assert sorted(Interaction.objects.values_list("external_id", flat=True)) == ["a", "c"]
+    assert CallEvent.objects.get(event_id="reused").call_id == "c"

@@ -62,7 +62,9 @@ def post(payload, *, channel="chat", delivery="d-1", secret=None, timestamp=None
             delivery_id=delivery,
             timestamp=timestamp,
         )
-    return APIClient().post(url(channel), data=body, content_type="application/json", headers=headers)
+    return APIClient().post(
+        url(channel), data=body, content_type="application/json", headers=headers
+    )
 
 
 def nothing_stored() -> bool:
@@ -95,7 +97,11 @@ class TestAccepted:
             "created": True,
             "duplicate": False,
         }
-        assert (interaction.channel, interaction.source, interaction.external_id) == ("chat", "chat", "conv-1")
+        assert (interaction.channel, interaction.source, interaction.external_id) == (
+            "chat",
+            "chat",
+            "conv-1",
+        )
         assert interaction.customer.status == CustomerStatus.PROSPECT
         assert interaction.customer.needs_review is True
         assert Message.objects.get().side == "customer"

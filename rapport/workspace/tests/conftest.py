@@ -43,14 +43,19 @@ def call_for(agent, *, customer=None, sender: str = "+12125550100", **fields):
 def desk(db):
     front = TeamFactory(name="Front line")
     second = TeamFactory(name="Second line")
-    agent = UserFactory(roles=["agent"], team=front, username="ana", first_name="Ana", last_name="Agent")
+    agent = UserFactory(
+        roles=["agent"], team=front, username="ana", first_name="Ana", last_name="Agent"
+    )
     other_agent = UserFactory(roles=["agent"], team=front, username="otto")
     tier2_agent = UserFactory(roles=["agent"], team=second, username="tia")
     tier1 = QueueFactory(name="General", code="general", team=front, tier=1)
     tier2 = QueueFactory(name="Specialists", code="specialists", team=second, tier=2)
     household = HouseholdFactory(name="The Okafors")
     customer = CustomerFactory(
-        first_name="Ada", last_name="Okafor", household=household, segment="consumer",
+        first_name="Ada",
+        last_name="Okafor",
+        household=household,
+        segment="consumer",
         value_tier="gold",
     )
     phone = PhoneFactory(customer=customer)

@@ -52,8 +52,12 @@ def test_each_contact_says_channel_direction_summary_case_and_agent(api_for, des
     api, _ = api_for("supervisor")
     case = CaseFactory(customer=desk.customer, queue=desk.tier1)
     InteractionFactory(
-        customer=desk.customer, channel="sms", direction="outbound", summary="On its way",
-        case=case, agent=desk.agent,
+        customer=desk.customer,
+        channel="sms",
+        direction="outbound",
+        summary="On its way",
+        case=case,
+        agent=desk.agent,
     )
 
     row = api.get(_url(desk.customer)).json()["results"][0]
@@ -81,8 +85,12 @@ def test_new_contacts_do_not_shift_the_next_page(api_for, desk):
 def test_a_few_queries_whatever_the_page(api_for, desk, django_assert_max_num_queries):
     api, _ = api_for("agent")
     for _ in range(30):
-        InteractionFactory(customer=desk.customer, agent=desk.other_agent, contact_type=desk.billing,
-                           case=CaseFactory(customer=desk.customer, queue=desk.tier1))
+        InteractionFactory(
+            customer=desk.customer,
+            agent=desk.other_agent,
+            contact_type=desk.billing,
+            case=CaseFactory(customer=desk.customer, queue=desk.tier1),
+        )
 
     # roles, the customer, one page of contacts
     with django_assert_max_num_queries(3):
@@ -111,8 +119,14 @@ def test_page_size_is_bounded_and_must_be_a_number(api_for, desk):
 
 @pytest.mark.parametrize(
     ("role", "status", "listed"),
-    [("agent", 200, True), ("qa_analyst", 200, True), ("admin", 200, True),
-     ("marketer", 200, False), ("trainer", 404, False), ("executive", 404, False)],
+    [
+        ("agent", 200, True),
+        ("qa_analyst", 200, True),
+        ("admin", 200, True),
+        ("marketer", 200, False),
+        ("trainer", 404, False),
+        ("executive", 404, False),
+    ],
 )
 def test_who_reads_a_timeline(api_for, desk, role, status, listed):
     api, _ = api_for(role)

@@ -18,18 +18,34 @@ def test_payload_for_a_number_written_any_way(api_for, desk):
     api, _ = api_for("agent")
     now = timezone.now()
     case = CaseFactory(
-        customer=desk.customer, queue=desk.tier1, status="open", priority="high",
-        subject="Lost card", resolution_due=now + datetime.timedelta(hours=4),
+        customer=desk.customer,
+        queue=desk.tier1,
+        status="open",
+        priority="high",
+        subject="Lost card",
+        resolution_due=now + datetime.timedelta(hours=4),
     )
     CaseFactory(customer=desk.customer, queue=desk.tier1, status="resolved", subject="Old news")
     call = InteractionFactory(
-        customer=desk.customer, channel="phone", agent=desk.agent, contact_type=desk.billing,
-        outcome="resolved", summary="Asked about fees", case=case,
+        customer=desk.customer,
+        channel="phone",
+        agent=desk.agent,
+        contact_type=desk.billing,
+        outcome="resolved",
+        summary="Asked about fees",
+        case=case,
         started_at=now - datetime.timedelta(minutes=5),
     )
-    email = InteractionFactory(customer=desk.customer, channel="email", direction="outbound",
-                               started_at=now - datetime.timedelta(days=1), summary="Your statement")
-    written = f"({desk.phone.normalised[2:5]}) {desk.phone.normalised[5:8]}.{desk.phone.normalised[8:]}"
+    email = InteractionFactory(
+        customer=desk.customer,
+        channel="email",
+        direction="outbound",
+        started_at=now - datetime.timedelta(days=1),
+        summary="Your statement",
+    )
+    written = (
+        f"({desk.phone.normalised[2:5]}) {desk.phone.normalised[5:8]}.{desk.phone.normalised[8:]}"
+    )
 
     response = api.get(POP, {"phone": written})
 
@@ -84,7 +100,9 @@ def test_only_the_last_20_newest_first(api_for, desk):
 def test_a_handful_of_queries_whatever_the_history(api_for, desk, django_assert_max_num_queries):
     api, _ = api_for("agent")
     for _ in range(30):
-        InteractionFactory(customer=desk.customer, agent=desk.other_agent, contact_type=desk.billing)
+        InteractionFactory(
+            customer=desk.customer, agent=desk.other_agent, contact_type=desk.billing
+        )
     for _ in range(5):
         CaseFactory(customer=desk.customer, queue=desk.tier1, status="open")
 
@@ -126,8 +144,15 @@ def test_no_or_bad_number_is_400_naming_the_field(api_for, desk):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("agent", 200), ("supervisor", 200), ("qa_analyst", 200), ("admin", 200),
-     ("marketer", 404), ("trainer", 404), ("executive", 404)],
+    [
+        ("agent", 200),
+        ("supervisor", 200),
+        ("qa_analyst", 200),
+        ("admin", 200),
+        ("marketer", 404),
+        ("trainer", 404),
+        ("executive", 404),
+    ],
 )
 def test_only_conversation_readers(api_for, desk, role, status):
     api, _ = api_for(role)

@@ -13,8 +13,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def prospect(db):
-    made = CustomerFactory(first_name="", last_name="+12125550177", status="prospect", needs_review=True)
-    ContactPointFactory(customer=made, kind="phone", value="+12125550177", normalised="+12125550177")
+    made = CustomerFactory(
+        first_name="", last_name="+12125550177", status="prospect", needs_review=True
+    )
+    ContactPointFactory(
+        customer=made, kind="phone", value="+12125550177", normalised="+12125550177"
+    )
     return made
 
 
@@ -26,8 +30,14 @@ def test_completes_the_prospect_and_keeps_its_number_once(desk, prospect):
     )
 
     assert named.pk == prospect.pk
-    assert (named.display_name, named.needs_review, named.status) == ("Chidi Obi", False, "prospect")
-    assert list(named.contact_points.values_list("kind", "normalised")) == [("phone", "+12125550177")]
+    assert (named.display_name, named.needs_review, named.status) == (
+        "Chidi Obi",
+        False,
+        "prospect",
+    )
+    assert list(named.contact_points.values_list("kind", "normalised")) == [
+        ("phone", "+12125550177")
+    ]
     assert named.history.first().history_type == "~"
 
 
@@ -39,7 +49,8 @@ def test_a_new_number_given_for_the_prospect_is_added(desk, prospect):
     )
 
     assert sorted(prospect.contact_points.values_list("normalised", flat=True)) == [
-        "+12125550177", "+14155550100",
+        "+12125550177",
+        "+14155550100",
     ]
 
 
@@ -53,7 +64,8 @@ def test_a_caller_without_a_customer_gets_one_and_the_call_is_theirs(desk):
     call.refresh_from_db()
     assert call.customer == made
     assert sorted(made.contact_points.values_list("kind", "normalised")) == [
-        ("email", "doe@example.com"), ("phone", "+12125550178"),
+        ("email", "doe@example.com"),
+        ("phone", "+12125550178"),
     ]
 
 

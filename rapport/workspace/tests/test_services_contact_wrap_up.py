@@ -34,14 +34,20 @@ def _wrap(desk, contact, **overrides):
 def test_a_state_stamped_ahead_by_the_phone_switch_still_ends_available(desk):
     call, _ = call_for(desk.agent, customer=desk.customer)
     ahead = timezone.now() + datetime.timedelta(seconds=3)
-    account_services.agent_state_set(agent=desk.agent, state="wrap_up", source="telephony", at=ahead)
+    account_services.agent_state_set(
+        agent=desk.agent, state="wrap_up", source="telephony", at=ahead
+    )
 
     _wrap(desk, call)
 
     desk.agent.refresh_from_db()
     assert desk.agent.agent_state == "available"
     change = AgentStateChange.objects.filter(agent=desk.agent).latest("id")
-    assert (change.state, change.previous_state, change.source) == ("available", "wrap_up", "desktop")
+    assert (change.state, change.previous_state, change.source) == (
+        "available",
+        "wrap_up",
+        "desktop",
+    )
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,10 @@ class TestNote:
         assert response.status_code == 200
         note = Message.objects.get(interaction=on_call)
         assert (note.is_note, note.side, note.author, note.body_text) == (
-            True, "agent", desk.agent, "Wants a new card",
+            True,
+            "agent",
+            desk.agent,
+            "Wants a new card",
         )
         assert "Wants a new card" in _text(response) and "Note added." in _text(response)
         assert "<html" not in _text(response).lower()
@@ -97,18 +100,25 @@ class TestQuickCreate:
 
         response = client.post(
             _url("caller", call),
-            {"first_name": "Chidi", "last_name": "Obi", "email": "Chidi@Example.com",
-             "phone": "+12125550177"},
+            {
+                "first_name": "Chidi",
+                "last_name": "Obi",
+                "email": "Chidi@Example.com",
+                "phone": "+12125550177",
+            },
             **HTMX,
         )
 
         assert response.status_code == 200
         prospect.refresh_from_db()
         assert (prospect.first_name, prospect.last_name, prospect.needs_review) == (
-            "Chidi", "Obi", False,
+            "Chidi",
+            "Obi",
+            False,
         )
         assert sorted(prospect.contact_points.values_list("kind", "normalised")) == [
-            ("email", "chidi@example.com"), ("phone", "+12125550177"),
+            ("email", "chidi@example.com"),
+            ("phone", "+12125550177"),
         ]
         assert 'data-testid="caller-name">Chidi Obi<' in _text(response)
         assert "Who is calling?" not in _text(response)
@@ -127,7 +137,11 @@ class TestQuickCreate:
         call.refresh_from_db()
         made = call.customer
         assert made is not None
-        assert (made.display_name, made.status, made.needs_review) == ("Dana Doe", "prospect", False)
+        assert (made.display_name, made.status, made.needs_review) == (
+            "Dana Doe",
+            "prospect",
+            False,
+        )
         assert list(made.contact_points.values_list("kind", "normalised")) == [
             ("phone", "+12125550178")
         ]
@@ -137,7 +151,9 @@ class TestQuickCreate:
         client.force_login(desk.agent)
 
         response = client.post(
-            _url("caller", call), {"first_name": " ", "last_name": "", "phone": "+12125550178"}, **HTMX
+            _url("caller", call),
+            {"first_name": " ", "last_name": "", "phone": "+12125550178"},
+            **HTMX,
         )
 
         assert response.status_code == 400
@@ -176,8 +192,13 @@ class TestWrapUp:
 
         assert response.status_code == 200
         on_call.refresh_from_db()
-        assert (on_call.contact_type, on_call.outcome, on_call.relationship_attempt,
-                on_call.compliment_received, on_call.case) == (desk.billing, "resolved", True, False, None)
+        assert (
+            on_call.contact_type,
+            on_call.outcome,
+            on_call.relationship_attempt,
+            on_call.compliment_received,
+            on_call.case,
+        ) == (desk.billing, "resolved", True, False, None)
         assert on_call.wrapped_up_at is not None
         desk.agent.refresh_from_db()
         assert desk.agent.agent_state == "available"
@@ -210,7 +231,11 @@ class TestWrapUp:
         on_call.refresh_from_db()
         assert on_call.case == case
         assert (case.customer, case.channel, case.contact_type, case.assignee, case.opened_by) == (
-            desk.customer, "phone", desk.billing, desk.agent, desk.agent,
+            desk.customer,
+            "phone",
+            desk.billing,
+            desk.agent,
+            desk.agent,
         )
         assert case.reference in _text(response)
 
@@ -226,7 +251,9 @@ class TestWrapUp:
             ({"relationship_attempt": ""}, "Answer yes or no."),
         ],
     )
-    def test_refused_answers_come_back_with_the_reason(self, client, desk, on_call, change, message):
+    def test_refused_answers_come_back_with_the_reason(
+        self, client, desk, on_call, change, message
+    ):
         response = client.post(_url("wrap-up", on_call), _wrap(desk, **change), **HTMX)
 
         assert response.status_code == 400
@@ -260,7 +287,9 @@ class TestWrapUp:
         assert again.status_code == 409
         assert not Case.objects.filter(subject="Again").exists()
 
-    def test_a_refused_plain_post_renders_the_desktop_with_the_form_open(self, client, desk, on_call):
+    def test_a_refused_plain_post_renders_the_desktop_with_the_form_open(
+        self, client, desk, on_call
+    ):
         response = client.post(_url("wrap-up", on_call), _wrap(desk, outcome=""))
 
         assert response.status_code == 400
@@ -272,7 +301,10 @@ class TestEscalate:
     @pytest.fixture
     def case(self, desk, on_call):
         return CaseFactory(
-            customer=desk.customer, queue=desk.tier1, assignee=desk.agent, status="open",
+            customer=desk.customer,
+            queue=desk.tier1,
+            assignee=desk.agent,
+            status="open",
             subject="Refund over limit",
         )
 
@@ -293,11 +325,21 @@ class TestEscalate:
 
         assert response.status_code == 200
         escalation = Escalation.objects.get(case=case)
-        assert (escalation.to_queue, escalation.reason, escalation.interaction, escalation.escalated_by) == (
-            desk.tier2, desk.reason, on_call, desk.agent,
+        assert (
+            escalation.to_queue,
+            escalation.reason,
+            escalation.interaction,
+            escalation.escalated_by,
+        ) == (
+            desk.tier2,
+            desk.reason,
+            on_call,
+            desk.agent,
         )
         assert (escalation.customer_needs, escalation.tried, escalation.promised) == (
-            "A refund of 900 EUR", "Checked the payment; over my limit", "A call back by Friday",
+            "A refund of 900 EUR",
+            "Checked the payment; over my limit",
+            "A call back by Friday",
         )
         case.refresh_from_db()
         assert (case.queue, case.tier, case.assignee) == (desk.tier2, 2, None)
@@ -337,7 +379,9 @@ class TestEscalate:
 class TestReply:
     def test_emails_the_customer_on_the_case(self, client, desk, on_call):
         ContactPointFactory(customer=desk.customer, value="ada@example.com")
-        case = CaseFactory(customer=desk.customer, queue=desk.tier1, status="open", subject="Statement")
+        case = CaseFactory(
+            customer=desk.customer, queue=desk.tier1, status="open", subject="Statement"
+        )
 
         response = client.post(
             _url("reply", on_call), {"case": case.pk, "text": "Your statement is attached."}, **HTMX
@@ -369,7 +413,9 @@ class TestReply:
 
 def test_the_timeline_shows_other_channels_and_cases(client, desk, on_call):
     case = CaseFactory(customer=desk.customer, queue=desk.tier1)
-    InteractionFactory(customer=desk.customer, channel="sms", summary="Text about my card", case=case)
+    InteractionFactory(
+        customer=desk.customer, channel="sms", summary="Text about my card", case=case
+    )
 
     response = client.get("/desk/", {"contact": on_call.pk})
 

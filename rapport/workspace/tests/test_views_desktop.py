@@ -48,16 +48,22 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 def test_my_queue_lists_my_cases_and_my_teams_unassigned_ones(client, desk):
     now = timezone.now()
     mine = CaseFactory(
-        subject="Card blocked", queue=desk.tier2, assignee=desk.agent, status="open",
-        priority="urgent", resolution_due=now - datetime.timedelta(hours=1),
+        subject="Card blocked",
+        queue=desk.tier2,
+        assignee=desk.agent,
+        status="open",
+        priority="urgent",
+        resolution_due=now - datetime.timedelta(hours=1),
     )
     waiting = CaseFactory(
-        subject="Waiting on a statement", queue=desk.tier1, status="waiting",
+        subject="Waiting on a statement",
+        queue=desk.tier1,
+        status="waiting",
         resolution_due=now + datetime.timedelta(days=1),
     )
-    colleagues = CaseFactory(subject="Otto's case", queue=desk.tier1, assignee=desk.other_agent)
-    elsewhere = CaseFactory(subject="Second line work", queue=desk.tier2)
-    closed = CaseFactory(subject="Long done", queue=desk.tier1, status="closed")
+    CaseFactory(subject="A colleague's case", queue=desk.tier1, assignee=desk.other_agent)
+    CaseFactory(subject="Second line work", queue=desk.tier2)
+    CaseFactory(subject="Long done", queue=desk.tier1, status="closed")
     client.force_login(desk.agent)
 
     text = _text(client.get(DESK))
@@ -65,8 +71,8 @@ def test_my_queue_lists_my_cases_and_my_teams_unassigned_ones(client, desk):
     assert mine.reference in text and "Card blocked" in text
     assert waiting.reference in text and "Waiting for customer" in text
     assert "Overdue" in text and "Urgent" in text
-    for hidden in (colleagues, elsewhere, closed):
-        assert hidden.subject not in text
+    for hidden in ("colleague", "Second line work", "Long done"):
+        assert hidden not in text
 
 
 def test_my_queue_is_paginated_and_pages_by_htmx(client, desk, django_assert_max_num_queries):
@@ -86,7 +92,9 @@ def test_my_queue_is_paginated_and_pages_by_htmx(client, desk, django_assert_max
     assert 'id="queue"' in _text(second)
 
 
-def test_queue_query_count_does_not_grow_with_the_queue(client, desk, django_assert_max_num_queries):
+def test_queue_query_count_does_not_grow_with_the_queue(
+    client, desk, django_assert_max_num_queries
+):
     for _ in range(3):
         CaseFactory(queue=desk.tier1, customer=CustomerFactory())
     client.force_login(desk.agent)

@@ -35,12 +35,14 @@ def test_nothing_at_all_is_204(client, desk):
 
 
 def test_a_new_pop_comes_back_as_the_callers_customer_view(client, desk):
-    earlier, first = call_for(desk.agent, customer=desk.customer, wrapped_up_at=None)
-    email = InteractionFactory(
+    _, first = call_for(desk.agent, customer=desk.customer)
+    InteractionFactory(
         customer=desk.customer, channel="email", subject="Statement missing", summary="Where is it?"
     )
     case = CaseFactory(customer=desk.customer, queue=desk.tier1, subject="Lost card", status="open")
-    call, newest = call_for(desk.agent, customer=desk.customer, sender="+12125550100", queue=desk.tier1)
+    call, newest = call_for(
+        desk.agent, customer=desk.customer, sender="+12125550100", queue=desk.tier1
+    )
     client.force_login(desk.agent)
 
     response = client.get(POP, {"after": first.pk})
@@ -141,7 +143,9 @@ def test_a_prospect_made_from_the_number_is_offered_to_name(client, desk):
     assert 'name="phone" value="+12125550177"' in text
 
 
-def test_query_count_of_a_pop_does_not_grow_with_history(client, desk, django_assert_max_num_queries):
+def test_query_count_of_a_pop_does_not_grow_with_history(
+    client, desk, django_assert_max_num_queries
+):
     for _ in range(5):
         CaseFactory(customer=desk.customer, queue=desk.tier1)
     for _ in range(20):

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from rapport.demo.management.commands.seed_demo import ROLE_USERS
+from rapport.demo import catalog
+from rapport.demo.management.commands.seed_demo import AGENTS_PER_TEAM, EXTRA_LOGINS, ROLE_USERS
 
 
 class Command(BaseCommand):
@@ -12,13 +13,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: str, **options):
         url = f"http://127.0.0.1:{port}/"
+        agents = AGENTS_PER_TEAM * len(catalog.TEAMS) + sum(catalog.SPECIALIST_TEAMS.values())
+        teams = len(catalog.TEAMS) + len(catalog.SPECIALIST_TEAMS)
         lines = [
             "",
             "Rapport demo center",
             f"  open      {url}",
             f"  password  {settings.RAPPORT_DEMO_PASSWORD}  (set RAPPORT_DEMO_PASSWORD to change it)",
             "  users     " + ", ".join(username for username, *_ in ROLE_USERS),
-            "            plus ~40 agents in 5 teams (see People when logged in as supervisor or admin)",
+            *(
+                f"            {username}: {what} in {team}"
+                for username, _role, _first, _last, team, what in EXTRA_LOGINS
+            ),
+            f"            plus ~{agents} agents in {teams} teams "
+            "(see People when logged in as supervisor or admin)",
             f"  API docs  {url}api/docs/",
             "",
         ]

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from rapport.access.models import ContactType, Queue
 from rapport.accounts import services as account_services
 from rapport.accounts.choices import AgentState
-from rapport.accounts.models import AgentStateChange, Skill, Team, User
+from rapport.accounts.models import AgentStateChange, Skill, User
 from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
@@ -197,7 +197,10 @@ class Command(BaseCommand):
         fake = Faker("en_US")
         fake.seed_instance(f"{seed}:specialists")
         skills = list(Skill.objects.order_by("name"))
-        extra = {team: (username, role, first, last) for username, role, first, last, team, _w in EXTRA_LOGINS}
+        extra = {
+            team: (username, role, first, last)
+            for username, role, first, last, team, _w in EXTRA_LOGINS
+        }
         for team_name, size in catalog.SPECIALIST_TEAMS.items():
             slug = slugify(team_name)
             lead = account_services.user_create(
@@ -245,7 +248,9 @@ class Command(BaseCommand):
                 agent.started_on = REFERENCE_DAY - timedelta(days=rng.randint(400, 3000))
                 agent.save(update_fields=["team", "started_on"])
                 for skill in rng.sample(skills, rng.randint(2, 4)):
-                    account_services.agent_skill_set(agent=agent, skill=skill, level=rng.randint(2, 3))
+                    account_services.agent_skill_set(
+                        agent=agent, skill=skill, level=rng.randint(2, 3)
+                    )
                 self._state_history(rng, agent)
 
     # contacts ---------------------------------------------------------------------------------
@@ -264,6 +269,10 @@ class Command(BaseCommand):
                     event=bulk.next_id(CaseEvent),
                     escalation=bulk.next_id(Escalation),
                     breach=bulk.next_id(SlaBreach),
+                ),
+                demo_logins=frozenset(
+                    [username for username, *_ in ROLE_USERS]
+                    + [username for username, *_ in EXTRA_LOGINS]
                 ),
             )
             plan = planner.run(interactions)
@@ -284,7 +293,8 @@ class Command(BaseCommand):
         """Strangers who wrote or called in the last days: prospects for someone to review."""
         domain = settings.RAPPORT_MAIL_DOMAIN
         for index, (channel, sender, name, to, subject, text) in enumerate(UNKNOWN_SENDERS):
-            sent_at = REFERENCE_TIME - timedelta(days=1 + index % 3, hours=3 * index)
+            # Since Saturday's closing: they wait for Monday, within their response times.
+            sent_at = REFERENCE_TIME - timedelta(hours=2 + 3 * index, minutes=7 * index)
             interaction_services.inbound_receive(
                 inbound=interaction_services.InboundMessage(
                     channel=channel,
@@ -302,7 +312,9 @@ class Command(BaseCommand):
             )
         queue = Queue.objects.filter(code="sales").select_related("team").first()
         agent = (
-            User.objects.filter(team=queue.team, groups__name=Role.AGENT).order_by("username").first()
+            User.objects.filter(team=queue.team, groups__name=Role.AGENT)
+            .order_by("username")
+            .first()
             if queue
             else None
         )

@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Poll once and exit.")
 
     def handle(self, *args, once: bool = False, **options):
+        if not settings.RAPPORT_IMAP_HOST:
+            raise CommandError("IMAP is not configured: set RAPPORT_IMAP_HOST.")
         if once:
             try:
                 result = imap_poll()
@@ -43,6 +45,8 @@ class Command(BaseCommand):
             except ImapError as exc:
                 # The server may be back by the next poll; the loop keeps running.
                 logger.warning("IMAP poll failed: %s", exc)
+            except Exception:
+                logger.exception("IMAP poll failed unexpectedly; trying again at the next poll.")
             else:
                 logger.info("IMAP poll: %s.", result)
             stop.wait(every)

@@ -156,7 +156,17 @@
     if (!select) return;
     select.value = select.value === "available" ? "break" : "available";
     announce(select.value === "available" ? "Going available" : "Going on a break");
-    form.requestSubmit();
+    if (window.htmx) {
+      // Sent through htmx directly: a form swapped in a moment ago is not wired up until htmx
+      // settles it, and a plain submit would leave the desktop.
+      window.htmx.ajax("POST", form.getAttribute("hx-post") || form.action, {
+        source: form,
+        target: form,
+        swap: "outerHTML",
+      });
+    } else {
+      form.requestSubmit();
+    }
   }
 
   // --- Keyboard shortcuts -----------------------------------------------------------------
