@@ -71,6 +71,17 @@ class OpeningHours:
                 break
         return total // SECOND
 
+    def next_open(self, instant: datetime) -> datetime:
+        """The instant itself when open, else the moment the calendar next opens."""
+        if self.always_open:
+            return instant
+        moment = instant.astimezone(UTC)
+        for day in self._days_from(moment):
+            for opens, closes in self._open_spans(day):
+                if closes > moment:
+                    return instant if opens <= moment else opens
+        return moment + timedelta(days=MAX_DAYS_SCANNED)
+
     def add(self, start: datetime, seconds: int) -> datetime:
         """The first instant at which `seconds` of open time after `start` have passed."""
         if seconds <= 0:

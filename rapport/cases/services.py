@@ -339,8 +339,12 @@ def case_reply(*, case: Case, by, text: str) -> Interaction:
     """Answer the customer by e-mail, threaded under their last e-mail in this case, with the case
     reference in the subject so their next reply comes back here."""
     _require_worker(case, by)
+    # Only the case customer's own mails are answered: anyone can put "[C-123]" in a subject,
+    # and a stranger must not receive the agent's reply.
     last_inbound = (
-        case.interactions.filter(channel=Channel.EMAIL, direction=Direction.INBOUND)
+        case.interactions.filter(
+            channel=Channel.EMAIL, direction=Direction.INBOUND, customer_id=case.customer_id
+        )
         .order_by("-started_at", "-id")
         .first()
     )

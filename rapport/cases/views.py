@@ -130,7 +130,8 @@ FORMS: dict[type, tuple[str, str, str]] = {
 }
 
 
-def _make_form(form_class: type, case: Case, user, data=None):
+def case_action_form(form_class: type, case: Case, user, data=None):
+    """One of the case's action forms, with ids unique to this case (for the desktop too)."""
     _, prefix, _ = FORMS[form_class]
     kwargs: dict[str, Any] = {"auto_id": f"{prefix}{case.pk}_%s"}
     if form_class in (StatusForm, PriorityForm, EscalateForm):
@@ -171,7 +172,7 @@ def case_panel_context(request: AuthedHttpRequest, case: Case, *, bound=None, fl
     if can_work or bound is not None:
         for form_class, (name, _, _) in FORMS.items():
             context[name] = (
-                bound if type(bound) is form_class else _make_form(form_class, case, user)
+                bound if type(bound) is form_class else case_action_form(form_class, case, user)
             )
     return context
 
@@ -231,7 +232,7 @@ def _act(
     done: str,
 ) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, case_id=case_id)
-    form = _make_form(form_class, case, request.user, request.POST)
+    form = case_action_form(form_class, case, request.user, request.POST)
     status = 400
     if form.is_valid():
         try:
@@ -239,6 +240,8 @@ def _act(
         except ApplicationError as exc:
             _form_errors(form, exc)
             status = exc.status
+            # The refused service may have touched the instance before it gave up.
+            case = selectors.case_get_for(user=request.user, case_id=case_id)
         else:
             return _succeeded(request, case_id, form_class, done)
     if request.htmx:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from rapport.core import selectors
 from rapport.core.pagination import paginate
-from rapport.core.roles import CUSTOMER_READERS, has_any_role, is_admin
+from rapport.core.roles import CUSTOMER_READERS, Role, has_any_role, is_admin
 
 
 @never_cache
@@ -29,8 +29,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send people to where their role starts."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
+    if has_any_role(request.user, {Role.AGENT}):
+        return redirect("workspace:desktop")
     if has_any_role(request.user, CUSTOMER_READERS):
         return redirect("customers:search")
+    if has_any_role(request.user, {Role.TRAINER, Role.EXECUTIVE}):
+        return redirect("cases:escalation_analysis")
     return redirect("accounts:me")
 
 

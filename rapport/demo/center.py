@@ -131,7 +131,7 @@ class CustomerInfo:
     phone: str
     email: str
     handle: str
-    products: tuple[str, ...]
+    products: tuple[tuple[str, str], ...]  # (name, category) of what they hold now
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class Center:
     reasons: dict[str, ReasonInfo]
     agents: dict[int, list[AgentInfo]]  # team id: agents, by username
     customers: list[CustomerInfo]
-    product_names: list[str] = field(default_factory=list)
+    products: list[tuple[str, str]] = field(default_factory=list)  # (name, category)
 
 
 def center_load() -> Center:
@@ -215,7 +215,7 @@ def center_load() -> Center:
         reasons=reasons,
         agents=_agents(),
         customers=_customers(),
-        product_names=[name for _c, name, _k, _p in catalog.PRODUCTS],
+        products=[(name, category) for _c, name, category, _p in catalog.PRODUCTS],
     )
 
 
@@ -249,13 +249,13 @@ def _customers() -> list[CustomerInfo]:
         .values_list("customer_id", "kind", "normalised")
     ):
         points.setdefault(customer_id, {}).setdefault(kind, normalised)
-    products: dict[int, list[str]] = {}
-    for customer_id, name in (
+    products: dict[int, list[tuple[str, str]]] = {}
+    for customer_id, name, category in (
         Holding.objects.filter(customer__source="demo", ended_on__isnull=True)
         .order_by("id")
-        .values_list("customer_id", "product__name")
+        .values_list("customer_id", "product__name", "product__category")
     ):
-        products.setdefault(customer_id, []).append(name)
+        products.setdefault(customer_id, []).append((name, category))
     people = []
     for customer in Customer.objects.filter(source="demo").order_by("external_id"):
         own = points.get(customer.pk, {})

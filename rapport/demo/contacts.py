@@ -170,6 +170,14 @@ CONFIRMATION_RATE = 0.25
 # Someone logging in as a demo user should find recent work of their own: in the last days they
 # take this share of their team's contacts.
 RECENT_LOGIN_SHARE = 0.35
+# What a reason is about, by product category (a reason not named here can be about anything).
+TYPE_PRODUCTS = {
+    "fault-report": {"service", "card", "account"},
+    "technical-support": {"service", "account"},
+    "lost-card": {"card"},
+    "payment-arrangement": {"loan", "card", "service"},
+    "change-of-plan": {"service", "account", "card", "insurance"},
+}
 AMOUNTS = ["12.50", "19.99", "24.00", "35.00", "48.20", "60.00", "75.00", "120.00", "249.00"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -451,17 +459,22 @@ class ContactPlanner:
         return min(agents, key=lambda a: a.started)
 
     def _words(self, customer: CustomerInfo, kind: str) -> dict[str, str]:
+        """What fills the templates for one issue: a product the customer holds (one that fits
+        the reason), an amount, names."""
         rng = self.rng
-        product = rng.choice(customer.products or tuple(self.center.product_names))
+        fits = TYPE_PRODUCTS.get(kind)
+        held = [name for name, category in customer.products if not fits or category in fits]
+        offered = [name for name, category in self.center.products if not fits or category in fits]
         words = {
-            "product": product,
+            "product": rng.choice(held or offered),
             "amount": rng.choice(AMOUNTS),
             "first": customer.first_name,
             "agent": "",
             "day": "",
             "ref": "",
         }
-        words["topic"] = phrases.TOPIC[kind].format_map(words)
+        for key, whose in (("topic", "my"), ("your_topic", "your"), ("their_topic", "their")):
+            words[key] = phrases.TOPIC[kind].format_map({**words, "my": whose})
         return words
 
     # time -----------------------------------------------------------------------------------
@@ -633,7 +646,7 @@ class ContactPlanner:
         thread_refs: list[str] = []
         external_id = f"demo-{contact.id}"
         if channel in {"email", "web"}:
-            subject = self._subject(issue, case)
+            subject = self._subject(issue, case, email=channel == "email")
             if channel == "email":
                 external_id = f"<demo.{contact.id}@{self.mail_domain}>"
                 thread_refs = [issue.thread_ref] if issue.thread_ref else []
@@ -868,9 +881,12 @@ class ContactPlanner:
         typical = median * TYPE_HANDLE.get(kind, 1.0) * self._pace[agent.id] * learning
         return _lognormal(self.rng, typical, sigma, 20, 4 * HOUR)
 
-    def _subject(self, issue: _Issue, case: _Case | None) -> str:
+    def _subject(self, issue: _Issue, case: _Case | None, *, email: bool = True) -> str:
+        """The conversation's subject; later e-mails answer it and quote the case reference."""
         if not issue.subject:
             issue.subject = self.rng.choice(phrases.SUBJECTS[issue.kind]).format_map(issue.words)
+            return issue.subject
+        if not email:
             return issue.subject
         reference = f" [C-{case.id}]" if case else ""
         return f"Re: {issue.subject}{reference}"
@@ -1072,9 +1088,12 @@ class ContactPlanner:
 
     # cases ----------------------------------------------------------------------------------
     def _case_for(self, issue: _Issue, contact: _Contact, priority: str) -> _Case | None:
-        """The issue's case, opened with its first contact when the issue needs one."""
+        """The issue's case, opened with its first contact when the issue needs one. Anything
+        written opens one too, as every e-mail or message we receive does."""
         if not issue.needs_case:
-            return None
+            if contact.channel in LIVE:
+                return None
+            issue.needs_case = True
         case = issue.case
         if case is None:
             live = contact.channel in LIVE

@@ -3,22 +3,24 @@ apart (they become messages on different sides), so analysis of what customers s
 theirs.
 
 Placeholders: {product} {amount} {day} {first} (the customer's first name) {agent} (the agent's
-first name) {topic} (the reason in a few words) {ref} (the case reference, e.g. C-123).
+first name) {ref} (the case reference, e.g. C-123), and the reason in a few words as the
+customer says it ({topic}: "my bill"), as we say it to them ({your_topic}: "your bill") and as
+we note it ({their_topic}: "their bill").
 """
 
-# The reason in a few words, as both sides would say it.
+# The reason in a few words; {my} becomes my, your or their.
 TOPIC = {
-    "billing-question": "my bill",
-    "fault-report": "the fault with my {product}",
-    "cancel-request": "cancelling my {product}",
-    "change-of-plan": "changing my {product}",
-    "moving-house": "my move",
+    "billing-question": "{my} bill",
+    "fault-report": "the fault with {my} {product}",
+    "cancel-request": "cancelling {my} {product}",
+    "change-of-plan": "changing {my} {product}",
+    "moving-house": "{my} move",
     "new-order": "the {product}",
-    "complaint": "my complaint",
+    "complaint": "{my} complaint",
     "technical-support": "the problem with the app",
-    "payment-arrangement": "my payment",
-    "general-enquiry": "my question",
-    "lost-card": "my card",
+    "payment-arrangement": "{my} payment",
+    "general-enquiry": "{my} question",
+    "lost-card": "{my} card",
 }
 
 # What a customer says or writes first, by reason.
@@ -149,110 +151,110 @@ CLOSING = [
     "Hmm, OK. Let's see if that works.",
 ]
 
-# Our answers, by how the contact ended; {topic} names the reason.
+# Our answers, by how the contact ended.
 REPLY = {
     "resolved": [
-        "Hi {first}, I've sorted out {topic} for you. You'll see the change within two working days.",
-        "Thanks for your patience, {first}. {topic} is fixed now — let me know if anything else comes up.",
-        "All done, {first}: I've taken care of {topic} and sent you a confirmation.",
-        "I've checked {topic} and corrected it. Sorry for the trouble, {first}.",
+        "Hi {first}, I've sorted out {your_topic} for you. Let me know if anything else comes up.",
+        "Thanks for your patience, {first}: {your_topic} is sorted now.",
+        "All done, {first}: I've taken care of {your_topic} and sent you a confirmation.",
+        "I've checked {your_topic} and put it right. Sorry for the trouble, {first}.",
     ],
     "information": [
-        "Hi {first}, thanks for asking. Here is what you need to know about {topic}.",
-        "Good question, {first}. I've put the details about {topic} in this message.",
-        "You can find everything about {topic} in your online account under Documents.",
+        "Hi {first}, thanks for asking. Here is what you need to know about {your_topic}.",
+        "Good question, {first}. I've put the details about {your_topic} in this message.",
+        "You can find everything about {your_topic} in your online account under Documents.",
     ],
     "sale": [
         "Welcome aboard, {first}! Your {product} is ordered; you'll get a confirmation shortly.",
         "I've set up the {product} for you, {first}. The first bill will show ${amount}.",
     ],
     "follow_up": [
-        "Thanks, {first}. I'm looking into {topic} and will get back to you by {day}.",
-        "I've passed {topic} to the right people and will update you by {day}.",
-        "Could you send me a photo or a screenshot? Then I can move {topic} forward.",
-        "I need to check a few things about {topic}. I'll be in touch by {day}.",
+        "Thanks, {first}. I'm looking into {your_topic} and will get back to you by {day}.",
+        "I've passed {your_topic} to the right people and will update you by {day}.",
+        "Could you send me a photo or a screenshot? Then I can move {your_topic} forward.",
+        "I need to check a few things about {your_topic}. I'll be in touch by {day}.",
     ],
     "escalated": [
-        "I've handed {topic} to our specialists with all the details; they will contact you by {day}.",
-        "I'm sorry this is taking so long, {first}. A senior colleague will call you about {topic} by {day}.",
+        "I've handed {your_topic} to our specialists with all the details; they will contact you by {day}.",
+        "I'm sorry this is taking so long, {first}. A senior colleague will call you about {your_topic} by {day}.",
     ],
     "transferred": [
-        "I'm putting you through to the team who can help with {topic}.",
+        "I'm putting you through to the team who can help with {your_topic}.",
     ],
 }
 
 # Notes an agent keeps on a call (never sent), by how it ended.
 CALL_NOTE = {
     "resolved": [
-        "Caller asked about {topic}. Explained and fixed on the call.",
-        "Sorted {topic}; customer happy with the outcome.",
-        "Verified ID. Resolved {topic}, no further action.",
-        "Fixed {topic}, confirmation sent by e-mail.",
+        "Caller asked about {their_topic}. Explained and fixed on the call.",
+        "Sorted {their_topic}; customer happy with the outcome.",
+        "Verified ID. Resolved {their_topic}, no further action.",
+        "Fixed {their_topic}, confirmation sent by e-mail.",
     ],
     "information": [
-        "Gave information about {topic}; sent the link to the help page.",
-        "Customer only wanted details about {topic}. Answered.",
+        "Gave information about {their_topic}; sent the link to the help page.",
+        "Customer only wanted details about {their_topic}. Answered.",
     ],
     "sale": [
         "Customer ordered {product} (${amount}/yr). Welcome pack sent.",
         "Upgraded to {product}; customer accepted the offer.",
     ],
     "follow_up": [
-        "Could not finish {topic} on the call; promised an update by {day}.",
-        "Waiting on information from the customer about {topic}.",
-        "Raised a ticket for {topic}; follow-up by {day}.",
+        "Could not finish {their_topic} on the call; promised an update by {day}.",
+        "Waiting on information from the customer about {their_topic}.",
+        "Raised a ticket for {their_topic}; follow-up by {day}.",
     ],
     "escalated": [
-        "Escalated {topic}: beyond what I can do at tier 1.",
-        "Customer very upset about {topic}; escalated with a summary.",
+        "Escalated {their_topic}: beyond what I can do at tier 1.",
+        "Customer very upset about {their_topic}; escalated with a summary.",
     ],
-    "transferred": ["Transferred the caller; {topic} belongs to another team."],
-    "no_answer": ["Called back about {topic}, no answer. Left a voicemail."],
+    "transferred": ["Transferred the caller; {their_topic} belongs to another team."],
+    "no_answer": ["Called back about {their_topic}, no answer. Left a voicemail."],
     "abandoned": ["Caller hung up in the queue."],
 }
 
 # What a specialist says when they take over after an escalation.
 CALLBACK_NOTE = [
-    "Called back about {topic} as promised ({ref}). Went through the options with the customer.",
+    "Called back about {their_topic} as promised ({ref}). Went through the options with the customer.",
     "Took over {ref} from the front line; reviewed the history and called the customer.",
-    "Specialist call-back on {ref}: agreed the next steps on {topic}.",
+    "Specialist call-back on {ref}: agreed the next steps on {their_topic}.",
 ]
 CALLBACK_EMAIL = [
-    "Dear {first}, I'm {agent} from our specialist team and I'm now looking after {topic} ({ref}). "
+    "Dear {first}, I'm {agent} from our specialist team and I'm now looking after {your_topic} ({ref}). "
     "I've read everything you told my colleague, so you won't need to repeat it.",
-    "Hello {first}, {agent} here. I've taken over {ref} and will keep you updated on {topic} "
+    "Hello {first}, {agent} here. I've taken over {ref} and will keep you updated on {your_topic} "
     "until it is resolved.",
 ]
 
 # The hand-off summary the receiving tier reads first, by escalation reason.
 ESCALATION_NEEDS = {
     "technical-expertise": [
-        "Customer needs {topic} fixed; line tests show a fault beyond the standard checks.",
-        "Needs an engineer's diagnosis of {topic}; the fault returns after every reset.",
+        "Customer needs {their_topic} fixed; line tests show a fault beyond the standard checks.",
+        "Needs an engineer's diagnosis of {their_topic}; the fault returns after every reset.",
     ],
     "authority-limit": [
-        "Customer wants a refund of ${amount} for {topic}, above my limit.",
+        "Customer wants a refund of ${amount} for {their_topic}, above my limit.",
         "Asks us to waive ${amount} in fees; over the front-line credit limit.",
     ],
     "complaint": [
-        "Customer wants a formal complaint logged about {topic} and a written answer.",
-        "Wants an apology and compensation for {topic}.",
+        "Customer wants a formal complaint logged about {their_topic} and a written answer.",
+        "Wants an apology and compensation for {their_topic}.",
     ],
     "manager-requested": [
-        "Customer asked to speak to a manager about {topic}.",
-        "Insists on a manager; unhappy with the answers about {topic}.",
+        "Customer asked to speak to a manager about {their_topic}.",
+        "Insists on a manager; unhappy with the answers about {their_topic}.",
     ],
     "policy-exception": [
-        "Customer asks for an exception to the terms on {topic} (hardship).",
-        "Needs an exception to the notice period for {topic}.",
+        "Customer asks for an exception to the terms on {their_topic} (hardship).",
+        "Needs an exception to the notice period for {their_topic}.",
     ],
     "wrong-queue": [
-        "Came in to the wrong team; customer needs help with {topic}.",
-        "Routed here by mistake; {topic} belongs to another queue.",
+        "Came in to the wrong team; customer needs help with {their_topic}.",
+        "Routed here by mistake; {their_topic} belongs to another queue.",
     ],
     "knowledge-gap": [
-        "Customer asks how {product} works with {topic}; I could not find the answer.",
-        "Question about {topic} that the knowledge base does not cover.",
+        "Customer asks how {product} works with {their_topic}; I could not find the answer.",
+        "Question about {their_topic} that the knowledge base does not cover.",
     ],
 }
 ESCALATION_TRIED = {
@@ -295,10 +297,10 @@ ESCALATION_PROMISED = [
 
 # An e-mail an agent sends after a call or chat, confirming what was agreed.
 CONFIRMATION = [
-    "Hi {first}, as promised on the phone: here is a summary of what we agreed about {topic}. "
+    "Hi {first}, as promised on the phone: here is a summary of what we agreed about {your_topic}. "
     "I'll be in touch by {day}. Kind regards, {agent}",
-    "Dear {first}, thank you for your time today. I'm following up on {topic} and will update "
+    "Dear {first}, thank you for your time today. I'm following up on {your_topic} and will update "
     "you by {day}. Best wishes, {agent}",
-    "Hello {first}, just confirming our conversation about {topic}. If you have the documents "
+    "Hello {first}, just confirming our conversation about {your_topic}. If you have the documents "
     "we discussed, simply reply to this e-mail. {agent}",
 ]

@@ -11,8 +11,9 @@ class CallRecordUploadForm(StyledFormMixin, forms.Form):
     file = forms.FileField(
         label="Call-detail records (CSV)",
         help_text=(
-            "UTF-8 CSV with the header call_id,direction,ani,dnis,queue,agent,started_at,"
-            "answered_at,ended_at,hold_seconds,wrap_seconds,transfers,outcome."
+            "UTF-8 CSV whose first line names the columns call_id, direction, ani, dnis, queue, "
+            "agent, started_at, answered_at, ended_at, hold_seconds, wrap_seconds, transfers, "
+            "outcome (separated by commas)."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )

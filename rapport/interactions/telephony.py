@@ -7,8 +7,10 @@ unique) changes nothing. Agents move to on_contact when they answer and to wrap_
 ends (or when they hand it over); an agent first named on a call gets a screen pop.
 
 A batch is written with a handful of queries: lookups are made once per batch and rows are
-written in bulk inside one savepoint. If the database refuses that savepoint (a concurrent batch
-took the same call or event first), each event is tried again on its own savepoint, so one
+written in bulk inside one savepoint. Batches holding events of the same call take turns (an
+advisory lock per call on PostgreSQL), so the later one recounts with the earlier one's events.
+If the database still refuses the savepoint (another writer, e.g. a call-record import, stored
+the same call or event id meanwhile), each event is tried again on its own savepoint, so one
 event that cannot be stored never undoes the others.
 """
 
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -113,6 +116,7 @@ class CallEventIn:
     queue: str
     agent: str
     payload: dict
+    payload_json: str
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ def call_events_record(*, events: list[dict]) -> BatchResult:
             Rejection(index, "", "too_many", f"A batch holds at most {MAX_EVENTS} events.")
         )
     fresh.sort(key=lambda e: (e.occurred_at, KIND_ORDER[e.kind], e.index))
-    _store(fresh, result, _Callers(fresh))
+    _store(fresh, result, _Parties(fresh))
     result.rejected.sort(key=lambda r: r.index)
     for rejection in result.rejected:
         received = events[rejection.index] if rejection.index < len(events) else None
@@ -171,13 +175,12 @@ def event_parse(*, index: int, raw: object) -> CallEventIn | Rejection:
     values: dict[str, str] = {}
     for name, (required, max_length) in TEXT_FIELDS.items():
         value = raw.get(name)
-        if value is None:
-            value = ""
-        elif not isinstance(value, str):
+        values[name] = ""
+        if value is not None and not isinstance(value, str):
             problems.append(f"{name}: must be a string.")
-            value = ""
-        value = value.strip()
-        if required and not value and f"{name}: must be a string." not in problems:
+            continue
+        value = (value or "").strip()
+        if required and not value:
             problems.append(f"{name}: required.")
         elif len(value) > max_length:
             problems.append(f"{name}: at most {max_length} characters.")
@@ -188,6 +191,14 @@ def event_parse(*, index: int, raw: object) -> CallEventIn | Rejection:
     occurred_at = _when(values["occurred_at"]) if values["occurred_at"] else None
     if values["occurred_at"] and occurred_at is None:
         problems.append("occurred_at: not an ISO-8601 date-time such as 2026-01-31T09:15:00Z.")
+    # Kept as received, so it must be text the database can store.
+    payload = json.dumps(raw, ensure_ascii=False)
+    try:
+        payload.encode()
+    except UnicodeEncodeError:
+        problems.append("The event holds text that is not valid Unicode.")
+    if "\\u0000" in payload:
+        problems.append("The event holds a NUL character.")
     event_id = values["event_id"] if len(values["event_id"]) <= ID_MAX_LENGTH else ""
     if problems or occurred_at is None:
         return Rejection(index, event_id, "invalid", " ".join(problems))
@@ -202,6 +213,7 @@ def event_parse(*, index: int, raw: object) -> CallEventIn | Rejection:
         queue=values["queue"],
         agent=values["agent"],
         payload=raw,
+        payload_json=payload,
     )
 
 
@@ -218,23 +230,23 @@ def _when(text: str) -> datetime | None:
     return value
 
 
-def _store(events: list[CallEventIn], result: BatchResult, callers: "_Callers") -> None:
+def _store(events: list[CallEventIn], result: BatchResult, parties: "_Parties") -> None:
     if not events:
         return
     try:
         with transaction.atomic():
-            written = _Batch(events, callers).write()
+            written = _Batch(events, parties).write()
     except DatabaseError:
-        _store_one_by_one(events, result, callers)
+        _store_one_by_one(events, result, parties)
     else:
         result.add(written)
 
 
-def _store_one_by_one(events: list[CallEventIn], result: BatchResult, callers: "_Callers") -> None:
+def _store_one_by_one(events: list[CallEventIn], result: BatchResult, parties: "_Parties") -> None:
     for event in events:
         try:
             with transaction.atomic():
-                written = _Batch([event], callers).write()
+                written = _Batch([event], parties).write()
         except DatabaseError:
             if CallEvent.objects.filter(event_id=event.event_id).exists():
                 result.duplicates += 1
@@ -254,10 +266,9 @@ def _store_one_by_one(events: list[CallEventIn], result: BatchResult, callers: "
 class _Batch:
     """One pass over events: look up once, recount each call, write in bulk."""
 
-    def __init__(self, events: list[CallEventIn], callers: "_Callers"):
+    def __init__(self, events: list[CallEventIn], parties: "_Parties"):
         self.events = events
-        self.callers = callers
-        self.touchpoints: dict[str, Touchpoint | None] = {}
+        self.parties = parties
 
     def write(self) -> BatchResult:
         result = BatchResult()
@@ -277,17 +288,17 @@ class _Batch:
             i.external_id: i
             for i in Interaction.objects.select_for_update()
             .filter(source=Source.PHONE, external_id__in=call_ids)
+            .only("external_id", "wrapped_up_at", *FOLDED_FIELDS)
             .order_by("id")
         }
         past: dict[str, list[_Fact]] = defaultdict(list)
         if interactions:
-            for call_id, kind, at, payload in CallEvent.objects.filter(
-                call_id__in=list(interactions)
-            ).values_list("call_id", "kind", "occurred_at", "payload"):
-                payload = payload if isinstance(payload, dict) else {}
-                past[call_id].append(
-                    _Fact(kind, at, _text(payload.get("agent")), _text(payload.get("queue")))
-                )
+            for call_id, kind, at, agent, queue in (
+                CallEvent.objects.filter(call_id__in=list(interactions))
+                .annotate(agent=KT("payload__agent"), queue=KT("payload__queue"))
+                .values_list("call_id", "kind", "occurred_at", "agent", "queue")
+            ):
+                past[call_id].append(_Fact(kind, at, _text(agent), _text(queue)))
         usernames = {e.agent for e in events if e.agent}
         usernames |= {f.agent for facts in past.values() for f in facts if f.agent}
         users = _agents(usernames)
@@ -358,23 +369,16 @@ class _Batch:
         if not interaction.sender:
             ani = next((f.event.ani for f in facts if f.event and f.event.ani), "")
             if ani:
-                number = self.callers.numbers.get(ani, "")
+                number = self.parties.numbers.get(ani, "")
                 interaction.sender = (number or ani)[:255]
-                interaction.customer_id = self.callers.customers.get(number)
+                interaction.customer_id = self.parties.customers.get(number)
         if interaction.touchpoint_id is None:
             dnis = next((f.event.dnis for f in facts if f.event and f.event.dnis), "")
-            touchpoint = self._touchpoint(dnis) if dnis else None
+            touchpoint = self.parties.touchpoint(dnis) if dnis else None
             if touchpoint is not None:
                 interaction.touchpoint = touchpoint
                 if interaction.queue_id is None:
                     interaction.queue = touchpoint.queue
-
-    def _touchpoint(self, dnis: str) -> Touchpoint | None:
-        if dnis not in self.touchpoints:
-            self.touchpoints[dnis] = access_selectors.touchpoint_for(
-                channel=Channel.PHONE, address=_phone(dnis) or dnis
-            )
-        return self.touchpoints[dnis]
 
 
 def _lock_calls(call_ids: list[str]) -> None:
@@ -428,16 +432,17 @@ def _unknown(
     return None
 
 
-class _Callers:
-    """The callers of a batch, looked up before any call is locked: each distinct ANI read as a
-    number once, known numbers in one query (as customer_for_sender matches them), and an
-    unknown number made a prospect for review by customer_for_sender itself. A withheld or
-    invalid number ("anonymous", "") has no customer."""
+class _Parties:
+    """Who called and which of our numbers they dialled, looked up before any call is locked:
+    each distinct ANI read as a number once, known numbers in one query (matched as
+    customer_for_sender matches them), an unknown number made a prospect for review by
+    customer_for_sender itself. A withheld or invalid number ("anonymous", "") has no customer."""
 
     def __init__(self, events: list[CallEventIn]):
         self.numbers = {ani: _phone(ani) for ani in {e.ani for e in events if e.ani}}
-        wanted = {number for number in self.numbers.values() if number}
         self.customers: dict[str, int | None] = {}
+        self.touchpoints: dict[str, Touchpoint | None] = {}
+        wanted = {number for number in self.numbers.values() if number}
         if not wanted:
             return
         self.customers.update(
@@ -452,6 +457,13 @@ class _Callers:
                 ).pk
             except ApplicationError:
                 self.customers[number] = None
+
+    def touchpoint(self, dnis: str) -> Touchpoint | None:
+        if dnis not in self.touchpoints:
+            self.touchpoints[dnis] = access_selectors.touchpoint_for(
+                channel=Channel.PHONE, address=_phone(dnis) or dnis
+            )
+        return self.touchpoints[dnis]
 
 
 def _insert_events(rows: list[tuple[int, CallEventIn]]) -> None:
@@ -496,7 +508,7 @@ def _insert_events(rows: list[tuple[int, CallEventIn]]) -> None:
                     e.kind,
                     e.occurred_at,
                     interaction_id,
-                    json.dumps(e.payload),
+                    e.payload_json,
                     now,
                 ]
             )

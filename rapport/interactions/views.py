@@ -92,6 +92,8 @@ def call_record_import(request: AuthedHttpRequest, import_id: int) -> HttpRespon
     context = {
         "record": record,
         "finished": finished,
+        # Before the worker has counted the rows there is nothing done yet, not everything.
+        "percent": record.percent_done if record.rows_total or finished else 0,
         "failure": failure,
         "page": _ListPaginator(errors, REJECTED_ROWS_PER_PAGE).get_page(request.GET.get("page")),
         "reasons_cut": record.rows_failed > len(errors),

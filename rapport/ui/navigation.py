@@ -2,7 +2,15 @@
 
 from dataclasses import dataclass
 
-from rapport.core.roles import CUSTOMER_READERS, PEOPLE_READERS, Role
+from rapport.core.roles import (
+    CALL_RECORD_IMPORTERS,
+    CASE_WORKERS,
+    CONVERSATION_READERS,
+    CUSTOMER_READERS,
+    ESCALATION_ANALYSTS,
+    PEOPLE_READERS,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -14,9 +22,14 @@ class NavItem:
 
 
 NAVIGATION: list[NavItem] = [
+    NavItem("Desktop", "workspace:desktop", frozenset(CASE_WORKERS), "desktop"),
+    NavItem("Cases", "cases:list", frozenset(CONVERSATION_READERS), "cases"),
     NavItem("Customers", "customers:search", frozenset(CUSTOMER_READERS), "customers"),
     NavItem("Households", "customers:households", frozenset(CUSTOMER_READERS), "households"),
     NavItem("Products", "customers:products", frozenset(CUSTOMER_READERS), "products"),
+    NavItem("Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"),
+    NavItem("Call records", "interactions:call_record_imports", frozenset(CALL_RECORD_IMPORTERS), "call-records"),
+    NavItem("Rejected messages", "interactions:rejected", frozenset({Role.ADMIN}), "rejected"),
     NavItem("People", "accounts:people", frozenset(PEOPLE_READERS), "people"),
     NavItem("Audit", "audit", frozenset({Role.ADMIN}), "audit"),
     NavItem("Security", "accounts:security", frozenset({Role.ADMIN}), "security"),

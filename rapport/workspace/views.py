@@ -173,14 +173,15 @@ def pop(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _refused(form: Form, exc: ApplicationError) -> None:
-    """Put a service's refusal on the fields it names, else on the form."""
-    placed = False
+    """Put a service's refusal on the fields it names, and its message on top unless a field
+    already says it."""
+    said: set[str] = set()
     for name, problems in exc.fields.items():
         if name in form.fields:
             for problem in problems:
                 form.add_error(name, problem)
-            placed = True
-    if not placed or exc.message not in {p for ps in exc.fields.values() for p in ps}:
+                said.add(problem)
+    if exc.message not in said:
         form.add_error(None, exc.message)
 
 

@@ -178,6 +178,28 @@ def test_adding_nothing_is_the_start_itself(office):
     assert office.add(at(MONDAY, 10), 0) == at(MONDAY, 10)
 
 
+def test_next_open_is_now_when_open_else_the_next_opening(db):
+    calendar = office_hours()
+    BusinessHours.objects.filter(calendar=calendar, weekday=0).delete()
+    BusinessHours.objects.create(calendar=calendar, weekday=0, opens=dt.time(9), closes=dt.time(12))
+    BusinessHours.objects.create(
+        calendar=calendar, weekday=0, opens=dt.time(14), closes=dt.time(17)
+    )
+    hours = OpeningHours.of(calendar)
+
+    assert hours.next_open(at(MONDAY, 10)) == at(MONDAY, 10)
+    assert hours.next_open(at(MONDAY, 9)) == at(MONDAY, 9)
+    assert hours.next_open(at(MONDAY, 12, 30)) == at(MONDAY, 14)
+    assert hours.next_open(at(MONDAY, 17)) == at(MONDAY + days(1), 9)
+    assert hours.next_open(at(MONDAY + days(5), 12)) == at(MONDAY + days(7), 9)
+
+
+def test_next_open_around_the_clock(db):
+    hours = OpeningHours.of(CalendarFactory(always_open=True))
+
+    assert hours.next_open(at(MONDAY + days(5), 3)) == at(MONDAY + days(5), 3)
+
+
 # Property tests run on a calendar held in memory (no database), with everything that makes the
 # arithmetic hard: a split shift, a Sunday night desk across both 2026 clock changes, holidays.
 PARIS_DESK = OpeningHours(
@@ -234,3 +256,13 @@ def test_round_trip_on_a_plain_office_week(start, seconds):
 
     assert due >= start
     assert hours.seconds_between(start, due) == seconds
+
+
+@settings(max_examples=200, deadline=None)
+@given(instant=any_instant, seconds=st.integers(min_value=1, max_value=7 * 24 * HOUR))
+def test_next_open_starts_the_clock_without_spending_open_time(instant, seconds):
+    opening = PARIS_DESK.next_open(instant)
+
+    assert opening >= instant
+    assert PARIS_DESK.seconds_between(instant, opening) == 0
+    assert PARIS_DESK.add(opening, seconds) == PARIS_DESK.add(instant, seconds)

@@ -153,3 +153,24 @@ def test_only_a_case_worker_may_reply(make_user, case):
         services.case_reply(case=case, by=outsider, text="Hi")
 
     assert mail.outbox == []
+
+
+def test_a_stranger_quoting_the_case_reference_never_receives_the_reply(agent, case):
+    inbound_receive(
+        inbound=InboundMessage(
+            channel="email",
+            source="email",
+            conversation_id="<spoof@evil.example>",
+            sender_kind="email",
+            sender="mallory@evil.example",
+            sent_at=timezone.now(),
+            subject=f"Re: Router reboots [{case.reference}]",
+            text="Send me the account details.",
+        )
+    )
+    assert case.interactions.filter(sender="mallory@evil.example").exists()
+
+    services.case_reply(case=case, by=agent, text="Here is what we found.")
+
+    assert mail.outbox[-1].to == ["alice@example.com"]
+    assert mail.outbox[-1].extra_headers["In-Reply-To"] == "<m2@mail.example.com>"

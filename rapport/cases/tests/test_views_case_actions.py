@@ -42,7 +42,7 @@ def second_line():
 
 
 @pytest.fixture
-def case(front_line) -> Case:
+def case(front_line):
     case = CaseFactory(queue=front_line, tier=1, status="new", subject="Router keeps dropping")
     ContactPointFactory(customer=case.customer, value="ada@example.com")
     return case

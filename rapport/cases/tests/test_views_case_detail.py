@@ -115,7 +115,7 @@ def test_header_shows_who_has_it_and_the_clocks(client_for, make_user, front_lin
 
     page = client.get(url(case)).content.decode()
 
-    summary = page[page.index('id="case-%d-summary"' % case.pk) :]
+    summary = page[page.index(f'id="case-{case.pk}-summary"') :]
     assert "Open" in summary and "High" in summary
     assert f"Front line · tier 1 · team {front_line.team}" in summary
     assert "Olu Owner" in summary
@@ -213,9 +213,9 @@ def test_actions_are_for_those_who_may_work_the_case(client_for, make_user, fron
 
 
 def test_the_assign_choices_are_the_owning_team(client_for, make_user, front_line, case):
-    client, me = client_for("agent", team=front_line.team)
+    client, _ = client_for("agent", team=front_line.team)
     mate = make_user("agent", team=front_line.team, first_name="Mia", last_name="Mate")
-    outsider = make_user("agent", first_name="Otto", last_name="Outsider")
+    make_user("agent", first_name="Otto", last_name="Outsider")
 
     page = client.get(url(case)).content.decode()
 

@@ -137,7 +137,7 @@ def test_the_seed_reports_each_stage_with_its_time():
 
     for stage in ("staff", "customers", "access strategy", "contacts planned", "interactions"):
         assert stage in output
-    assert output.count(" s\n") >= 8
+    assert output.count(" s)\n") >= 8
     assert "Demo center loaded" in output
 
 

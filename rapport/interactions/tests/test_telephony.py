@@ -303,6 +303,18 @@ class TestRejections:
         assert RejectedInbound.objects.count() == 2
 
     @pytest.mark.parametrize(
+        "bad", [{"event_id": "nul\x00"}, {"ani": "\ud800"}, {"note": "nul \x00 inside"}]
+    )
+    def test_text_the_database_cannot_store_is_rejected_not_a_500(self, bad):
+        body = send(
+            [{**event("ringing", 0, call="a"), **bad}, event("ringing", 0, call="b")]
+        ).json()
+
+        assert body["accepted"] == 1
+        assert body["rejected"][0]["code"] == "invalid"
+        assert list(Interaction.objects.values_list("external_id", flat=True)) == ["b"]
+
+    @pytest.mark.parametrize(
         ("payload", "field"),
         [
             ({"events": []}, "events"),
@@ -390,11 +402,10 @@ class TestSignature:
 
 
 class TestService:
-    def test_a_batch_costs_a_handful_of_queries_per_call(
+    def test_a_batch_of_new_calls_costs_the_same_for_any_number_of_calls(
         self, touchpoint, django_assert_max_num_queries
     ):
-        """20 known callers × 5 events: lookups once per batch, rows in bulk. The agent moves
-        (5 queries each in the accounts service) are most of the bill."""
+        """20 known callers × 5 events: lookups once per batch, rows and agent moves in bulk."""
         agents = [UserFactory(username=f"agent-{n}", roles=["agent"]) for n in range(20)]
         events = []
         for n, user in enumerate(agents):
@@ -403,11 +414,24 @@ class TestService:
                 {**e, "ani": f"+1617555{n:04d}"} for e in whole_call(user.username, call=f"c-{n}")
             ]
 
-        with django_assert_max_num_queries(20 * 13):
+        with django_assert_max_num_queries(20):
             result = call_events_record(events=events)
 
         assert (result.accepted, result.rejected) == (100, [])
         assert Interaction.objects.filter(customer__isnull=False).count() == 20
+
+    def test_a_batch_that_continues_known_calls_costs_the_same_for_any_number_of_calls(
+        self, touchpoint, django_assert_max_num_queries
+    ):
+        agents = [UserFactory(username=f"agent-{n}", roles=["agent"]) for n in range(20)]
+        calls = [whole_call(user.username, call=f"c-{n}") for n, user in enumerate(agents)]
+        call_events_record(events=[call[0] for call in calls])
+
+        with django_assert_max_num_queries(20):
+            result = call_events_record(events=[e for call in calls for e in call[1:]])
+
+        assert result.accepted == 80
+        assert set(Interaction.objects.values_list("handle_seconds", flat=True)) == {180}
 
 
 def _meanwhile(work, *, hold: float = 0.5) -> threading.Thread:

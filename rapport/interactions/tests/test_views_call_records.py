@@ -215,6 +215,15 @@ class TestStatusPage:
 
         assert "Only the first 2 reasons are kept; 5 rows were rejected in all." in text
 
+    def test_a_queued_import_starts_at_nothing_done(self, client_for):
+        client, _ = client_for("supervisor")
+        record = CallRecordImport.objects.create(filename="new.csv")
+
+        text = _text(client.get(reverse("interactions:call_record_import", args=[record.pk])))
+
+        assert 'aria-valuenow="0"' in text and "Queued" in text
+        assert "hx-trigger" in text
+
     @pytest.mark.parametrize("role", NOT_IMPORTERS)
     def test_others_cannot_see_an_import(self, client_for, role):
         client, _ = client_for(role)

@@ -283,6 +283,14 @@ class TestRefused:
         assert {"conversation_id", "message_id", "sent_at", "from", "text"} <= set(fields)
         assert nothing_stored()
 
+    @pytest.mark.parametrize("text", ["nul \x00 inside", "lone \ud800 surrogate"])
+    def test_text_the_database_cannot_store_is_a_400(self, text):
+        response = post(message(text=text))
+
+        assert response.status_code == 400
+        assert "text" in response.json()["fields"]
+        assert nothing_stored()
+
     def test_a_body_that_is_not_an_object_is_a_400(self):
         response = post([message()])
 

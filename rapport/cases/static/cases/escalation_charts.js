@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       type: line ? "line" : "bar",
       data: {
         labels: series.labels,
-        datasets: [{ label: "Escalations", data: series.counts, tension: 0.2 }],
+        datasets: [{ label: "Escalations", data: series.counts }],
       },
       options: {
         indexAxis: line ? "x" : "y",

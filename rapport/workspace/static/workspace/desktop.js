@@ -142,7 +142,8 @@
       openMarkedDialogs();
       return;
     }
-    const done = area().querySelector("[role=status]");
+    // Announced through the page's one live region: a region swapped in is not reliably read.
+    const done = area().querySelector("[data-done]");
     if (done) announce(done.textContent.trim());
     const heading = document.getElementById("caller-heading");
     if (heading) heading.focus();
