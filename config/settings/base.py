@@ -160,6 +160,10 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "rapport.customers.choices.ContactKind",
         "CustomerStatusEnum": "rapport.customers.choices.CustomerStatus",
         "HoldingStatusEnum": "rapport.customers.choices.HoldingStatus",
+        "CaseStatusEnum": "rapport.cases.choices.CaseStatus",
+        "ChannelEnum": "rapport.access.choices.Channel",
+        "ImportStatusEnum": "rapport.interactions.choices.ImportStatus",
+        "CallEventKindEnum": "rapport.interactions.choices.CallEventKind",
     },
 }
 
@@ -187,6 +191,8 @@ CONTENT_SECURITY_POLICY = {
 RAPPORT_DEFAULT_REGION = env_str("RAPPORT_DEFAULT_REGION", "US")
 RAPPORT_DEMO_PASSWORD = env_str("RAPPORT_DEMO_PASSWORD", "rapport-demo")
 RAPPORT_LIST_COUNT_CAP = env_int("RAPPORT_LIST_COUNT_CAP", 10_000)
+# Below this many observations a rate shows "not enough data" (GLOSSARY.md, honest numbers).
+RAPPORT_MIN_N_RATES = env_int("RAPPORT_MIN_N_RATES", 30)
 
 # Mail in: the listener (SMTP, or LMTP for a mail server that hands over local delivery) and IMAP.
 RAPPORT_MAIL_HOST = env_str("RAPPORT_MAIL_HOST", "127.0.0.1")

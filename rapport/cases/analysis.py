@@ -11,12 +11,9 @@ from django.utils import timezone
 
 from rapport.cases import selectors
 
-# Below this many handled contacts a rate says more about chance than about the team.
-DEFAULT_MIN_N = 30
-
-
 def min_n() -> int:
-    return int(getattr(settings, "RAPPORT_MIN_N_RATES", DEFAULT_MIN_N))
+    """Below this many handled contacts a rate says more about chance than about the team."""
+    return settings.RAPPORT_MIN_N_RATES
 
 
 @dataclass(frozen=True)

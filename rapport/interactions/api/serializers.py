@@ -35,8 +35,9 @@ class SenderSerializer(serializers.Serializer):
 
 
 class ChannelMessageSerializer(serializers.Serializer):
-    """A message a customer sent on a chat, SMS or social channel. `from` is declared in
-    get_fields: it is a Python keyword."""
+    """A message a customer sent on a chat, SMS or social channel."""
+
+    # `from` is added in get_fields: it is a Python keyword.
 
     conversation_id = serializers.CharField(
         max_length=255, help_text="Groups messages into one interaction (a chat session, a thread)."
@@ -92,8 +93,8 @@ class MessageReceivedSerializer(serializers.Serializer):
 
 
 class CallEventSerializer(serializers.Serializer):
-    """One phone-switch event (for the schema: each event is checked on its own, and one that is
-    not valid is listed in `rejected` while the others are stored)."""
+    """One phone-switch event. Each event is checked on its own: one that is not valid is listed
+    in `rejected` while the others are stored."""
 
     event_id = serializers.CharField(max_length=100)
     call_id = serializers.CharField(max_length=100)

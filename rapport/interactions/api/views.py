@@ -4,10 +4,11 @@ call-record imports. Thin: check, parse, call one service or selector, serialise
 import json
 
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.http import parse_header_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -228,6 +229,19 @@ class InteractionCursorPagination(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # A cursor is only base64: one edited by hand must be a 404 like any bad cursor, not
+        # a time the database is asked to compare with.
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = parse_datetime(cursor.position)
+            except ValueError:
+                position = None
+            if position is None:
+                raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class InteractionListApi(generics.ListAPIView):

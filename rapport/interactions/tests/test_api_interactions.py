@@ -181,10 +181,13 @@ class TestList:
         assert sorted(seen) == sorted(i.pk for i in same_time + others)
         assert len(seen) == 7
 
-    def test_a_bad_cursor_is_a_404_not_a_500(self, api_for):
+    @pytest.mark.parametrize("cursor", ["not-a-cursor", "cD1hYmM=", "cD0yMDI2LTEzLTQ1"])
+    def test_a_bad_or_edited_cursor_is_a_404_not_a_500(self, api_for, cursor):
+        """The last two are base64 of "p=abc" and "p=2026-13-45": positions that are no time."""
         api, _ = api_for("agent")
+        InteractionFactory()
 
-        assert api.get(LIST, {"cursor": "not-a-cursor"}).status_code == 404
+        assert api.get(LIST, {"cursor": cursor}).status_code == 404
 
     def test_filters(self, api_for):
         api, agent = api_for("agent")
