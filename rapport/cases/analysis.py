@@ -70,7 +70,7 @@ class EscalationAnalysis:
     breakdowns: list[Breakdown] = field(default_factory=list)
     weeks: list[Week] = field(default_factory=list)
     agents_shown: str = "none"  # "all", "teams" (a supervisor's own), "none"
-    min_n: int = DEFAULT_MIN_N
+    min_n: int = 30
 
     @property
     def rate(self) -> float | None:

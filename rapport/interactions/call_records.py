@@ -522,17 +522,16 @@ def _store(record: CallRecordImport, good: list[CallRecord], rows: int, failed: 
     are not there."""
     with transaction.atomic():
         added = _writer()(good) if good else 0
-        record.rows_done += rows
-        record.rows_added += added
-        record.rows_duplicate += len(good) - added
-        record.rows_failed += failed
-        CallRecordImport.objects.filter(pk=record.pk).update(
-            rows_done=record.rows_done,
-            rows_added=record.rows_added,
-            rows_duplicate=record.rows_duplicate,
-            rows_failed=record.rows_failed,
-            updated_at=timezone.now(),
-        )
+        counts = {
+            "rows_done": record.rows_done + rows,
+            "rows_added": record.rows_added + added,
+            "rows_duplicate": record.rows_duplicate + len(good) - added,
+            "rows_failed": record.rows_failed + failed,
+        }
+        CallRecordImport.objects.filter(pk=record.pk).update(**counts, updated_at=timezone.now())
+    # Only once committed: a chunk that rolled back is not counted when the import stops.
+    for name, value in counts.items():
+        setattr(record, name, value)
 
 
 class _Writer:

@@ -71,21 +71,21 @@ def _prefilled_name(contact: Interaction) -> dict[str, str]:
     return {"first_name": customer.first_name, "last_name": last}
 
 
-def _contact_context(
-    request: AuthedHttpRequest, contact: Interaction, *, bound: Form | None = None
+def _dialog_context(
+    request: AuthedHttpRequest,
+    contact: Interaction,
+    *,
+    open_ids: list[int] | None = None,
+    bound: Form | None = None,
 ) -> dict[str, Any]:
-    user = request.user
-    view = selectors.contact_view_for(user=user, contact=contact)
-    cases = selectors.open_cases_for_contact(user=user, contact=contact)
-    open_ids = [case.pk for case in view.open_cases]
+    """The wrap-up, escalate and reply forms, on the caller's open cases."""
+    cases = selectors.open_cases_for_contact(user=request.user, contact=contact)
+    if open_ids is None:
+        open_ids = list(cases.values_list("pk", flat=True)[: selectors.OPEN_CASES_SHOWN])
     focus_case: int | None = open_ids[0] if open_ids else None
     if contact.case_id in open_ids:
         focus_case = contact.case_id
     forms: dict[str, Form] = {
-        "note_form": NoteForm(auto_id="note_%s"),
-        "caller_form": QuickCreateForm(
-            auto_id="caller_%s", initial={**_prefilled_name(contact), "phone": contact.sender}
-        ),
         "wrap_form": WrapUpForm(
             auto_id="wrap_%s",
             cases=cases,
@@ -97,15 +97,45 @@ def _contact_context(
         "reply_form": ReplyForm(auto_id="reply_%s", cases=cases, initial={"case": focus_case}),
         "escalate_form": EscalateForm(auto_id="esc_%s", cases=cases, initial={"case": focus_case}),
     }
-    for name, form in forms.items():
-        if bound is not None and type(bound) is type(form):
-            forms[name] = bound
     return {
-        "cv": view,
-        **forms,
+        "contact": contact,
+        "open_cases": open_ids,
+        **_with_bound(forms, bound),
         "open_dialog": DIALOGS.get(type(bound), "") if bound is not None else "",
-        "now": timezone.now(),
     }
+
+
+def _with_bound(forms: dict[str, Form], bound: Form | None) -> dict[str, Form]:
+    """The forms, with `bound` (a refused one, as typed) in place of its empty twin."""
+    return {
+        name: bound if bound is not None and type(bound) is type(form) else form
+        for name, form in forms.items()
+    }
+
+
+def _contact_context(
+    request: AuthedHttpRequest,
+    contact: Interaction,
+    *,
+    bound: Form | None = None,
+    dialogs: bool = True,
+) -> dict[str, Any]:
+    """The current-contact area. Without `dialogs` (a screen pop) the dialogs are fetched just
+    after, so the caller shows sooner."""
+    view = selectors.contact_view_for(user=request.user, contact=contact)
+    forms: dict[str, Form] = {
+        "note_form": NoteForm(auto_id="note_%s"),
+        "caller_form": QuickCreateForm(
+            auto_id="caller_%s", initial={**_prefilled_name(contact), "phone": contact.sender}
+        ),
+    }
+    context: dict[str, Any] = {"cv": view, **_with_bound(forms, bound), "now": timezone.now()}
+    if dialogs:
+        open_ids = [case.pk for case in view.open_cases]
+        context.update(_dialog_context(request, contact, open_ids=open_ids, bound=bound))
+    else:
+        context["defer_dialogs"] = True
+    return context
 
 
 def _render_desktop(
@@ -131,7 +161,8 @@ def _render_desktop(
 @role_required(CASE_WORKERS)
 @require_GET
 def desktop(request: AuthedHttpRequest) -> HttpResponse:
-    """The page an agent works from. `?contact=<id>` shows one of their contacts."""
+    """The page an agent works from. `?contact=<id>` shows one of their contacts. htmx asks for
+    parts of it: the queue's next page, or a popped contact's dialogs."""
     if request.htmx and request.htmx.target == "queue":
         return render(request, "workspace/partials/_queue.html", _queue_context(request))
     contact = None
@@ -139,6 +170,9 @@ def desktop(request: AuthedHttpRequest) -> HttpResponse:
         contact = selectors.contact_get_for(
             user=request.user, interaction_id=request.GET["contact"]
         )
+        if request.htmx and request.htmx.target == "contact-dialogs":
+            context = _dialog_context(request, contact)
+            return render(request, "workspace/partials/_dialogs.html", context)
     return _render_desktop(request, contact=contact)
 
 
@@ -163,7 +197,7 @@ def pop(request: AuthedHttpRequest) -> HttpResponse:
     except NotFound:
         return HttpResponse(status=204)
     context = {
-        **_contact_context(request, contact),
+        **_contact_context(request, contact, dialogs=False),
         "state_form": _state_form(request),
         "pop_id": newest.pk,
     }

@@ -236,7 +236,7 @@ class InteractionCursorPagination(CursorPagination):
         # a time the database is asked to compare with.
         if cursor is not None and cursor.position is not None:
             try:
-                position = parse_datetime(cursor.position)
+                position = parse_datetime(str(cursor.position))
             except ValueError:
                 position = None
             if position is None:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from rapport.access.tests.factories import QueueFactory, TouchpointFactory
@@ -486,3 +486,26 @@ def test_a_file_without_line_breaks_is_refused_early(switch, monkeypatch):
     assert record.status == "failed"
     assert record.errors[0]["line"] == 3
     assert "longer than 5,000 characters" in record.errors[0]["reason"]
+
+
+def test_when_the_database_fails_mid_file_the_import_stops_with_what_was_saved(switch, monkeypatch):
+    monkeypatch.setattr(call_records, "CHUNK_ROWS", 2)
+    real_write = call_records._writer()
+    calls = []
+
+    def write(records):
+        calls.append(len(records))
+        if len(calls) == 2:  # the database goes away while the second chunk is written
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_write(records)
+
+    monkeypatch.setattr(call_records, "_writer", lambda: write)
+
+    record = run(csv_bytes(*(cdr(call_id=f"c{n}") for n in range(5)), cdr(agent="ghost")))
+
+    stored = CallRecordImport.objects.get(pk=record.pk)
+    assert stored.status == "failed" and stored.finished_at is not None
+    assert (stored.rows_done, stored.rows_added, stored.rows_failed) == (2, 2, 0)
+    assert stored.errors[-1]["line"] is None
+    assert "unexpected error after 2 rows" in stored.errors[-1]["reason"]
+    assert Interaction.objects.count() == 2

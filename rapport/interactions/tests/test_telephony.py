@@ -10,6 +10,8 @@ import time
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from rapport.access.tests.factories import QueueFactory, TouchpointFactory
@@ -26,7 +28,7 @@ from rapport.interactions.models import (
     ScreenPop,
     WebhookDelivery,
 )
-from rapport.interactions.telephony import call_events_record
+from rapport.interactions.telephony import CallEventIn, Rejection, call_events_record, event_parse
 from rapport.interactions.webhooks import signed_headers
 
 pytestmark = pytest.mark.django_db
@@ -432,6 +434,43 @@ class TestService:
 
         assert result.accepted == 80
         assert set(Interaction.objects.values_list("handle_seconds", flat=True)) == {180}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            name: JSON_VALUES
+            | st.sampled_from(["ringing", "ended", "2026-03-02T09:00:00Z", "+12125550100", ""])
+            for name in (
+                "event_id",
+                "call_id",
+                "kind",
+                "occurred_at",
+                "ani",
+                "dnis",
+                "queue",
+                "agent",
+            )
+        },
+    )
+)
+def test_parsing_any_event_gives_an_event_or_a_rejection_naming_a_reason(raw):
+    parsed = event_parse(index=3, raw=raw)
+
+    assert isinstance(parsed, CallEventIn | Rejection)
+    if isinstance(parsed, Rejection):
+        assert (parsed.index, parsed.code) == (3, "invalid")
+        assert parsed.message
+    else:
+        assert parsed.event_id and parsed.call_id and parsed.occurred_at.tzinfo is not None
 
 
 def _meanwhile(work, *, hold: float = 0.5) -> threading.Thread:

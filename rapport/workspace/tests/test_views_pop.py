@@ -153,8 +153,43 @@ def test_query_count_of_a_pop_does_not_grow_with_history(
     call_for(desk.agent, customer=desk.customer)
     client.force_login(desk.agent)
 
-    # 5 to find the pop, 13 for the caller's view and the dialogs' choices; none per row
-    with django_assert_max_num_queries(18):
+    # 5 to find the pop, 1 for its contact, 6 for the caller, their products, contact points,
+    # last contacts, open cases and the call's notes; none per row
+    with django_assert_max_num_queries(12):
         response = client.get(POP)
 
     assert response.status_code == 200
+
+
+def test_the_dialogs_follow_the_pop_instead_of_slowing_it(client, desk):
+    case = CaseFactory(customer=desk.customer, queue=desk.tier1, status="open")
+    call, _ = call_for(desk.agent, customer=desk.customer)
+    client.force_login(desk.agent)
+
+    popped = _text(client.get(POP))
+    dialogs = client.get(
+        "/desk/",
+        {"contact": call.pk},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="contact-dialogs",
+    )
+
+    assert "<dialog" not in popped
+    assert f'hx-get="/desk/?contact={call.pk}" hx-trigger="load"' in popped
+    text = _text(dialogs)
+    assert dialogs.status_code == 200
+    assert '<div id="contact-dialogs">' in text
+    assert '<dialog id="wrap-up-dialog"' in text and '<dialog id="escalate-dialog"' in text
+    assert f'<option value="{case.pk}" selected>{case.reference}' in text
+    assert "<html" not in text.lower()
+
+
+def test_another_agents_dialogs_are_not_found(client, desk):
+    theirs, _ = call_for(desk.other_agent, customer=desk.customer)
+    client.force_login(desk.agent)
+
+    response = client.get(
+        "/desk/", {"contact": theirs.pk}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="contact-dialogs"
+    )
+
+    assert response.status_code == 404
