@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -37,9 +38,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from rapport.access.tests.factories import ContactTypeFactory, QueueFactory
 from rapport.accounts import services as account_services
 from rapport.accounts.models import AgentSkill, ApiToken, RoleSecurityPolicy, User
 from rapport.accounts.tests.factories import PASSWORD, SkillFactory, TeamFactory, UserFactory
+from rapport.cases import models as case_models
+from rapport.cases import services as case_services
+from rapport.cases.tests.factories import EscalationReasonFactory
 from rapport.core.roles import Role
 from rapport.customers.models import (
     Consent,
@@ -57,8 +62,20 @@ from rapport.customers.tests.factories import (
     HoldingFactory,
     HouseholdFactory,
     NoteFactory,
+    PhoneFactory,
     ProductFactory,
 )
+from rapport.interactions import webhooks
+from rapport.interactions.models import (
+    Attachment,
+    CallEvent,
+    CallRecordImport,
+    Interaction,
+    Message,
+    RejectedInbound,
+    ScreenPop,
+)
+from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
 
 ROLES = list(Role.values)  # agent, supervisor, trainer, qa_analyst, marketer, executive, admin
 ANONYMOUS = "anonymous"
@@ -71,6 +88,9 @@ LOGIN = "login"  # 302 to the login page
 MOVED = "moved"  # 302 anywhere else: a form that saved, a role's start page
 LISTED = "listed"  # 200, and the world's record is among the results
 EMPTY = "empty"  # 200, and no results at all
+# 401 "bad_signature" with the HMAC challenge: a signed endpoint (a channel webhook, the phone
+# switch) admits a delivery by its signature alone; no session or token stands in for one.
+UNSIGNED = "unsigned"
 SUCCESS = {OK, MADE, GONE, MOVED, LISTED}
 
 
@@ -92,6 +112,7 @@ class Case:
     listed: Callable[[Any], int] | None = None  # the id LISTED must find among the results
     done: Callable[[Any], bool] | None = None  # has the write happened?
     bugs: dict[str, str] = field(default_factory=dict)  # visitor -> "BUG: ..." (strict xfail)
+    format: str = "json"  # how an API write is encoded ("multipart" for a file)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -103,10 +124,17 @@ def build_world() -> SimpleNamespace:
     """One user per role, and what they ask for.
 
     Blue is led by the supervisor role's user and has one agent with a state history. Red is
-    another team with its own supervisor and agent. One live customer has a contact point, a
-    household, a holding, a consent and a note; one erased customer still has all of those rows
-    (erased by marking only, so the selectors must leave them out). Every role's user, and Blue's
-    agent, has an API token; so has Red's agent.
+    another team with its own supervisor and agent. One live customer has contact points (an
+    e-mail address and a phone number), a household, a holding, a consent and a note; one erased
+    customer still has all of those rows (erased by marking only, so the selectors must leave
+    them out). Every role's user, and Blue's agent, has an API token; so has Red's agent.
+
+    Cases: Red's agent opened the live customer's case in Red's front-line queue and escalated it
+    to Blue's second-line queue, where it waits unassigned (so Blue's agent and Blue's lead may
+    work it; the matrix's agent, who has no team, may only read it). It holds an e-mail with a
+    message and an attachment. The erased customer has a case, a contact and an escalation too.
+    The phone switch offered a call of the live customer to Blue's agent (a screen pop). The
+    supervisor imported a call-record file; a channel rejected one message.
     """
     users = {role: UserFactory(roles=[role]) for role in ROLES}
     lead = users[Role.SUPERVISOR]
@@ -127,11 +155,42 @@ def build_world() -> SimpleNamespace:
     consent = ConsentFactory(customer=customer)
     note = NoteFactory(customer=customer, author=team_agent, body="Prefers calls after six.")
 
+    phone = PhoneFactory(customer=customer, value="(212) 555-0142", normalised="+12125550142")
+
+    red_queue = QueueFactory(name="Red front line", code="red-front", team=red, tier=1)
+    blue_queue = QueueFactory(name="Blue second line", code="blue-second", team=blue, tier=2)
+    reason = EscalationReasonFactory(name="Needs authority", code="authority")
+    contact_type = ContactTypeFactory(name="Card blocked", code="card-blocked")
+    case, contact, message, attachment, escalation = escalated_case(
+        customer=customer, by=red_agent, start=red_queue, to=blue_queue, reason=reason
+    )
+    call = InteractionFactory(
+        customer=customer,
+        channel="phone",
+        source="phone",
+        external_id="matrix-call",
+        sender=phone.normalised,
+        agent=team_agent,
+        queue=blue_queue,
+        summary="",
+    )
+    pop = ScreenPop.objects.create(agent=team_agent, interaction=call)
+    call_records = CallRecordImport.objects.create(
+        uploaded_by=lead, filename="march.csv", status="done", rows_total=1, rows_done=1
+    )
+    call_records.file.save("march.csv", ContentFile(CALL_RECORDS), save=True)
+    rejected = RejectedInbound.objects.create(
+        channel="sms", reason="The sender is not a phone number.", detail='{"from": "x"}'
+    )
+
     erased = CustomerFactory(first_name="Gone", last_name="Person", household=household)
     erased_point = ContactPointFactory(customer=erased, value="gone@example.com")
     erased_holding = HoldingFactory(customer=erased, product=product)
     erased_consent = ConsentFactory(customer=erased)
     erased_note = NoteFactory(customer=erased, body="Said something about the erased person.")
+    erased_case, erased_contact, _, _, erased_escalation = escalated_case(
+        customer=erased, by=red_agent, start=red_queue, to=blue_queue, reason=reason
+    )
     Customer.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
 
     tokens = {
@@ -140,6 +199,46 @@ def build_world() -> SimpleNamespace:
     }
     others_token = account_services.api_token_issue(user=red_agent, name="someone else's").token
     return SimpleNamespace(**locals())
+
+
+CALL_RECORDS = (
+    b"call_id,direction,ani,dnis,queue,agent,started_at,answered_at,ended_at,"
+    b"hold_seconds,wrap_seconds,transfers,outcome\n"
+)
+
+
+def escalated_case(*, customer, by, start, to, reason) -> tuple:
+    """A case opened in `start` with an e-mail from the customer (a message with an attachment),
+    escalated by `by` to `to`: (case, contact, message, attachment, escalation)."""
+    case = case_services.case_open(
+        by=by, customer=customer, subject="Card blocked abroad", channel="email", queue=start
+    )
+    contact = InteractionFactory(
+        customer=customer,
+        channel="email",
+        source="email",
+        external_id=f"<card-{customer.pk}@example.com>",
+        sender=f"{customer.first_name.lower()}@example.com",
+        subject="Card blocked abroad",
+        queue=start,
+    )
+    case_services.case_link_interaction(case=case, interaction=contact)
+    message = MessageFactory(interaction=contact, body_text="My card was blocked in Lisbon.")
+    attachment = Attachment(
+        message=message, filename="statement.pdf", content_type="application/pdf", size=9
+    )
+    attachment.file.save("statement.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    escalation = case_services.case_escalate(
+        case=case,
+        by=by,
+        to_queue=to,
+        reason=reason,
+        customer_needs="A card that works before Friday.",
+        tried="Unblocked it twice; the bank blocks it again.",
+        interaction=contact,
+    )
+    case.refresh_from_db()
+    return case, contact, message, attachment, escalation
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +356,108 @@ def i_have_an_export(w) -> bool:
 
 def customer_named(last_name: str) -> Callable[[Any], bool]:
     return lambda w: Customer.objects.filter(last_name=last_name).exists()
+
+
+def case_id(w) -> list:
+    return [w.case.pk]
+
+
+def contact_id(w) -> list:
+    return [w.contact.pk]
+
+
+def case_is(**fields) -> Callable[[Any], bool]:
+    return lambda w: case_models.Case.objects.filter(pk=w.case.pk, **fields).exists()
+
+
+def case_assigned_to_me(w) -> bool:
+    return w.me is not None and case_is(assignee=w.me)(w)
+
+
+def case_escalated_again(w) -> bool:
+    return case_models.Escalation.objects.filter(case=w.case).count() == 2
+
+
+def case_answered(w) -> bool:
+    return Interaction.objects.filter(case=w.case, direction="outbound").exists()
+
+
+def escalate_to_red(w) -> dict:
+    return {
+        "to_queue": w.red_queue.pk,
+        "reason": w.reason.pk,
+        "customer_needs": "A card that works.",
+        "tried": "Unblocking it.",
+    }
+
+
+def my_call(w) -> list:
+    """A call of the live customer the phone switch offered to the asker (to Blue's agent, for an
+    anonymous visitor): the desktop acts on contacts offered to the person at the desk."""
+    call = offered_call(w.me or w.team_agent, customer=w.customer, sender=w.phone.normalised)
+    w.my_call = call
+    return [call.pk]
+
+
+def my_unknown_caller(w) -> list:
+    """A call from a number nobody has, offered to the asker."""
+    call = offered_call(w.me or w.team_agent, customer=None, sender="+12125550188")
+    w.my_call = call
+    return [call.pk]
+
+
+def offered_call(agent: User, *, customer: Customer | None, sender: str) -> Interaction:
+    call = InteractionFactory(
+        customer=customer, channel="phone", source="phone", sender=sender, agent=agent, summary=""
+    )
+    ScreenPop.objects.create(agent=agent, interaction=call)
+    return call
+
+
+def my_call_has(**fields) -> Callable[[Any], bool]:
+    return lambda w: Interaction.objects.filter(pk=w.my_call.pk, **fields).exists()
+
+
+def call_records_file(w) -> dict:
+    return {"file": SimpleUploadedFile("april.csv", CALL_RECORDS, content_type="text/csv")}
+
+
+def call_records_uploaded(w) -> bool:
+    return CallRecordImport.objects.filter(filename="april.csv").exists()
+
+
+def channel_message(w) -> dict:
+    return {
+        "conversation_id": "matrix-conversation",
+        "message_id": "matrix-message",
+        "sent_at": "2026-03-02T09:00:00Z",
+        "from": {"phone": w.phone.normalised},
+        "text": "Is my card unblocked?",
+    }
+
+
+def call_events(w) -> dict:
+    return {
+        "events": [
+            {
+                "event_id": "matrix-event",
+                "call_id": "matrix-switch-call",
+                "kind": "ringing",
+                "occurred_at": timezone.now().isoformat(),
+                "ani": w.phone.normalised,
+                "dnis": "+12125550100",
+            }
+        ]
+    }
+
+
+def delivery_stored(w) -> bool:
+    return (
+        Interaction.objects.filter(
+            external_id__in=["matrix-conversation", "matrix-switch-call"]
+        ).exists()
+        or CallEvent.objects.filter(event_id="matrix-event").exists()
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -416,6 +617,127 @@ MATRIX: dict[str, list[Case]] = {
     "customers:products": [
         Case("GET",    row(OK,     OK,     DENY,   OK,     OK,     DENY,   OK,     LOGIN)),
     ],
+    # ------------------------------------------------------------------------------ case pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Read by everyone who serves customers, across teams. Worked by the case's assignee, the
+    # team owning its queue (Blue), that team's supervisor and admins: the matrix's agent has no
+    # team, so it reads Blue's case but is refused working it.
+    "cases:list": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "cases:create": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("POST",   row(MOVED,  MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=lambda w: {"customer": w.customer.pk, "subject": "Matrix case",
+                             "channel": "phone", "priority": ""},
+             done=lambda w: case_models.Case.objects.filter(subject="Matrix case").exists()),
+    ],
+    "cases:detail": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=case_id),
+    ],
+    "cases:status": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=case_id,
+             data=lambda w: {"status": "waiting"},
+             done=case_is(status="waiting")),
+    ],
+    "cases:assign": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=case_id,
+             data=lambda w: {"assignee": "me"},
+             done=case_assigned_to_me),
+    ],
+    "cases:priority": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=case_id,
+             data=lambda w: {"priority": "urgent"},
+             done=case_is(priority="urgent")),
+    ],
+    "cases:reply": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=case_id,
+             data=lambda w: {"text": "Your new card is on its way."},
+             done=case_answered),
+    ],
+    "cases:escalate": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=case_id,
+             data=lambda w: escalate_to_red(w) | {"promised": "", "to_agent": ""},
+             done=case_escalated_again),
+    ],
+    # Aggregates: trainers and executives see them by team only (see the analysis scope test).
+    "cases:escalation_analysis": [
+        Case("GET",    row(DENY,   OK,     OK,     OK,     DENY,   OK,     OK,     LOGIN)),
+    ],
+    # ----------------------------------------------------------------------- interaction pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "interactions:detail": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=contact_id),
+    ],
+    "interactions:attachment": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=lambda w: [w.contact.pk, w.attachment.pk]),
+    ],
+    "interactions:rejected": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "interactions:call_record_imports": [
+        Case("GET",    row(DENY,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=call_records_file,
+             done=call_records_uploaded),
+    ],
+    "interactions:call_record_import": [
+        Case("GET",    row(DENY,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN),
+             args=lambda w: [w.call_records.pk]),
+    ],
+    # --------------------------------------------------------------------------- agent desktop
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Each action is on a call the switch offered to the asker (someone else's is not found: see
+    # the scope tests). Replying and escalating work Blue's case: refused to the team-less agent.
+    "workspace:desktop": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "workspace:pop": [
+        Case("GET",    row(GONE,   GONE,   DENY,   DENY,   DENY,   DENY,   GONE,   LOGIN),
+             query="?after=0"),
+    ],
+    "workspace:note": [
+        Case("POST",   row(MOVED,  MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=my_call,
+             data=lambda w: {"text": "Asked for a new card."},
+             done=lambda w: Message.objects.filter(
+                 interaction=w.my_call, is_note=True, body_text="Asked for a new card."
+             ).exists()),
+    ],
+    "workspace:quick_create": [
+        Case("POST",   row(MOVED,  MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=my_unknown_caller,
+             data=lambda w: {"first_name": "Matrix", "last_name": "Caller", "phone": ""},
+             done=customer_named("Caller")),
+    ],
+    "workspace:wrap_up": [
+        Case("POST",   row(MOVED,  MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=my_call,
+             data=lambda w: {"contact_type": w.contact_type.pk, "outcome": "resolved",
+                             "relationship_attempt": "yes", "compliment_received": "no",
+                             "case_action": "none"},
+             done=my_call_has(wrapped_up_at__isnull=False)),
+    ],
+    "workspace:reply": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=my_call,
+             data=lambda w: {"case": w.case.pk, "text": "Your new card is on its way."},
+             done=case_answered),
+    ],
+    "workspace:escalate": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=my_call,
+             data=lambda w: escalate_to_red(w) | {"case": w.case.pk, "promised": ""},
+             done=case_escalated_again),
+    ],
     # ---------------------------------------------------------------------------- accounts API
     #                      agent   superv. trainer qa      market. exec.   admin   anonymous
     # Anonymous by design: it is how a client logs in. Each role sends its own password; the
@@ -545,6 +867,94 @@ MATRIX: dict[str, list[Case]] = {
         Case("POST",   row(MADE,   MADE,   HIDE,   DENY,   DENY,   HIDE,   MADE,   UNAUTH),
              data=lambda w: {"customer": w.customer.pk, "body": "Asked for a callback."}),
     ],
+    # ------------------------------------------------------------------------------- cases API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-cases": [
+        Case("GET",    row(LISTED, LISTED, EMPTY,  LISTED, EMPTY,  EMPTY,  LISTED, UNAUTH),
+             listed=lambda w: w.case.pk),
+        Case("POST",   row(MADE,   MADE,   DENY,   DENY,   DENY,   DENY,   MADE,   UNAUTH),
+             data=lambda w: {"customer": w.customer.pk, "subject": "Matrix case",
+                             "channel": "phone"},
+             done=lambda w: case_models.Case.objects.filter(subject="Matrix case").exists()),
+    ],
+    "api-case": [
+        Case("GET",    row(OK,     OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
+             args=case_id),
+    ],
+    "api-case-status": [
+        Case("POST",   row(DENY,   OK,     HIDE,   DENY,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=case_id,
+             data=lambda w: {"status": "waiting"},
+             done=case_is(status="waiting")),
+    ],
+    "api-case-assign": [
+        Case("POST",   row(DENY,   OK,     HIDE,   DENY,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=case_id,
+             data=lambda w: {"assignee": w.me.pk if w.me else None},
+             done=case_assigned_to_me),
+    ],
+    "api-case-escalate": [
+        Case("POST",   row(DENY,   MADE,   HIDE,   DENY,   HIDE,   HIDE,   MADE,   UNAUTH),
+             args=case_id,
+             data=escalate_to_red,
+             done=case_escalated_again),
+    ],
+    "api-escalations": [
+        Case("GET",    row(LISTED, LISTED, EMPTY,  LISTED, EMPTY,  EMPTY,  LISTED, UNAUTH),
+             listed=lambda w: w.escalation.pk),
+    ],
+    # The reason taxonomy names no person: everyone signed in reads it (it labels the figures
+    # trainers and executives see).
+    "api-escalation-reasons": [
+        Case("GET",    row(LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, UNAUTH),
+             listed=lambda w: w.reason.pk),
+    ],
+    # ------------------------------------------------------------------------ interactions API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-interactions": [
+        Case("GET",    row(LISTED, LISTED, EMPTY,  LISTED, EMPTY,  EMPTY,  LISTED, UNAUTH),
+             listed=lambda w: w.contact.pk),
+    ],
+    "api-interaction": [
+        Case("GET",    row(OK,     OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
+             args=contact_id),
+    ],
+    # A customer's timeline lists conversations: a marketer reads the customer, not what was said.
+    "api-customer-timeline": [
+        Case("GET",    row(LISTED, LISTED, HIDE,   LISTED, EMPTY,  HIDE,   LISTED, UNAUTH),
+             args=customer_id,
+             listed=lambda w: w.contact.pk),
+    ],
+    "api-screen-pop": [
+        Case("GET",    row(OK,     OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
+             query="?phone=(212)%20555-0142"),
+    ],
+    "api-call-record-imports": [
+        Case("POST",   row(DENY,   MADE,   DENY,   DENY,   DENY,   DENY,   MADE,   UNAUTH),
+             data=call_records_file,
+             format="multipart",
+             done=call_records_uploaded),
+    ],
+    "api-call-record-import": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=lambda w: [w.call_records.pk]),
+    ],
+    # Signed by the sending system, not by a user: without a valid signature every visitor is
+    # refused alike, whatever session or token they bring (test_signed_endpoints_* below show a
+    # valid signature is what admits a delivery).
+    "api-channel-messages": [
+        Case("POST",   row(UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED,
+                           UNSIGNED),
+             args=lambda w: ["sms"],
+             data=channel_message,
+             done=delivery_stored),
+    ],
+    "api-telephony-events": [
+        Case("POST",   row(UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED,
+                           UNSIGNED),
+             data=call_events,
+             done=delivery_stored),
+    ],
     # ------------------------------------------------------------------------- API description
     #                      agent   superv. trainer qa      market. exec.   admin   anonymous
     # Public: it describes the endpoints and holds no records (drf-spectacular's SERVE_PERMISSIONS).
@@ -630,7 +1040,7 @@ def send(clients, name: str, case: Case, w):
         client = api_client(clients, w.me)
         if case.method == "GET":
             return client.get(url)
-        return getattr(client, case.method.lower())(url, data, format="json")
+        return getattr(client, case.method.lower())(url, data, format=case.format)
     client = page_client(clients, w.me)
     if case.method == "GET":
         return client.get(url)
@@ -653,6 +1063,11 @@ def check(name: str, case: Case, who: str, response, w) -> None:
             assert case.listed(w) in ids, f"{where}: expected id {case.listed(w)} among {ids}"
         else:
             assert ids == [], f"{where}: expected no results, got ids {ids}"
+    elif expected == UNSIGNED:
+        assert status == UNAUTH, f"{where}: expected 401 (unsigned), got {status} {body!r}"
+        assert response.json()["code"] == "bad_signature", f"{where}: {body!r}"
+        challenge = response.get("WWW-Authenticate", "")
+        assert challenge.startswith("HMAC-SHA256"), f"{where}: challenge {challenge!r}"
     else:
         assert status == expected, f"{where}: expected {expected}, got {status} {body!r}"
     if expected == UNAUTH:

@@ -343,7 +343,7 @@ def case_reply(*, case: Case, by, text: str) -> Interaction:
     # and a stranger must not receive the agent's reply.
     last_inbound = (
         case.interactions.filter(
-            channel=Channel.EMAIL, direction=Direction.INBOUND, customer_id=case.customer_id
+            channel=Channel.EMAIL, direction=Direction.INBOUND, customer=case.customer
         )
         .order_by("-started_at", "-id")
         .first()

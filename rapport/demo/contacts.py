@@ -170,6 +170,7 @@ CONFIRMATION_RATE = 0.25
 # Someone logging in as a demo user should find recent work of their own: in the last days they
 # take this share of their team's contacts.
 RECENT_LOGIN_SHARE = 0.35
+RECENT_DAYS = 21
 # What a reason is about, by product category (a reason not named here can be about anything).
 TYPE_PRODUCTS = {
     "fault-report": {"service", "card", "account"},
@@ -318,7 +319,7 @@ class ContactPlanner:
             for agent in agents
             if agent.username in demo_logins
         }
-        self._recent = end - timedelta(days=10)
+        self._recent = end - timedelta(days=RECENT_DAYS)
         # Agents have their own pace and warmth, and some take more contacts than others.
         self._pace: dict[int, float] = {}
         self._warmth: dict[int, float] = {}
@@ -531,7 +532,7 @@ class ContactPlanner:
         """The moment a live contact can happen: now if the queue is open, else soon after it opens."""
         if queue.always_open:
             return at
-        opened = queue.hours.add(at, 0)
+        opened = queue.hours.next_open(at)
         if opened != at:
             opened = queue.hours.add(opened, self.rng.randrange(90 * 60))
         return opened.astimezone(UTC)

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -443,6 +444,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@hypothesis_settings(deadline=None)  # the machine's load, not the parser, sets the pace
 @given(
     st.fixed_dictionaries(
         {},

@@ -25,10 +25,14 @@
 
   // --- Screen pop: ask every POLL_MS while the tab is visible -------------------------------
 
+  let lastStart = 0;
+
   function schedule() {
     window.clearTimeout(timer);
     timer = null;
-    if (!stopped && !document.hidden) timer = window.setTimeout(poll, POLL_MS);
+    // Polls start POLL_MS apart, however long the last answer took.
+    const wait = Math.max(0, POLL_MS - (performance.now() - lastStart));
+    if (!stopped && !document.hidden) timer = window.setTimeout(poll, wait);
   }
 
   function show(html) {
@@ -47,6 +51,7 @@
     timer = null;
     if (polling || stopped || document.hidden) return;
     polling = true;
+    lastStart = performance.now();
     try {
       const response = await fetch(`${popUrl}?after=${after}`, {
         credentials: "same-origin",
