@@ -21,6 +21,7 @@ each test runs in a savepoint (pytest-django's `db`), so its writes never reach 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -188,6 +189,7 @@ def build_world() -> SimpleNamespace:
     erased_holding = HoldingFactory(customer=erased, product=product)
     erased_consent = ConsentFactory(customer=erased)
     erased_note = NoteFactory(customer=erased, body="Said something about the erased person.")
+    erased_phone = PhoneFactory(customer=erased, value="(212) 555-0143", normalised="+12125550143")
     erased_case, erased_contact, _, _, erased_escalation = escalated_case(
         customer=erased, by=red_agent, start=red_queue, to=blue_queue, reason=reason
     )
@@ -1103,13 +1105,15 @@ def test_access(world, world_as, clients, name, index, who):
 
 @dataclass(frozen=True)
 class Scope:
-    """`viewer` (role keys; "team_agent" is Blue's agent) lists `route`: no `hidden` id appears,
-    every `shown` id does (so an empty list cannot pass for a well-scoped one)."""
+    """`viewer` (role keys; or a person of the world: "team_agent" is Blue's agent, "red_agent"
+    Red's) lists `route`: no `hidden` id appears, every `shown` id does (so an empty list cannot
+    pass for a well-scoped one)."""
 
     route: str
     viewer: tuple[str, ...] | str
     hidden: Callable[[Any], list[int]]
     shown: Callable[[Any], list[int]] = lambda w: []
+    args: Callable[[Any], list] | None = None  # URL arguments, from the world
 
 
 def everyone_else(w) -> list[int]:
@@ -1123,6 +1127,15 @@ CUSTOMER_LISTS = [
     ("api-contact-points", "point", "erased_point"),
     ("api-holdings", "holding", "erased_holding"),
     ("api-consents", "consent", "erased_consent"),
+]
+
+CONVERSATION_READERS = [*((role,) for role in ("agent", "supervisor", "qa_analyst", "admin"))]
+# Read across teams, so whoever picks a case up sees what the customer already told us.
+CONVERSATION_VIEWERS = [*CONVERSATION_READERS, "team_agent", "red_agent"]
+CONVERSATION_LISTS = [
+    ("api-cases", "case", "erased_case"),
+    ("api-interactions", "contact", "erased_contact"),
+    ("api-escalations", "escalation", "erased_escalation"),
 ]
 
 SCOPES = [
@@ -1180,15 +1193,63 @@ SCOPES = [
         for route, attr in [(r, s) for r, s, _ in CUSTOMER_LISTS]
         + [("api-notes", "note"), ("api-households", "household"), ("api-products", "product")]
     ],
+    # Conversations, cases and hand-offs: read by everyone who serves customers, in any team;
+    # an erased customer's are gone for all of them.
+    *[
+        Scope(
+            route,
+            viewer,
+            hidden=lambda w, e=erased: [getattr(w, e).pk],
+            shown=lambda w, s=shown: [getattr(w, s).pk],
+        )
+        for route, shown, erased in CONVERSATION_LISTS
+        for viewer in CONVERSATION_VIEWERS
+    ],
+    # Marketers never read what was said, nor do trainers and executives (aggregates only), and
+    # no second role of theirs that does not read conversations changes that.
+    *[
+        Scope(route, viewer, hidden=lambda w, s=shown, e=erased: [getattr(w, s).pk, getattr(w, e).pk])
+        for route, shown, erased in CONVERSATION_LISTS
+        for viewer in [("marketer",), ("trainer",), ("executive",), ("marketer", "trainer")]
+    ],
+    Scope(
+        "api-interactions",
+        ("marketer", "qa_analyst"),
+        hidden=lambda w: [w.erased_contact.pk],
+        shown=lambda w: [w.contact.pk],
+    ),
+    # A customer's timeline: every channel, for those who read conversations; a marketer, who may
+    # read the customer, gets the timeline empty.
+    *[
+        Scope(
+            "api-customer-timeline",
+            viewer,
+            args=lambda w: [w.customer.pk],
+            hidden=lambda w: [w.erased_contact.pk],
+            shown=lambda w: [w.contact.pk, w.call.pk],
+        )
+        for viewer in CONVERSATION_VIEWERS
+    ],
+    Scope(
+        "api-customer-timeline",
+        ("marketer",),
+        args=lambda w: [w.customer.pk],
+        hidden=lambda w: [w.contact.pk, w.call.pk],
+    ),
 ]
 
 
 def viewer_of(world, world_as, viewer: tuple[str, ...] | str):
-    if viewer == "team_agent":
-        return world_as(world.team_agent)
+    if isinstance(viewer, str):
+        return world_as(person(world, viewer))
     if len(viewer) == 1:
         return world_as(world.users[viewer[0]])
     return world_as(UserFactory(roles=list(viewer)))
+
+
+def person(world, who: str) -> User:
+    """A role's user ("agent", "supervisor", …) or a person of the world ("team_agent", …)."""
+    return world.users[who] if who in ROLES else getattr(world, who)
 
 
 @pytest.mark.parametrize(
@@ -1202,7 +1263,8 @@ def viewer_of(world, world_as, viewer: tuple[str, ...] | str):
 )
 def test_out_of_scope_records_never_listed(world, world_as, clients, scope):
     w = viewer_of(world, world_as, scope.viewer)
-    response = api_client(clients, w.me).get(reverse(scope.route), {"page_size": 200})
+    url = reverse(scope.route, args=scope.args(w) if scope.args else None)
+    response = api_client(clients, w.me).get(url, {"page_size": 200})
     assert response.status_code == 200
     ids = {item["id"] for item in response.json()["results"]}
     leaked = ids & set(scope.hidden(w))
@@ -1240,6 +1302,30 @@ OUT_OF_REACH = [
     ("admin", "GET", lambda w: reverse("customers:detail", args=[w.erased.pk]), HIDE),
     ("admin", "GET", lambda w: reverse("api-contact-point", args=[w.erased_point.pk]), HIDE),
     ("agent", "GET", lambda w: reverse("api-customer-lookup") + "?email=gone@example.com", HIDE),
+    ("agent", "GET", lambda w: reverse("api-screen-pop") + "?phone=%2B12125550143", HIDE),
+    # An erased customer's cases, contacts and timeline are gone too.
+    ("admin", "GET", lambda w: reverse("api-case", args=[w.erased_case.pk]), HIDE),
+    ("admin", "GET", lambda w: reverse("cases:detail", args=[w.erased_case.pk]), HIDE),
+    ("admin", "POST", lambda w: reverse("api-case-status", args=[w.erased_case.pk]), HIDE),
+    ("admin", "GET", lambda w: reverse("api-interaction", args=[w.erased_contact.pk]), HIDE),
+    ("admin", "GET", lambda w: reverse("interactions:detail", args=[w.erased_contact.pk]), HIDE),
+    ("admin", "GET", lambda w: reverse("api-customer-timeline", args=[w.erased.pk]), HIDE),
+    # An attachment is reached through its own contact only.
+    (
+        "admin",
+        "GET",
+        lambda w: reverse("interactions:attachment", args=[w.call.pk, w.attachment.pk]),
+        HIDE,
+    ),
+    # A desktop contact belongs to the person it was offered to: a colleague, their supervisor
+    # and an admin act on it from the case, not from someone else's desk.
+    *[
+        (who, "POST", lambda w: reverse("workspace:note", args=[w.call.pk]), HIDE)
+        for who in ("agent", "supervisor", "admin", "red_agent")
+    ],
+    ("team_agent", "POST", lambda w: reverse("workspace:note", args=[w.call.pk]), MOVED),
+    ("red_agent", "GET", lambda w: reverse("workspace:desktop") + f"?contact={w.call.pk}", HIDE),
+    ("team_agent", "GET", lambda w: reverse("workspace:desktop") + f"?contact={w.call.pk}", OK),
 ]
 
 
@@ -1250,16 +1336,19 @@ OUT_OF_REACH = [
 def test_out_of_scope_records_are_not_found(
     world, world_as, clients, viewer, method, url, expected
 ):
-    w = world_as(world.team_agent if viewer == "team_agent" else world.users[viewer])
+    w = world_as(person(world, viewer))
     path = url(w)
-    payload = {"skill": w.skill.pk, "level": 3} if method == "POST" else {}
+    # What the write would need to succeed, so only the reach can refuse it.
+    payload = {"skill": w.skill.pk, "level": 3, "text": "Probe.", "status": "waiting"}
+    payload = payload if method == "POST" else {}
     if path.startswith("/api/"):
         client = api_client(clients, w.me)
         response = getattr(client, method.lower())(path, payload, format="json")
     else:
         client = page_client(clients, w.me)
         response = getattr(client, method.lower())(path, payload)
-    assert response.status_code == expected, f"{viewer} {method} {path}: {response.content[:200]!r}"
+    status = "moved" if response.status_code == 302 else response.status_code
+    assert status == expected, f"{viewer} {method} {path}: {response.content[:200]!r}"
 
 
 def test_pages_leave_out_what_the_role_may_not_see(world, world_as, clients):
@@ -1270,8 +1359,13 @@ def test_pages_leave_out_what_the_role_may_not_see(world, world_as, clients):
     assert w.customer.last_name in marketer_view
     assert w.note.body not in marketer_view
 
+    # Nor what was said in service: no case, no conversation on the customer's page.
+    assert w.case.subject not in marketer_view
+    assert w.contact.subject not in marketer_view
+
     agent_view = page_client(clients, world.users["agent"]).get(detail).content.decode()
     assert w.note.body in agent_view
+    assert w.case.subject in agent_view
 
     search = page_client(clients, world.users["admin"]).get(
         reverse("customers:search"), {"q": "gone"}
@@ -1319,3 +1413,241 @@ def test_a_hidden_customer_looks_missing_to_writes(world, world_as, clients, rou
     missing_answer = client.post(reverse(route), {"customer": missing_id, **payload}, format="json")
     assert hidden_answer.status_code == HIDE
     assert missing_answer.status_code == HIDE, missing_answer.content[:200]
+
+
+# ------------------------------------------------------------------------------------------------
+# Working a case is narrower than reading it
+# ------------------------------------------------------------------------------------------------
+
+# Who works Blue's case (its queue belongs to Blue): Blue's agent and Blue's lead. Red's agent and
+# lead read it (it came from them) but may not work it; nor may the agent of no team. Marketers,
+# trainers and executives do not read it at all: the API does not find it, the pages refuse.
+CASE_WORKERS_SCOPE = [
+    # (who, API read, API work, page read, page work)
+    ("team_agent", OK, OK, OK, MOVED),
+    ("supervisor", OK, OK, OK, MOVED),
+    ("red_agent", OK, DENY, OK, DENY),
+    ("red_lead", OK, DENY, OK, DENY),
+    ("agent", OK, DENY, OK, DENY),
+    ("qa_analyst", OK, DENY, OK, DENY),
+    ("marketer", HIDE, HIDE, DENY, DENY),
+    ("trainer", HIDE, HIDE, DENY, DENY),
+    ("executive", HIDE, HIDE, DENY, DENY),
+]
+CASE_API_WORK = {
+    "api-case-status": lambda w: {"status": "waiting"},
+    "api-case-assign": lambda w: {"assignee": w.me.pk},
+    "api-case-escalate": escalate_to_red,
+}
+CASE_API_DONE = {
+    "api-case-status": case_is(status="waiting"),
+    "api-case-assign": case_assigned_to_me,
+    "api-case-escalate": case_escalated_again,
+}
+
+
+def status_of(response) -> int | str:
+    return MOVED if response.status_code == 302 else response.status_code
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "work", "route"),
+    [
+        pytest.param(who, read, work, route, id=f"{who}-{route}")
+        for who, read, work, _, _ in CASE_WORKERS_SCOPE
+        for route in CASE_API_WORK
+    ],
+)
+def test_case_work_scope_api(world, world_as, clients, who, read, work, route):
+    w = world_as(person(world, who))
+    client = api_client(clients, w.me)
+
+    read_answer = client.get(reverse("api-case", args=[w.case.pk]))
+    work_answer = client.post(reverse(route, args=[w.case.pk]), CASE_API_WORK[route](w), "json")
+
+    assert read_answer.status_code == read
+    expected_work = MADE if work == OK and route == "api-case-escalate" else work
+    assert work_answer.status_code == expected_work, work_answer.content[:200]
+    assert CASE_API_DONE[route](w) is (work == OK)
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "work"),
+    [pytest.param(who, read, work, id=who) for who, _, _, read, work in CASE_WORKERS_SCOPE],
+)
+def test_case_work_scope_pages(world, world_as, clients, who, read, work):
+    """The case page offers its actions only to those who may work it, and the actions agree."""
+    w = world_as(person(world, who))
+    client = page_client(clients, w.me)
+
+    page = client.get(reverse("cases:detail", args=[w.case.pk]))
+    status = client.post(reverse("cases:status", args=[w.case.pk]), {"status": "waiting"})
+
+    assert page.status_code == read
+    if read == OK:
+        assert page.context["can_work"] is (work == MOVED)
+        assert ("status_form" in page.context) is (work == MOVED)
+    assert status_of(status) == work
+    assert case_is(status="waiting")(w) is (work == MOVED)
+
+
+def test_the_assignee_works_the_case_whatever_their_team(world, world_as, clients):
+    """The agent of no team is refused Blue's case until it is given to them."""
+    w = world_as(world.users["agent"])
+    case_models.Case.objects.filter(pk=w.case.pk).update(assignee=w.me)
+
+    answer = api_client(clients, w.me).post(
+        reverse("api-case-status", args=[w.case.pk]), {"status": "waiting"}, "json"
+    )
+
+    assert answer.status_code == OK, answer.content[:200]
+    assert case_is(status="waiting")(w)
+
+
+@pytest.mark.parametrize(
+    ("who", "work"),
+    [
+        pytest.param(who, work, id=who)
+        for who, work in [("team_agent", MOVED), ("red_agent", DENY), ("agent", DENY)]
+    ],
+)
+def test_case_work_scope_from_the_desktop(world, world_as, clients, who, work):
+    """Replying from the desk to a caller's case is working that case: the same people may."""
+    w = world_as(person(world, who))
+    call = [w.call.pk] if who == "team_agent" else my_call(w)
+
+    answer = page_client(clients, w.me).post(
+        reverse("workspace:reply", args=call), {"case": w.case.pk, "text": "On its way."}
+    )
+
+    assert status_of(answer) == work
+    assert case_answered(w) is (work == MOVED)
+
+
+# ------------------------------------------------------------------------------------------------
+# The desktop shows a person their own calls and their own queue
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who", ["team_agent", "supervisor", "agent", "red_agent", "admin"]
+)
+def test_screen_pop_scope(world, world_as, clients, who):
+    """A call offered to Blue's agent pops on their desk only."""
+    w = world_as(person(world, who))
+
+    answer = page_client(clients, w.me).get(reverse("workspace:pop"), {"after": 0})
+
+    if who == "team_agent":
+        assert answer.status_code == OK
+        assert answer["X-Rapport-Pop"] == str(w.pop.pk)
+        assert w.customer.last_name in answer.content.decode()
+    else:
+        assert answer.status_code == GONE
+        assert not answer.content
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("team_agent", True),  # unassigned in a queue of their team
+        ("supervisor", True),  # a queue of a team they lead
+        ("agent", False),
+        ("red_agent", False),  # it left Red's queue
+        ("red_lead", False),
+    ],
+)
+def test_my_queue_scope(world, world_as, clients, who, sees):
+    w = world_as(person(world, who))
+
+    desk = page_client(clients, w.me).get(reverse("workspace:desktop"))
+
+    assert desk.status_code == OK
+    assert (w.case in list(desk.context["page"].object_list)) is sees
+
+
+# ------------------------------------------------------------------------------------------------
+# Escalation figures: agents by name only for those who coach them
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "agents", "red_agent_named"),
+    [
+        ("admin", "all", True),
+        ("qa_analyst", "all", True),
+        ("supervisor", "teams", False),  # leads Blue; the escalation came from Red's agent
+        ("red_lead", "teams", True),
+        ("trainer", "none", False),
+        ("executive", "none", False),
+    ],
+)
+def test_escalation_analysis_scope(world, world_as, clients, who, agents, red_agent_named):
+    w = world_as(person(world, who))
+
+    page = page_client(clients, w.me).get(reverse("cases:escalation_analysis"))
+
+    assert page.status_code == OK
+    result = page.context["result"]
+    assert result.total >= 2  # the figures count every escalation, whoever may see names
+    assert result.agents_shown == agents
+    by_agent = next((b for b in result.breakdowns if b.key == "agent"), None)
+    assert (by_agent is not None) is (agents != "none")
+    named = {row.key for row in by_agent.rows} if by_agent else set()
+    assert (str(w.red_agent.pk) in named) is red_agent_named
+    assert (w.red_agent.last_name in page.content.decode()) is red_agent_named
+
+
+# ------------------------------------------------------------------------------------------------
+# Signed endpoints: the signature admits a delivery; no session or token stands in for it
+# ------------------------------------------------------------------------------------------------
+
+SIGNED = [
+    # (route, URL arguments, secret's channel, payload, status of a signed delivery)
+    ("api-channel-messages", ["sms"], "sms", channel_message, MADE),
+    ("api-telephony-events", None, "phone", call_events, OK),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "route", "args", "channel", "payload", "admitted"),
+    [
+        pytest.param(who, *signed, id=f"{who}-{signed[0]}")
+        for who in VISITORS
+        for signed in SIGNED
+    ],
+)
+def test_signed_endpoints_admit_a_signature_not_a_user(
+    world, world_as, who, route, args, channel, payload, admitted
+):
+    """Each visitor brings their session and a real API token: unsigned, or signed with another
+    channel's secret, the delivery is refused and stores nothing; signed, it is taken."""
+    me = None if who == ANONYMOUS else world.users[who]
+    w = world_as(me)
+    client = APIClient()
+    if me is not None:
+        client.force_login(me)
+        token = account_services.api_token_issue(user=me, name="signed probe").key
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    url = reverse(route, args=args)
+    body = json.dumps(payload(w)).encode()
+    secrets = settings.RAPPORT_WEBHOOK_SECRETS
+    wrong = secrets["chat"]  # a secret, but not this channel's
+
+    def deliver(secret: str | None, delivery: str):
+        headers = {}
+        if secret is not None:
+            signed = webhooks.signed_headers(secret=secret, body=body, delivery_id=delivery)
+            headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()}
+        return client.post(url, body, content_type="application/json", **headers)
+
+    unsigned = deliver(None, "")
+    misssigned = deliver(wrong, f"{who}-wrong")
+    assert (unsigned.status_code, unsigned.json()["code"]) == (UNAUTH, "bad_signature")
+    assert (misssigned.status_code, misssigned.json()["code"]) == (UNAUTH, "bad_signature")
+    assert not delivery_stored(w)
+
+    signed = deliver(secrets[channel], f"{who}-right")
+
+    assert signed.status_code == admitted, signed.content[:300]
+    assert delivery_stored(w)

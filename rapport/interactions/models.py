@@ -24,11 +24,15 @@ class Interaction(BaseModel):
     """
 
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     sender = models.CharField(
-        max_length=255, blank=True,
+        max_length=255,
+        blank=True,
         help_text="The customer's own contact point as received (E.164 number, address, handle).",
     )
     sender_name = models.CharField(max_length=200, blank=True)
@@ -41,7 +45,10 @@ class Interaction(BaseModel):
         "access.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     contact_type = models.ForeignKey(
@@ -70,10 +77,13 @@ class Interaction(BaseModel):
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.DESK)
     external_id = models.CharField(
-        max_length=255, blank=True, help_text="The id the other system gave it (Message-ID, call id…)."
+        max_length=255,
+        blank=True,
+        help_text="The id the other system gave it (Message-ID, call id…).",
     )
     thread_refs = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Ids this contact answers (In-Reply-To and References of an e-mail).",
     )
 
@@ -224,13 +234,17 @@ class CallRecordImport(BaseModel):
     )
     filename = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/cdr/%Y/%m/")
-    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     rows_added = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)
     rows_failed = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="[{line, reason}] for rejected rows.")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="[{line, reason}] for rejected rows."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

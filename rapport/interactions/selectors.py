@@ -51,7 +51,9 @@ def attachment_get_for(*, user, interaction_id, attachment_id) -> Attachment:
 
 def customer_timeline_for(*, user, customer, limit: int = TIMELINE_LENGTH) -> QuerySet[Interaction]:
     """The customer's contacts on every channel, newest first; `[:limit]` of an index scan."""
-    return interactions_for(user=user).filter(customer=customer).order_by("-started_at", "-id")[:limit]
+    return (
+        interactions_for(user=user).filter(customer=customer).order_by("-started_at", "-id")[:limit]
+    )
 
 
 def case_interactions_for(*, user, case) -> QuerySet[Interaction]:
@@ -61,7 +63,10 @@ def case_interactions_for(*, user, case) -> QuerySet[Interaction]:
         .filter(case=case)
         .order_by("started_at", "id")
         .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author").prefetch_related("attachments"))
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author").prefetch_related("attachments"),
+            )
         )
     )
 

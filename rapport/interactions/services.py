@@ -268,7 +268,19 @@ def wrap_up(
     if interaction.ended_at and not interaction.wrapped_up_at:
         interaction.wrap_seconds = max(0, int((now - interaction.ended_at).total_seconds()))
     interaction.wrapped_up_at = now
-    interaction.save()
+    # Only what wrap-up owns: call events may have written times meanwhile.
+    interaction.save(
+        update_fields=[
+            "contact_type",
+            "outcome",
+            "relationship_attempt",
+            "compliment_received",
+            "agent",
+            "wrap_seconds",
+            "wrapped_up_at",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=by, action="interaction.wrapped_up", target=interaction, detail={"outcome": outcome}
     )
