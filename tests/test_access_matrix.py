@@ -409,7 +409,7 @@ def my_unknown_caller(w) -> list:
 
 
 def offered_call(agent: User, *, customer: Customer | None, sender: str) -> Interaction:
-    call = InteractionFactory(
+    call = InteractionFactory.create(
         customer=customer, channel="phone", source="phone", sender=sender, agent=agent, summary=""
     )
     ScreenPop.objects.create(agent=agent, interaction=call)
@@ -1208,7 +1208,9 @@ SCOPES = [
     # Marketers never read what was said, nor do trainers and executives (aggregates only), and
     # no second role of theirs that does not read conversations changes that.
     *[
-        Scope(route, viewer, hidden=lambda w, s=shown, e=erased: [getattr(w, s).pk, getattr(w, e).pk])
+        Scope(
+            route, viewer, hidden=lambda w, s=shown, e=erased: [getattr(w, s).pk, getattr(w, e).pk]
+        )
         for route, shown, erased in CONVERSATION_LISTS
         for viewer in [("marketer",), ("trainer",), ("executive",), ("marketer", "trainer")]
     ],
@@ -1529,9 +1531,7 @@ def test_case_work_scope_from_the_desktop(world, world_as, clients, who, work):
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "who", ["team_agent", "supervisor", "agent", "red_agent", "admin"]
-)
+@pytest.mark.parametrize("who", ["team_agent", "supervisor", "agent", "red_agent", "admin"])
 def test_screen_pop_scope(world, world_as, clients, who):
     """A call offered to Blue's agent pops on their desk only."""
     w = world_as(person(world, who))
@@ -1611,11 +1611,7 @@ SIGNED = [
 
 @pytest.mark.parametrize(
     ("who", "route", "args", "channel", "payload", "admitted"),
-    [
-        pytest.param(who, *signed, id=f"{who}-{signed[0]}")
-        for who in VISITORS
-        for signed in SIGNED
-    ],
+    [pytest.param(who, *signed, id=f"{who}-{signed[0]}") for who in VISITORS for signed in SIGNED],
 )
 def test_signed_endpoints_admit_a_signature_not_a_user(
     world, world_as, who, route, args, channel, payload, admitted

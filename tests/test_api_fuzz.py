@@ -1,8 +1,18 @@
 """Fuzz every API operation from our own OpenAPI schema: nothing a client can send may cause a 500,
-and every response must match the schema we publish."""
+and every response must match the schema we publish.
+
+The signed endpoints (channel webhooks, phone-switch events) refuse anything unsigned, so on half
+of the examples (chosen by the body, so a failure replays) the test signs what the fuzzer made
+with the channel's secret: the parsing behind the signature is fuzzed too, and the other half
+checks that the fuzzer's own signature headers are refused without a 500."""
+
+import json
+import uuid
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -10,11 +20,25 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from rapport.access.tests.factories import QueueFactory
 from rapport.accounts import services as account_services
-from rapport.customers.tests.factories import ContactPointFactory, HoldingFactory, HouseholdFactory
+from rapport.accounts.tests.factories import TeamFactory
+from rapport.cases import services as case_services
+from rapport.cases.tests.factories import EscalationReasonFactory
+from rapport.customers.tests.factories import (
+    ContactPointFactory,
+    HoldingFactory,
+    HouseholdFactory,
+    PhoneFactory,
+)
+from rapport.interactions import webhooks
+from rapport.interactions.models import CallRecordImport, ScreenPop
+from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
 
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+SIGNED_OPERATIONS = {"/channels/{channel}/messages", "/telephony/events"}
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +54,52 @@ def keep_the_test_connection():
 
 @pytest.fixture
 def admin_token(make_user) -> str:
+    """An admin's token, and one of each record the API serves, so that the fuzzer's small ids
+    reach real rows: a customer with a household, contact points and a holding; a case escalated
+    from one team's queue to another's, with an e-mail; a screen pop; a call-record import."""
     admin = make_user("admin", "supervisor")
     household = HouseholdFactory()
     point = ContactPointFactory(customer__household=household)
-    HoldingFactory(customer=point.customer)
+    customer = point.customer
+    HoldingFactory(customer=customer)
+    PhoneFactory(customer=customer)
+    front = QueueFactory(team=TeamFactory(supervisor=admin), tier=1)
+    second = QueueFactory(tier=2)
+    case = case_services.case_open(
+        by=admin, customer=customer, subject="Card blocked", channel="email", queue=front
+    )
+    contact = InteractionFactory(customer=customer, channel="email", agent=admin)
+    MessageFactory(interaction=contact)
+    case_services.case_link_interaction(case=case, interaction=contact)
+    case_services.case_escalate(
+        case=case,
+        by=admin,
+        to_queue=second,
+        reason=EscalationReasonFactory(),
+        customer_needs="A card.",
+        tried="Unblocking it.",
+        interaction=contact,
+    )
+    ScreenPop.objects.create(agent=admin, interaction=contact)
+    record = CallRecordImport.objects.create(uploaded_by=admin, filename="calls.csv")
+    record.file.save("calls.csv", ContentFile(b"call_id\n"))
     return account_services.api_token_issue(user=admin, name="fuzz").key
+
+
+def signed_request(case) -> tuple[dict[str, str], dict]:
+    """Headers and transport arguments that sign the generated body, or nothing for an
+    operation that is not signed (or an example left unsigned)."""
+    if case.operation.path not in SIGNED_OPERATIONS:
+        return {}, {}
+    body = b"" if case.body is None else json.dumps(case.body).encode()
+    if len(body) % 2:
+        return {}, {}
+    channel = case.path_parameters.get("channel", "phone") if case.path_parameters else "phone"
+    secret = django_settings.RAPPORT_WEBHOOK_SECRETS.get(channel)
+    if not secret:
+        return {}, {}
+    headers = webhooks.signed_headers(secret=secret, body=body, delivery_id=uuid.uuid4().hex)
+    return {**headers, "Content-Type": "application/json"}, {"data": body}
 
 
 @schema.parametrize()
@@ -49,7 +114,9 @@ def admin_token(make_user) -> str:
 )
 @pytest.mark.django_db
 def test_api_never_fails_and_matches_its_schema(case, admin_token):
+    signature, body = signed_request(case)
     case.call_and_validate(
-        headers={"Authorization": f"Token {admin_token}"},
+        headers={"Authorization": f"Token {admin_token}", **signature},
         checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+        **body,
     )

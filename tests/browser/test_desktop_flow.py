@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, Request, expect
 
 from rapport.access.models import ContactType, Queue
+from rapport.access.tests.factories import CalendarFactory
 from rapport.accounts.tests.factories import TeamFactory
 from rapport.cases.models import Case, EscalationReason
 from rapport.customers import services as customer_services
@@ -28,8 +29,6 @@ CALLER_NUMBER = "+16175550142"
 
 @pytest.fixture
 def center(db, make_user):
-    from rapport.access.tests.factories import CalendarFactory
-
     front = TeamFactory(name="Front line")
     second = TeamFactory(name="Specialist team")
     calendar = CalendarFactory()

@@ -12,6 +12,7 @@
   let timer = null;
   let polling = false;
   let stopped = false;
+  let lastStart = 0;
 
   const area = () => document.getElementById("current-contact");
 
@@ -24,8 +25,6 @@
   }
 
   // --- Screen pop: ask every POLL_MS while the tab is visible -------------------------------
-
-  let lastStart = 0;
 
   function schedule() {
     window.clearTimeout(timer);
@@ -96,13 +95,30 @@
     if (first) first.focus();
   }
 
+  // A screen pop's dialogs arrive just after it; a dialog asked for before then opens on arrival.
+  let pendingDialog = "";
+
   function openDialog(id) {
     const dialog = document.getElementById(id);
-    if (!dialog || dialog.open) return false;
+    if (!dialog) {
+      if (!document.querySelector("#contact-dialogs[hx-get]")) return false;
+      pendingDialog = id;
+      return true;
+    }
+    pendingDialog = "";
+    if (dialog.open) return false;
     dialog.showModal();
     focusFirstField(dialog);
     return true;
   }
+
+  document.body.addEventListener("htmx:load", (event) => {
+    const elt = event.detail.elt;
+    if (!elt || elt.id !== "contact-dialogs" || elt.hasAttribute("hx-get")) return;
+    const wanted = pendingDialog;
+    pendingDialog = "";
+    if (wanted && document.getElementById(wanted)) openDialog(wanted);
+  });
 
   function openMarkedDialogs() {
     document.querySelectorAll("dialog[data-open]").forEach((dialog) => {
