@@ -19,7 +19,8 @@ The rungs (bench/costs/views.py; settings bench/costs/settings.py = production +
     lookup-phone       the real GET /api/v1/customers/lookup?phone=
     screen-pop         the real GET /api/v1/screen-pop?phone= (needs generate_interactions.py)
 
-`--middleware` takes `all`, `none`, `minimal`, or `-name` to leave one out (e.g. `-csp`).
+`--middleware` takes `all`, `none`, `minimal`, or `-name,name` to leave some out (write
+`--middleware=-csp`, with `=`, so the leading dash is not read as an option).
 Only 127.0.0.1 is contacted; wrk stops by itself.
 """
 

@@ -7,7 +7,7 @@ team's supervisor."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from rapport.access.models import Queue
@@ -72,7 +72,7 @@ def my_queue_for(*, user) -> QuerySet[Case]:
     return (
         cases_for(user=user)
         .filter(mine, status__in=OPEN_STATUSES)
-        .order_by("resolution_due", "-opened_at")
+        .order_by(F("resolution_due").asc(nulls_last=True), "-opened_at")
     )
 
 

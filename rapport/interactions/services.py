@@ -285,3 +285,16 @@ def wrap_up(
         actor=by, action="interaction.wrapped_up", target=interaction, detail={"outcome": outcome}
     )
     return interaction
+
+
+@transaction.atomic
+def interaction_customer_set(*, interaction: Interaction, customer: Customer, by) -> Interaction:
+    """Say who an anonymous contact was (e.g. a withheld number the agent identified)."""
+    if interaction.customer_id not in (None, customer.pk):
+        raise ValidationFailed(
+            "This contact already belongs to another customer.", code="has_customer"
+        )
+    Interaction.objects.filter(pk=interaction.pk).update(customer=customer)
+    interaction.customer = customer
+    audit_record(actor=by, action="interaction.customer_set", target=interaction)
+    return interaction

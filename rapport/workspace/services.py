@@ -58,9 +58,7 @@ def caller_identify(
             status=CustomerStatus.PROSPECT,
             contact_points=points,
         )
-        # The ledger has no service that re-attributes a contact; this is the one field we set.
-        Interaction.objects.filter(pk=contact.pk).update(customer=customer)
-        contact.customer = customer
+        interaction_services.interaction_customer_set(interaction=contact, customer=customer, by=by)
         return customer
     customer_services.customer_update(
         customer=customer, by=by, first_name=first_name, last_name=last_name, needs_review=False

@@ -21,12 +21,18 @@ def test_login_with_right_password(client, make_user):
 
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert client.get("/")["Location"] == "/customers/"
+    assert client.get("/")["Location"] == "/desk/"
     assert client.session["_auth_user_id"] == str(agent.pk)
 
 
 @pytest.mark.parametrize(
-    ("role", "start"), [("agent", "/customers/"), ("trainer", "/accounts/me/")]
+    ("role", "start"),
+    [
+        ("agent", "/desk/"),
+        ("qa_analyst", "/customers/"),
+        ("trainer", "/cases/escalations/"),
+        ("executive", "/cases/escalations/"),
+    ],
 )
 def test_each_role_starts_where_its_work_is(client, make_user, role, start):
     person = make_user(role)
