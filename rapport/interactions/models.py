@@ -23,8 +23,11 @@ class Interaction(BaseModel):
     thread interactions into themselves (docs/decisions/0004-interaction-case-link.md).
     """
 
+    # customer, agent and case lead composite indexes below; single-column ones would only slow
+    # the ledger's writes (call-record import).
     customer = models.ForeignKey(
         "customers.Customer",
+        db_index=False,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -46,6 +49,7 @@ class Interaction(BaseModel):
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -73,7 +77,12 @@ class Interaction(BaseModel):
     compliment_received = models.BooleanField(null=True, blank=True)
     wrapped_up_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+        "cases.Case",
+        db_index=False,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.DESK)
     external_id = models.CharField(
