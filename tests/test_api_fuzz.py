@@ -38,7 +38,7 @@ from rapport.interactions.tests.factories import InteractionFactory, MessageFact
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
-SIGNED_OPERATIONS = {"/channels/{channel}/messages", "/telephony/events"}
+SIGNED_OPERATIONS = {"/api/v1/channels/{channel}/messages", "/api/v1/telephony/events"}
 
 
 @pytest.fixture(autouse=True)

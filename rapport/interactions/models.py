@@ -264,4 +264,6 @@ class CallRecordImport(BaseModel):
 
     @property
     def percent_done(self) -> int:
-        return 100 if not self.rows_total else min(100, self.rows_done * 100 // self.rows_total)
+        if not self.rows_total:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -41,6 +41,8 @@ def test_agent_finds_customer_by_phone_and_sees_household(
     page.get_by_label("Username").fill("alex")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/desk/")  # an agent starts at the desktop
+    page.get_by_role("link", name="Customers", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/customers/")
 
     page.get_by_label("Name, e-mail or phone").fill("(617) 555-0142")
@@ -66,6 +68,7 @@ def test_live_search_updates_without_reload(
     page.get_by_label("Username").fill("sam")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Customers", exact=True).click()
 
     page.get_by_label("Name, e-mail or phone").press_sequentially("okaf", delay=30)
     expect(page.get_by_test_id("results").locator("tbody tr")).to_have_count(2)

@@ -27,7 +27,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    supervisor = serializers.PrimaryKeyRelatedField[User](read_only=True)
+    supervisor = serializers.PrimaryKeyRelatedField[User](read_only=True, allow_null=True)
 
     class Meta:
         model = Team

@@ -21,10 +21,12 @@ class ClockSerializer(serializers.Serializer):
 
 class CaseListSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    customer_name = serializers.CharField(source="customer.display_name", default=None)
+    customer_name = serializers.CharField(
+        source="customer.display_name", default=None, allow_null=True
+    )
     queue_name = serializers.CharField(source="queue.name")
     team = serializers.IntegerField(source="queue.team_id")
-    assignee_name = serializers.CharField(source="assignee", default=None)
+    assignee_name = serializers.CharField(source="assignee", default=None, allow_null=True)
     sla = serializers.SerializerMethodField(help_text="The case's SLA clocks, if it has any.")
 
     class Meta:
