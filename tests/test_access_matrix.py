@@ -144,7 +144,7 @@ def build_world() -> SimpleNamespace:
     account_services.agent_state_set(agent=team_agent, state="available", source="test")
     red_lead = UserFactory(roles=[Role.SUPERVISOR])
     red = TeamFactory(name="Red", supervisor=red_lead)
-    red_agent = UserFactory(roles=[Role.AGENT], team=red)
+    red_agent = UserFactory(roles=[Role.AGENT], team=red, first_name="Rory", last_name="Redmond")
     account_services.agent_state_set(agent=red_agent, state="available", source="test")
     skill = SkillFactory(name="Spanish")
 

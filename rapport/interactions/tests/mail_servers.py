@@ -6,6 +6,7 @@ The IMAP server keeps real \\Seen semantics: fetching BODY[] or RFC822 marks a m
 BODY.PEEK[] does not.
 """
 
+import asyncio
 import re
 import socketserver
 import threading
@@ -189,3 +190,13 @@ class FakeImapServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def strict_async_checks(monkeypatch) -> None:
+    """Make Django refuse ORM calls from a running event loop, as in production, so a listener
+    that touched the database on its loop fails the test. Not possible while this test process
+    runs Playwright, whose event loop lives in the main thread for the whole session."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)

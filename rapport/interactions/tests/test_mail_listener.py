@@ -16,6 +16,7 @@ from rapport.cases.models import Case
 from rapport.customers.models import Customer
 from rapport.interactions.mail.listener import mail_controller
 from rapport.interactions.models import Attachment, Interaction, Message, RejectedInbound
+from rapport.interactions.tests.mail_servers import strict_async_checks
 
 FIXTURES = Path(__file__).parent / "mail"
 HELP = "help@rapport.example"
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def start_listener(monkeypatch):
     """start_listener(protocol="smtp", max_bytes=None) -> a running listener on a free port."""
     # Django refuses ORM calls from a running event loop only when this is unset, as in production.
-    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    strict_async_checks(monkeypatch)
     running = []
 
     def start(protocol: str = "smtp", max_bytes: int | None = None):

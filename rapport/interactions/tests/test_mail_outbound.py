@@ -14,7 +14,7 @@ from rapport.cases import services as case_services
 from rapport.cases.models import Case
 from rapport.interactions.mail.listener import MailController, mail_controller
 from rapport.interactions.models import Interaction
-from rapport.interactions.tests.mail_servers import Collector
+from rapport.interactions.tests.mail_servers import Collector, strict_async_checks
 
 HELP = "help@rapport.example"
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def listener(monkeypatch):
-    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    strict_async_checks(monkeypatch)
     controller = mail_controller(host="127.0.0.1", port=0, protocol="smtp")
     controller.start()
     yield controller
