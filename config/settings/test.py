@@ -20,8 +20,8 @@ RAPPORT_DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - the documented demo defau
 # Without this WhiteNoise reads every static file each time a test client loads the middleware.
 WHITENOISE_AUTOREFRESH = True
 RAPPORT_WEBHOOK_SECRETS = {
-    "chat": "test-chat-secret",  # noqa: S105 - test fixtures
-    "sms": "test-sms-secret",  # noqa: S105
-    "social": "test-social-secret",  # noqa: S105
-    "phone": "test-phone-secret",  # noqa: S105
+    "chat": "test-chat-secret",
+    "sms": "test-sms-secret",
+    "social": "test-social-secret",
+    "phone": "test-phone-secret",
 }

@@ -30,7 +30,9 @@ class BusinessCalendar(BaseModel):
     """Opening hours in one time zone; SLA clocks only run inside them."""
 
     name = models.CharField(max_length=100, unique=True)
-    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Paris.")
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Paris."
+    )
     always_open = models.BooleanField(
         default=False, help_text="Clocks run around the clock (24/7 desks)."
     )
@@ -65,7 +67,9 @@ class BusinessHours(models.Model):
 class Holiday(models.Model):
     """A closed day in a calendar."""
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
     day = models.DateField()
     name = models.CharField(max_length=100, blank=True)
 
@@ -82,16 +86,13 @@ class Queue(BaseModel):
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.PROTECT, related_name="queues"
-    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="queues")
     tier = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 = front line; higher tiers receive escalations.",
     )
-    calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, related_name="queues"
-    )
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="queues")
 
     class Meta:
         ordering = ["tier", "name"]
@@ -105,7 +106,8 @@ class Touchpoint(BaseModel):
 
     channel = models.CharField(max_length=16, choices=Channel.choices)
     address = models.CharField(
-        max_length=255, help_text="Normalised: E.164 number, lower-cased address, widget or account id."
+        max_length=255,
+        help_text="Normalised: E.164 number, lower-cased address, widget or account id.",
     )
     name = models.CharField(max_length=100)
     queue = models.ForeignKey(

@@ -31,7 +31,10 @@ def touchpoint_for(*, channel: str, address: str) -> Touchpoint | None:
         return None
     return (
         Touchpoint.objects.select_related("queue")
-        .filter(channel=channel, address=address.strip().lower() if channel != Channel.PHONE else address)
+        .filter(
+            channel=channel,
+            address=address.strip().lower() if channel != Channel.PHONE else address,
+        )
         .first()
     )
 
@@ -55,7 +58,9 @@ def objective_for(*, contact_type: ContactType | None, channel: str) -> ServiceO
     return max(candidates, key=specificity, default=None)
 
 
-def route_for(*, segment: str, value_tier: str, contact_type: ContactType | None) -> RoutingRule | None:
+def route_for(
+    *, segment: str, value_tier: str, contact_type: ContactType | None
+) -> RoutingRule | None:
     """The first routing rule (by rank) whose customer criteria and contact type match."""
     rules = RoutingRule.objects.select_related("queue__team", "queue__calendar").filter(
         Q(segment="") | Q(segment=segment),

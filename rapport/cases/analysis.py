@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rapport.cases import selectors
 
+
 def min_n() -> int:
     """Below this many handled contacts a rate says more about chance than about the team."""
     return settings.RAPPORT_MIN_N_RATES

@@ -30,7 +30,10 @@ class Case(BaseModel):
     queue = models.ForeignKey("access.Queue", on_delete=models.PROTECT, related_name="cases")
     tier = models.PositiveSmallIntegerField(default=1)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="assigned_cases",
     )
     opened_by = models.ForeignKey(
@@ -43,12 +46,18 @@ class Case(BaseModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set while waiting for the customer; the clocks stand still."
+        null=True,
+        blank=True,
+        help_text="Set while waiting for the customer; the clocks stand still.",
     )
     warned_first_response = models.BooleanField(default=False)
     warned_resolution = models.BooleanField(default=False)
     objective = models.ForeignKey(
-        "access.ServiceObjective", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "access.ServiceObjective",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -103,7 +112,9 @@ class SlaBreach(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
-        constraints = [models.UniqueConstraint(fields=["case", "clock"], name="breach_once_per_clock")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "clock"], name="breach_once_per_clock")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.clock}"
@@ -132,11 +143,15 @@ class Escalation(models.Model):
     """One link of a case's escalation chain, with the hand-off summary the receiver reads."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
-    reason = models.ForeignKey(EscalationReason, on_delete=models.PROTECT, related_name="escalations")
+    reason = models.ForeignKey(
+        EscalationReason, on_delete=models.PROTECT, related_name="escalations"
+    )
     preventable = models.BooleanField()
     customer_needs = models.TextField(help_text="What the customer needs.")
     tried = models.TextField(help_text="What was tried already.")
-    promised = models.TextField(blank=True, help_text="What the customer was promised, and by when.")
+    promised = models.TextField(
+        blank=True, help_text="What the customer was promised, and by when."
+    )
     from_queue = models.ForeignKey("access.Queue", on_delete=models.PROTECT, related_name="+")
     to_queue = models.ForeignKey("access.Queue", on_delete=models.PROTECT, related_name="+")
     from_tier = models.PositiveSmallIntegerField()
@@ -145,14 +160,21 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     from_team = models.ForeignKey(
-        "accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+",
+        "accounts.Team",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The escalating agent's team at the time.",
     )
     to_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     interaction = models.ForeignKey(
-        "interactions.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     contact_type = models.ForeignKey(
         "access.ContactType", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -27,8 +27,15 @@ NAVIGATION: list[NavItem] = [
     NavItem("Customers", "customers:search", frozenset(CUSTOMER_READERS), "customers"),
     NavItem("Households", "customers:households", frozenset(CUSTOMER_READERS), "households"),
     NavItem("Products", "customers:products", frozenset(CUSTOMER_READERS), "products"),
-    NavItem("Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"),
-    NavItem("Call records", "interactions:call_record_imports", frozenset(CALL_RECORD_IMPORTERS), "call-records"),
+    NavItem(
+        "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
+    ),
+    NavItem(
+        "Call records",
+        "interactions:call_record_imports",
+        frozenset(CALL_RECORD_IMPORTERS),
+        "call-records",
+    ),
     NavItem("Rejected messages", "interactions:rejected", frozenset({Role.ADMIN}), "rejected"),
     NavItem("People", "accounts:people", frozenset(PEOPLE_READERS), "people"),
     NavItem("Audit", "audit", frozenset({Role.ADMIN}), "audit"),
