@@ -8,7 +8,12 @@ docs/access.md; this file is its executable form.
   Writes carry a valid payload; where a status cannot tell a saved form from a rejected one (a
   page redirects either way) the row also checks that the write happened, or that it did not.
 * The `*_scope*` tests check that what exists but is out of the asker's reach (another team, an
-  erased customer, notes for a marketer, someone else's token) never shows up.
+  erased customer, notes for a marketer, someone else's token) never shows up, and that working
+  a case is narrower than reading it (its queue's team, that team's lead, its assignee, admins).
+* The signed endpoints (channel webhooks, phone-switch events) answer to a signature, not to a
+  user: their rows expect UNSIGNED from every visitor, whatever they are logged in as, and
+  `test_signed_endpoints_admit_a_signature_not_a_user` shows that a valid signature is what
+  admits a delivery.
 
 Expected values are the policy, not what the code happens to do: a case where the code is wrong
 keeps the correct value and is marked xfail(strict=True, reason="BUG: ..."), so the fix turns the
