@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	@$(BIN)/python manage.py demo_logins --port $(PORT)
+	@$(DEMO_ENV) $(BIN)/python manage.py demo_logins --port $(PORT)
 	$(DEMO_ENV) PATH="$(abspath $(BIN)):$$PATH" DJANGO_SETTINGS_MODULE=config.settings.base $(BIN)/honcho start -f Procfile
 
 test: install

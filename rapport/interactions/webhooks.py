@@ -98,6 +98,11 @@ def delivery_verify(
             f"{settings.RAPPORT_WEBHOOK_MAX_SKEW_SECONDS} s is accepted. Check the sender's clock."
         )
     delivery_id = headers[DELIVERY_HEADER].strip()
+    if not delivery_id or not delivery_id.isprintable():
+        raise ValidationFailed(
+            f"{DELIVERY_HEADER} must be a printable id, unique per delivery.",
+            fields={DELIVERY_HEADER: ["Printable characters, not empty."]},
+        )
     if len(delivery_id) > DELIVERY_ID_MAX_LENGTH:
         raise ValidationFailed(
             f"{DELIVERY_HEADER} is longer than {DELIVERY_ID_MAX_LENGTH} characters.",

@@ -326,6 +326,7 @@ def _disposition_filename(request: Request) -> str:
     if header:
         _, params = parse_header_parameters(header)
         name = params.get("filename", "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = "".join(ch for ch in name if ch.isprintable())
         if name:
             return name
     return DEFAULT_CSV_NAME

@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from rapport.access.tests.factories import QueueFactory
+from rapport.core.errors import ValidationFailed
 from rapport.customers.choices import CustomerStatus
 from rapport.customers.tests.factories import ContactPointFactory
 from rapport.interactions.models import (
@@ -23,6 +24,7 @@ from rapport.interactions.webhooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    delivery_verify,
     sign,
     signed_headers,
 )
@@ -329,3 +331,13 @@ class TestRefused:
         response = post(message(**{"from": {"phone": "+12125550100"}}), channel="sms")
 
         assert response.status_code == 201
+
+
+@pytest.mark.parametrize("delivery_id", ["   ", "abc\x00def", "tab\there"])
+def test_a_delivery_id_that_is_blank_or_not_printable_is_refused(delivery_id):
+    body = b'{"events": []}'
+    headers = signed_headers(secret="test-phone-secret", body=body, delivery_id="x")
+    headers[DELIVERY_HEADER] = delivery_id
+
+    with pytest.raises(ValidationFailed, match="printable"):
+        delivery_verify(channel="phone", headers=headers, body=body)

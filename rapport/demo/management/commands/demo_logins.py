@@ -28,6 +28,8 @@ class Command(BaseCommand):
             f"            plus ~{agents} agents in {teams} teams "
             "(see People when logged in as supervisor or admin)",
             f"  API docs  {url}api/docs/",
+            f"  mail      send to support@rapport.example via SMTP on 127.0.0.1:{settings.RAPPORT_MAIL_PORT}",
+            "  a call    .venv/bin/python manage.py demo_call agent   (with the agent's /desk/ open)",
             "",
         ]
         self.stdout.write("\n".join(lines))
