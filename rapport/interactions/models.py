@@ -90,6 +90,9 @@ class Interaction(BaseModel):
         blank=True,
         help_text="The id the other system gave it (Message-ID, call id…).",
     )
+    # Nothing reads the ledger by insertion time (started_at is the contact's time); without the
+    # inherited index every write is cheaper.
+    created_at = models.DateTimeField(auto_now_add=True)
     thread_refs = models.JSONField(
         default=list,
         blank=True,

@@ -51,6 +51,11 @@ def center(db, make_user):
     return ada
 
 
+# Only the main flow holds the one-second promise; the other tests check other behaviour and
+# must not fail because a loaded CI machine answered one poll late.
+POP_SETTLED_MS = 5000
+
+
 def _log_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
@@ -222,7 +227,7 @@ def test_shortcuts_are_listed_ignored_while_typing_and_polling_rests_in_a_hidden
         "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
         "document.dispatchEvent(new Event('visibilitychange'))"
     )
-    expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=1000)
+    expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=POP_SETTLED_MS)
 
 
 def test_a_refused_wrap_up_reopens_its_dialog_on_the_first_wrong_answer(
@@ -232,7 +237,7 @@ def test_a_refused_wrap_up_reopens_its_dialog_on_the_first_wrong_answer(
     _log_in(page, base, "alex", password)
     page.goto(f"{base}/desk/")
     _send_call_events(base, agent="alex")
-    expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=1000)
+    expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=POP_SETTLED_MS)
 
     page.locator("body").press("w")
     wrap = page.get_by_role("dialog", name="Wrap up")
