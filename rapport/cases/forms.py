@@ -148,10 +148,14 @@ class EscalateForm(StyledFormMixin, forms.Form):
         queryset=selectors.escalation_reasons_active(), label="Reason", empty_label="Choose…"
     )
     customer_needs = forms.CharField(
-        label="What the customer needs", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label="What the customer needs",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     tried = forms.CharField(
-        label="What was tried already", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label="What was tried already",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     promised = forms.CharField(
         label="What the customer was promised, and by when",
@@ -167,10 +171,13 @@ class EscalateForm(StyledFormMixin, forms.Form):
         help_text="Leave empty to let the receiving team pick it up from their queue.",
     )
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args, case: Case | None, **kwargs):
+        """`case` None: the case is chosen in the same form (the desktop), so its own queue cannot
+        be left out here; the service refuses it with a field error instead."""
         super().__init__(*args, **kwargs)
         queues = self.fields["to_queue"]
-        queues.queryset = queues.queryset.exclude(pk=case.queue_id)  # type: ignore[attr-defined]
+        if case is not None:
+            queues.queryset = queues.queryset.exclude(pk=case.queue_id)  # type: ignore[attr-defined]
         queues.label_from_instance = lambda q: f"{q.name} — {q.team}, tier {q.tier}"  # type: ignore[attr-defined]
         teams: dict[str, list[tuple[int, str]]] = {}
         self._agents = {}

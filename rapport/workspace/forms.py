@@ -4,6 +4,7 @@ agent may not use is simply not a valid choice."""
 from django import forms
 from django.db.models import QuerySet
 
+from rapport.cases import forms as case_forms
 from rapport.interactions.choices import Outcome
 from rapport.ui.forms import StyledFormMixin
 from rapport.workspace import selectors
@@ -116,57 +117,38 @@ class WrapUpForm(DesktopForm):
         return data
 
 
-class ReplyForm(DesktopForm):
+class ReplyForm(DesktopForm, case_forms.ReplyForm):
+    """The case page's reply, with the case chosen among the caller's open cases."""
+
     case = CaseChoiceField(
         queryset=None, label="Case", error_messages={"required": "Choose the case to answer."}
     )
-    text = forms.CharField(
-        label="Reply by e-mail",
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Write the reply first."},
-    )
+    field_order = ["case", "text"]
 
     def __init__(self, *args, cases: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases  # type: ignore[attr-defined]
+        self.fields["text"].error_messages["required"] = "Write the reply first."
 
 
-class EscalateForm(DesktopForm):
+class EscalateForm(DesktopForm, case_forms.EscalateForm):
+    """The case page's hand-off, with the case chosen among the caller's open cases."""
+
     case = CaseChoiceField(
         queryset=None, label="Case", error_messages={"required": "Choose the case to escalate."}
     )
-    to_queue = forms.ModelChoiceField(
-        queryset=selectors.escalation_queues(),
-        label="To queue",
-        empty_label="Choose a queue…",
-        error_messages={"required": "Choose where the case goes."},
-    )
-    reason = forms.ModelChoiceField(
-        queryset=selectors.escalation_reasons(),
-        label="Reason",
-        empty_label="Choose a reason…",
-        error_messages={"required": "Choose why it goes there."},
-    )
-    customer_needs = forms.CharField(
-        label="What the customer needs",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say what the customer needs."},
-    )
-    tried = forms.CharField(
-        label="What was tried",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say what was tried already."},
-    )
-    promised = forms.CharField(
-        label="What was promised, and by when",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    field_order = ["case"]
 
     def __init__(self, *args, cases: QuerySet, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, case=None, **kwargs)
         self.fields["case"].queryset = cases  # type: ignore[attr-defined]
-        # Queue names alone do not say which tier receives the case.
-        self.fields["to_queue"].label_from_instance = (  # type: ignore[attr-defined]
+        # The desktop's shorter wording, and what exactly is missing when an agent on a call
+        # sends too early.
+        queues = self.fields["to_queue"]
+        queues.label = "To queue"
+        queues.label_from_instance = (  # type: ignore[attr-defined]
             lambda queue: f"{queue.name} (tier {queue.tier}, {queue.team})"
         )
+        self.fields["promised"].label = "What was promised, and by when"
+        self.fields["customer_needs"].error_messages["required"] = "Say what the customer needs."
+        self.fields["tried"].error_messages["required"] = "Say what was tried already."

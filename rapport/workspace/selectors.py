@@ -13,9 +13,9 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from rapport.access import selectors as access_selectors
-from rapport.access.models import ContactType, Queue
+from rapport.access.models import ContactType
 from rapport.cases import selectors as case_selectors
-from rapport.cases.models import Case, EscalationReason
+from rapport.cases.models import Case
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.core.roles import CASE_WORKERS, has_any_role
 from rapport.customers import selectors as customer_selectors
@@ -155,14 +155,6 @@ def open_cases_for_contact(*, user, contact: Interaction) -> QuerySet[Case]:
 
 def contact_types() -> QuerySet[ContactType]:
     return access_selectors.contact_types_active()
-
-
-def escalation_queues() -> QuerySet[Queue]:
-    return case_selectors.escalation_queues()
-
-
-def escalation_reasons() -> QuerySet[EscalationReason]:
-    return case_selectors.escalation_reasons_active()
 
 
 # --- The API's reads: plain rows, a handful of indexed queries ---------------------------------

@@ -351,6 +351,7 @@ def escalate(request: AuthedHttpRequest, interaction_id: int) -> HttpResponse:
             customer_needs=data["customer_needs"],
             tried=data["tried"],
             promised=data["promised"],
+            to_agent=form.agent_chosen(),
             interaction=contact,
         )
 
