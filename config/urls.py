@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("rapport.interactions.api.urls")),
     path("", include("rapport.cases.api.urls")),
     path("", include("rapport.workspace.api.urls")),
+    path("", include("rapport.performance.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("rapport.interactions.urls")),
     path("", include("rapport.cases.urls")),
     path("", include("rapport.workspace.urls")),
+    path("performance/", include("rapport.performance.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rapport.access",
     "rapport.interactions",
     "rapport.cases",
+    "rapport.performance",
     "rapport.workspace",
     "rapport.demo",
 ]

@@ -17,6 +17,10 @@ class ContactType(BaseModel):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=255, blank=True)
+    churn_intent = models.BooleanField(
+        default=False,
+        help_text="The customer means to leave (cancel request); a save is counted for it.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -35,6 +35,16 @@ ESCALATION_ANALYSTS = frozenset(
 )
 # Who may upload call-detail records from the phone switch.
 CALL_RECORD_IMPORTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# Who evaluates contacts for quality: draws samples, scores, runs calibration sessions.
+QA_EVALUATORS = frozenset({Role.QA_ANALYST, Role.SUPERVISOR, Role.ADMIN})
+# Who sees a QA page at all (agents see their own evaluations and dispute them).
+QA_READERS = frozenset({Role.AGENT, Role.QA_ANALYST, Role.SUPERVISOR, Role.ADMIN})
+# Who agrees goals: an agent and the supervisor of the agent's team (admins read them).
+GOAL_PARTIES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Who has a scorecard page to open (their own, or their team's).
+SCORECARD_READERS = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.TRAINER, Role.EXECUTIVE, Role.ADMIN}
+)
 # Who may list people and their state.
 PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

@@ -83,6 +83,8 @@ CONTACT_TYPES = [
     ("general-enquiry", "General enquiry", "Anything else: documents, opening hours, how-to."),
     ("lost-card", "Lost or stolen card", "Block a card and send a new one."),
 ]
+# Reasons that mean the customer wants to leave: a save is counted for them.
+CHURN_INTENT_TYPES = {"cancel-request"}
 # Why customers contact us, in percent; prospects and former customers have their own reasons.
 CONTACT_TYPE_MIX = {
     "customer": [

@@ -26,7 +26,12 @@ from rapport.demo import catalog
 def access_strategy_create(*, mail_domain: str) -> None:
     """The configuration every contact refers to. Teams must exist (queues belong to them)."""
     types = {
-        code: ContactType.objects.create(code=code, name=name, description=description)
+        code: ContactType.objects.create(
+            code=code,
+            name=name,
+            description=description,
+            churn_intent=code in catalog.CHURN_INTENT_TYPES,
+        )
         for code, name, description in catalog.CONTACT_TYPES
     }
     calendars = {}

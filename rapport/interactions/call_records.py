@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import IO, NamedTuple
 
@@ -35,6 +35,7 @@ from rapport.customers.models import ContactPoint
 from rapport.customers.normalise import normalise_phone
 from rapport.interactions.choices import Direction, ImportStatus, Outcome, Source
 from rapport.interactions.models import CallRecordImport, Interaction
+from rapport.interactions.signals import ledger_changed
 
 logger = logging.getLogger(__name__)
 
@@ -600,13 +601,18 @@ def _check(
 def _import(record: CallRecordImport, *, phones: PhoneKeys, zone: tzinfo) -> None:
     names = _Names()
     errors: list[dict] = []
+    days: set[date] = set()
     try:
         with record.file.open("rb") as handle, _Writer() as writer:
             for chunk in _chunks(_csv_rows(handle)):
                 good, failed = _check(chunk, names=names, phones=phones, zone=zone, errors=errors)
                 writer.submit(record, good, len(chunk), failed)
+                days.update(call.started_at.astimezone(zone).date() for call in good)
     finally:
         record.errors = errors
+        # Bulk writes fire no per-row signals; measures built on the ledger learn of them here.
+        if days:
+            ledger_changed.send(sender=CallRecordImport, days=days)
 
 
 def call_records_run(*, import_id: int) -> CallRecordImport:

@@ -26,6 +26,15 @@ class Outcome(models.TextChoices):
     NO_ANSWER = "no_answer", "No answer"
 
 
+# What the agent records about an offer at wrap-up (upsell conversion, revenue influenced).
+OFFER_NONE, OFFER_DECLINED, OFFER_ACCEPTED = "none", "declined", "accepted"
+OFFER_CHOICES = {
+    OFFER_NONE: "No offer made",
+    OFFER_DECLINED: "Offered, declined",
+    OFFER_ACCEPTED: "Offered, accepted",
+}
+
+
 class Source(models.TextChoices):
     """Where a row came from; (source, external_id) is unique so a replay changes nothing."""
 

@@ -75,6 +75,10 @@ class Interaction(BaseModel):
         null=True, blank=True, help_text="Did the agent try to build the relationship?"
     )
     compliment_received = models.BooleanField(null=True, blank=True)
+    offer_made = models.BooleanField(
+        null=True, blank=True, help_text="Did the agent offer a product or upgrade?"
+    )
+    offer_accepted = models.BooleanField(null=True, blank=True)
     wrapped_up_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey(
         "cases.Case",

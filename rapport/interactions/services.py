@@ -18,7 +18,15 @@ from rapport.core.audit import audit_record
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.customers import services as customer_services
 from rapport.customers.models import Customer
-from rapport.interactions.choices import Direction, Outcome, Side, Source
+from rapport.interactions.choices import (
+    OFFER_ACCEPTED,
+    OFFER_CHOICES,
+    OFFER_NONE,
+    Direction,
+    Outcome,
+    Side,
+    Source,
+)
 from rapport.interactions.models import (
     Attachment,
     Interaction,
@@ -26,7 +34,7 @@ from rapport.interactions.models import (
     RejectedInbound,
 )
 from rapport.interactions.sanitise import clean_html, html_to_text
-from rapport.interactions.signals import inbound_received
+from rapport.interactions.signals import inbound_received, wrapped_up
 
 SUMMARY_LENGTH = 300
 ID_LENGTH = 255  # Interaction.external_id and Message.external_id
@@ -254,8 +262,11 @@ def wrap_up(
     outcome: str,
     relationship_attempt: bool,
     compliment_received: bool,
+    offer: str = OFFER_NONE,
 ) -> Interaction:
-    """Close the contact: why the customer called, how it ended, and the soft signals."""
+    """Close the contact: why the customer called, how it ended, the soft signals and any offer."""
+    if offer not in OFFER_CHOICES:
+        raise ValidationFailed("Say whether an offer was made.", fields={"offer": ["Unknown."]})
     if outcome not in Outcome.values or outcome == Outcome.OPEN:
         raise ValidationFailed("Choose how the contact ended.", fields={"outcome": ["Required."]})
     now = timezone.now()
@@ -263,6 +274,8 @@ def wrap_up(
     interaction.outcome = outcome
     interaction.relationship_attempt = relationship_attempt
     interaction.compliment_received = compliment_received
+    interaction.offer_made = offer != OFFER_NONE
+    interaction.offer_accepted = offer == OFFER_ACCEPTED
     if interaction.agent_id is None:
         interaction.agent = by
     if interaction.ended_at and not interaction.wrapped_up_at:
@@ -275,6 +288,8 @@ def wrap_up(
             "outcome",
             "relationship_attempt",
             "compliment_received",
+            "offer_made",
+            "offer_accepted",
             "agent",
             "wrap_seconds",
             "wrapped_up_at",
@@ -284,6 +299,7 @@ def wrap_up(
     audit_record(
         actor=by, action="interaction.wrapped_up", target=interaction, detail={"outcome": outcome}
     )
+    wrapped_up.send(sender=Interaction, interaction=interaction, by=by)
     return interaction
 
 

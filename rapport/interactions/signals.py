@@ -5,3 +5,7 @@ from django.dispatch import Signal
 
 # Sent after an inbound message is stored: interaction, message, created (a new interaction).
 inbound_received = Signal()
+# Sent after a contact is wrapped up: interaction, by.
+wrapped_up = Signal()
+# Sent after rows were written in bulk (imports), without per-row signals: days (set of local dates).
+ledger_changed = Signal()

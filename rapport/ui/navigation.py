@@ -8,7 +8,10 @@ from rapport.core.roles import (
     CONVERSATION_READERS,
     CUSTOMER_READERS,
     ESCALATION_ANALYSTS,
+    GOAL_PARTIES,
     PEOPLE_READERS,
+    QA_READERS,
+    SCORECARD_READERS,
     Role,
 )
 
@@ -27,6 +30,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Customers", "customers:search", frozenset(CUSTOMER_READERS), "customers"),
     NavItem("Households", "customers:households", frozenset(CUSTOMER_READERS), "households"),
     NavItem("Products", "customers:products", frozenset(CUSTOMER_READERS), "products"),
+    NavItem("KPIs", "performance:wall", frozenset(Role.values), "kpis"),
+    NavItem("Scorecard", "performance:my_scorecard", frozenset(SCORECARD_READERS), "scorecard"),
+    NavItem("Goals", "performance:goals", frozenset(GOAL_PARTIES), "goals"),
+    NavItem("QA", "performance:qa", frozenset(QA_READERS), "qa"),
+    NavItem("Kudos", "performance:recognition", frozenset(Role.values), "kudos"),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
     ),

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from rapport.cases import forms as case_forms
-from rapport.interactions.choices import Outcome
+from rapport.interactions.choices import OFFER_CHOICES, OFFER_NONE, Outcome
 from rapport.ui.forms import StyledFormMixin
 from rapport.workspace import selectors
 from rapport.workspace.services import CASE_LINK, CASE_NONE, CASE_OPEN
@@ -87,6 +87,13 @@ class WrapUpForm(DesktopForm):
     )
     relationship_attempt = YesNoField(label="Did you try to build the relationship?")
     compliment_received = YesNoField(label="Did the customer pay a compliment?")
+    offer = forms.ChoiceField(
+        choices=list(OFFER_CHOICES.items()),
+        initial=OFFER_NONE,
+        required=False,
+        label="Offer",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     case_action = forms.ChoiceField(
         choices=[
             (CASE_LINK, "Link to an open case"),

@@ -17,6 +17,7 @@ from rapport.customers.models import Customer
 from rapport.customers.normalise import normalise_contact
 from rapport.customers.services import ContactPointInput
 from rapport.interactions import services as interaction_services
+from rapport.interactions.choices import OFFER_NONE
 from rapport.interactions.models import Interaction
 
 CASE_LINK = "link"
@@ -98,6 +99,7 @@ def contact_wrap_up(
     case_action: str,
     case: Case | None = None,
     subject: str = "",
+    offer: str = OFFER_NONE,
 ) -> Interaction:
     """Close a contact from the desktop: why and how it ended, the soft signals, and its case
     (link one of the caller's open cases, open a new one, or none). The agent is available again
@@ -128,6 +130,7 @@ def contact_wrap_up(
         outcome=outcome,
         relationship_attempt=relationship_attempt,
         compliment_received=compliment_received,
+        offer=offer,
     )
     if case_action == CASE_LINK and case is not None:
         case_services.case_link_interaction(case=case, interaction=contact, by=by)

@@ -24,6 +24,7 @@ from rapport.core.errors import ApplicationError, NotFound
 from rapport.core.pagination import paginate
 from rapport.core.roles import CASE_WORKERS
 from rapport.interactions import services as interaction_services
+from rapport.interactions.choices import OFFER_NONE
 from rapport.interactions.models import Interaction
 from rapport.ui.decorators import role_required
 from rapport.workspace import selectors, services
@@ -314,6 +315,7 @@ def wrap_up(request: AuthedHttpRequest, interaction_id: int) -> HttpResponse:
             outcome=data["outcome"],
             relationship_attempt=data["relationship_attempt"],
             compliment_received=data["compliment_received"],
+            offer=data["offer"] or OFFER_NONE,
             case_action=data["case_action"],
             case=data.get("case"),
             subject=data.get("subject", ""),

@@ -1,0 +1,286 @@
+"""KPI values from rollups: one calculator per formula, every value an Estimate with n and interval.
+
+A KPI whose data comes from a capability that is not collecting yet (surveys) says "no data yet"
+instead of showing a number.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from rapport.performance import stats
+from rapport.performance.choices import Better, EvaluationStatus, Formula
+from rapport.performance.models import DailyRollup, Evaluation, Kpi, MeasurementSettings
+
+SUMMED = (
+    "offered",
+    "answered",
+    "answered_in_sl",
+    "abandoned",
+    "short_abandoned",
+    "wait_sum",
+    "wait_sumsq",
+    "handled",
+    "handle_sum",
+    "handle_sumsq",
+    "transferred",
+    "escalated",
+    "fcr_n",
+    "fcr_repeat",
+    "success_n",
+    "success_yes",
+    "relationship_n",
+    "relationship_yes",
+    "compliments",
+    "offers_made",
+    "offers_accepted",
+    "revenue",
+    "intent_n",
+    "saved",
+)
+
+OK, NOT_ENOUGH_DATA, NO_DATA_YET = "ok", "not_enough_data", "no_data_yet"
+SURVEY_PENDING = "Comes from survey answers, which are not collected yet."
+
+
+@dataclass
+class Totals:
+    """Summed rollup columns per channel, plus QA evaluation sums for the same scope."""
+
+    by_channel: dict[str, dict] = field(default_factory=dict)
+    qa: tuple[int, float, float] = (0, 0.0, 0.0)
+
+    def of(self, channel: str = "", *, channel_costs: dict | None = None) -> dict:
+        """Sums over one channel or all, with `channel_cost`: what the contacts cost in channel
+        fees at the admin-set rates."""
+        costs = channel_costs or {}
+        combined: dict = dict.fromkeys(SUMMED, 0)
+        combined["channel_cost"] = Decimal("0")
+        for name, sums in self.by_channel.items():
+            if channel and name != channel:
+                continue
+            for key in SUMMED:
+                combined[key] += sums[key]
+            combined["channel_cost"] += Decimal(str(costs.get(name, 0))) * sums["handled"]
+        return combined
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    kpi: Kpi
+    estimate: stats.Estimate
+    state: str
+    note: str = ""
+
+    @property
+    def on_target(self) -> bool | None:
+        value, target = self.estimate.value, self.kpi.target
+        if self.state != OK or value is None or target is None:
+            return None
+        if self.kpi.better == Better.HIGHER:
+            return value >= float(target)
+        return value <= float(target)
+
+
+def _sum(rows: Iterable[dict]) -> dict[str, dict]:
+    by_channel: dict[str, dict] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
+    for row in rows:
+        target = by_channel[row["channel"]]
+        for name in SUMMED:
+            target[name] += row[name] or 0
+    return dict(by_channel)
+
+
+def rollup_sums(rollups: QuerySet[DailyRollup]) -> dict[str, dict]:
+    """Sum a filtered set of rollups per channel in one query."""
+    return _sum(
+        rollups.order_by().values("channel").annotate(**{name: Sum(name) for name in SUMMED})
+    )
+
+
+def rollup_sums_by_day(rollups: QuerySet[DailyRollup]) -> dict[datetime.date, dict[str, dict]]:
+    """Sum per day and channel in one query, for trends."""
+    rows = rollups.order_by().values("day", "channel").annotate(**{n: Sum(n) for n in SUMMED})
+    per_day: dict[datetime.date, list[dict]] = defaultdict(list)
+    for row in rows:
+        per_day[row["day"]].append(row)
+    return {day: _sum(day_rows) for day, day_rows in per_day.items()}
+
+
+def qa_sums(evaluations: QuerySet[Evaluation]) -> tuple[int, float, float]:
+    """(n, sum, sum of squares) of counted QA scores: submitted, not calibration, not voided."""
+    counted = evaluations.filter(
+        status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
+    )
+    scores = [float(score) for score in counted.values_list("score", flat=True)]
+    return len(scores), sum(scores), sum(score * score for score in scores)
+
+
+def qa_sums_by_day(evaluations: QuerySet[Evaluation]) -> dict[datetime.date, tuple]:
+    from django.utils import timezone
+
+    per_day: dict[datetime.date, list[float]] = defaultdict(list)
+    counted = evaluations.filter(
+        status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
+    ).values_list("submitted_at", "score")
+    for submitted_at, score in counted:
+        per_day[timezone.localtime(submitted_at).date()].append(float(score))
+    return {
+        day: (len(scores), sum(scores), sum(s * s for s in scores))
+        for day, scores in per_day.items()
+    }
+
+
+def merge_days(
+    per_day: dict[datetime.date, dict[str, dict]],
+    qa_per_day: dict[datetime.date, tuple],
+    start: datetime.date,
+    end: datetime.date,
+) -> Totals:
+    """Totals for the days start..end (inclusive) out of per-day sums."""
+    rows = []
+    for day, channels in per_day.items():
+        if start <= day <= end:
+            rows.extend({"channel": channel, **sums} for channel, sums in channels.items())
+    n = total = total_sq = 0.0
+    for day, (qn, qs, qss) in qa_per_day.items():
+        if start <= day <= end:
+            n, total, total_sq = n + qn, total + qs, total_sq + qss
+    return Totals(by_channel=_sum(rows), qa=(int(n), total, total_sq))
+
+
+def _percent(estimate: stats.Estimate) -> stats.Estimate:
+    return stats.scaled(estimate, 100.0)
+
+
+def _rate(k: str, n: str, *, complement: bool = False):
+    def calculate(sums: dict, settings_row: MeasurementSettings, totals: Totals) -> stats.Estimate:
+        count, total = int(sums[k]), int(sums[n])
+        if complement:
+            count = total - count
+        return _percent(stats.rate(count, total, min_n=settings_row.min_sample))
+
+    return calculate
+
+
+def _mean(n: str, total: str, total_sq: str):
+    def calculate(sums: dict, settings_row: MeasurementSettings, totals: Totals) -> stats.Estimate:
+        return stats.mean(
+            int(sums[n]), float(sums[total]), float(sums[total_sq]), min_n=settings_row.min_sample
+        )
+
+    return calculate
+
+
+def _qa_score(sums: dict, settings_row: MeasurementSettings, totals: Totals) -> stats.Estimate:
+    n, total, total_sq = totals.qa
+    return stats.mean(n, total, total_sq, min_n=settings_row.min_sample)
+
+
+def _revenue(sums: dict, settings_row: MeasurementSettings, totals: Totals) -> stats.Estimate:
+    # A total of recorded holdings, not an estimate from a sample: no interval.
+    return stats.Estimate(value=float(sums["revenue"] or 0), n=int(sums["offers_made"]))
+
+
+def _cost_per_contact(
+    sums: dict, settings_row: MeasurementSettings, totals: Totals
+) -> stats.Estimate:
+    """Staff cost of handling time plus each channel's cost, per handled contact.
+
+    The interval is the handle-time interval priced at the staff rate; channel costs are fixed.
+    """
+    handled = int(sums["handled"])
+    handle = stats.mean(
+        handled, float(sums["handle_sum"]), float(sums["handle_sumsq"]), min_n=settings_row.min_sample
+    )
+    if handle.value is None or handle.ci_low is None or handle.ci_high is None:
+        return handle
+    per_second = float(settings_row.staff_cost_per_hour) / 3600
+    channel_cost = float(sums["channel_cost"]) / handled
+    return stats.Estimate(
+        value=handle.value * per_second + channel_cost,
+        n=handled,
+        ci_low=handle.ci_low * per_second + channel_cost,
+        ci_high=handle.ci_high * per_second + channel_cost,
+    )
+
+
+Calculator = Callable[[dict, MeasurementSettings, Totals], stats.Estimate]
+
+CALCULATORS: dict[str, Calculator] = {
+    Formula.FCR: _rate("fcr_repeat", "fcr_n", complement=True),
+    Formula.REPEAT: _rate("fcr_repeat", "fcr_n"),
+    Formula.AHT: _mean("handled", "handle_sum", "handle_sumsq"),
+    Formula.ASA: _mean("answered", "wait_sum", "wait_sumsq"),
+    Formula.SERVICE_LEVEL: _rate("answered_in_sl", "offered"),
+    Formula.ABANDONMENT: _rate("abandoned", "offered"),
+    Formula.TRANSFER: _rate("transferred", "handled"),
+    Formula.ESCALATION: _rate("escalated", "handled"),
+    Formula.SUCCESS: _rate("success_yes", "success_n"),
+    Formula.SAVED: _rate("saved", "intent_n"),
+    Formula.UPSELL: _rate("offers_accepted", "offers_made"),
+    Formula.REVENUE: _revenue,
+    Formula.COST_PER_CONTACT: _cost_per_contact,
+    Formula.RELATIONSHIP: _rate("relationship_yes", "relationship_n"),
+    Formula.COMPLIMENTS: _rate("compliments", "handled"),
+    Formula.QA_SCORE: _qa_score,
+}
+# Survey KPIs: no calculator until survey answers exist.
+PENDING = {Formula.CSAT: SURVEY_PENDING, Formula.NPS: SURVEY_PENDING, Formula.CES: SURVEY_PENDING}
+
+
+def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> KpiValue:
+    if kpi.formula in PENDING:
+        return KpiValue(kpi=kpi, estimate=stats.Estimate.empty(), state=NO_DATA_YET, note=PENDING[kpi.formula])
+    sums = totals.of(kpi.channel, channel_costs=settings_row.channel_costs)
+    estimate = CALCULATORS[kpi.formula](sums, settings_row, totals)
+    if kpi.formula == Formula.REVENUE and estimate.n == 0:
+        return KpiValue(kpi=kpi, estimate=estimate, state=NO_DATA_YET, note="No offers recorded yet.")
+    state = OK if estimate.value is not None else NOT_ENOUGH_DATA
+    return KpiValue(kpi=kpi, estimate=estimate, state=state)
+
+
+def kpis_active() -> list[Kpi]:
+    return list(Kpi.objects.filter(is_active=True).select_related("owner"))
+
+
+def counted_evaluations(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    return queryset.filter(
+        status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
+    )
+
+
+def soft_skill_rates(
+    evaluations: QuerySet[Evaluation], settings_row: MeasurementSettings
+) -> dict[str, stats.Estimate]:
+    """Share of soft-skill criteria met, per category, over counted evaluations (in %)."""
+    from rapport.performance.choices import SOFT_SKILLS, Answer
+    from rapport.performance.models import EvaluationAnswer
+
+    rows = (
+        EvaluationAnswer.objects.filter(
+            evaluation__in=counted_evaluations(evaluations),
+            criterion__category__in=SOFT_SKILLS,
+        )
+        .exclude(answer=Answer.NOT_APPLICABLE)
+        .values("criterion__category")
+        .annotate(
+            n=Count("id"), met=Coalesce(Count("id", filter=Q(answer=Answer.MET)), 0)
+        )
+    )
+    found = {row["criterion__category"]: row for row in rows}
+    return {
+        category: _percent(
+            stats.rate(
+                found.get(category, {}).get("met", 0),
+                found.get(category, {}).get("n", 0),
+                min_n=settings_row.min_sample,
+            )
+        )
+        for category in SOFT_SKILLS
+    }

@@ -1,0 +1,365 @@
+"""Daily rollups: the ledger summed per day × agent × team × channel, rebuilt one day at a time.
+
+Rebuilding a day replaces its rows, so running it twice changes nothing. A day is rebuilt when
+its ledger changed (RollupDirtyDay) and while later contacts can still change it: a repeat
+contact within the repeat window, a save decided after the save window, revenue within the
+offer window.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from rapport.access.choices import REAL_TIME_CHANNELS
+from rapport.cases.models import Escalation
+from rapport.customers.models import Holding
+from rapport.interactions.choices import Direction, Outcome
+from rapport.interactions.models import Interaction
+from rapport.performance.models import (
+    DailyRollup,
+    MeasurementSettings,
+    RollupDirtyDay,
+    SuccessDefinition,
+    SuccessRollup,
+)
+
+RESOLVED_OUTCOMES = frozenset({Outcome.RESOLVED, Outcome.INFORMATION, Outcome.SALE})
+NOT_HANDLED = frozenset({Outcome.ABANDONED, Outcome.NO_ANSWER})
+
+FIELDS = (
+    "id",
+    "agent_id",
+    "channel",
+    "direction",
+    "outcome",
+    "answered_at",
+    "ended_at",
+    "started_at",
+    "wait_seconds",
+    "handle_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "transfers",
+    "customer_id",
+    "contact_type_id",
+    "relationship_attempt",
+    "compliment_received",
+    "offer_made",
+    "offer_accepted",
+)
+
+
+def measurement_settings() -> MeasurementSettings:
+    settings_row, _ = MeasurementSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The center's local day as an aware [start, end) range."""
+    zone = timezone.get_default_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    return start, end
+
+
+def definitions_in_force() -> list[SuccessDefinition]:
+    """Published versions, oldest first."""
+    return list(
+        SuccessDefinition.objects.filter(effective_from__isnull=False).order_by("effective_from")
+    )
+
+
+def definition_for(day: datetime.date, published: list[SuccessDefinition]) -> SuccessDefinition | None:
+    """The version in force on a day: the latest published one that took effect by then."""
+    current = None
+    for definition in published:
+        if definition.effective_from is not None and definition.effective_from <= day:
+            current = definition
+    return current
+
+
+@dataclass
+class Contact:
+    """One ledger row with what the rollup needs to know about it."""
+
+    row: dict
+    team_id: int | None
+    next_same_reason: datetime.datetime | None
+    escalated: bool
+    churn_intent: bool
+
+    @property
+    def handled(self) -> bool:
+        return self.row["agent_id"] is not None and self.row["outcome"] not in NOT_HANDLED
+
+    @property
+    def real_time_inbound(self) -> bool:
+        return (
+            self.row["direction"] == Direction.INBOUND
+            and self.row["channel"] in REAL_TIME_CHANNELS
+        )
+
+    @property
+    def answered(self) -> bool:
+        return self.row["answered_at"] is not None
+
+    @property
+    def abandoned(self) -> bool:
+        return not self.answered and (
+            self.row["ended_at"] is not None or self.row["outcome"] == Outcome.ABANDONED
+        )
+
+    @property
+    def transferred(self) -> bool:
+        return self.row["transfers"] > 0 or self.row["outcome"] == Outcome.TRANSFERRED
+
+    @property
+    def fcr_eligible(self) -> bool:
+        return (
+            self.handled
+            and self.row["direction"] == Direction.INBOUND
+            and self.row["customer_id"] is not None
+            and self.row["contact_type_id"] is not None
+        )
+
+    def repeated_within(self, days: int) -> bool:
+        if self.next_same_reason is None:
+            return False
+        return self.next_same_reason <= self.row["started_at"] + datetime.timedelta(days=days)
+
+
+def judge(contact: Contact, definition: SuccessDefinition) -> bool:
+    """Whether a handled contact was a success under one version of the definition.
+
+    Survey scores arrive with the survey capability; until then no contact has been surveyed, so
+    the survey part never fails a contact.
+    """
+    if definition.require_resolved and contact.row["outcome"] not in RESOLVED_OUTCOMES:
+        return False
+    if (
+        definition.repeat_window_days
+        and contact.fcr_eligible
+        and contact.repeated_within(definition.repeat_window_days)
+    ):
+        return False
+    if definition.forbid_escalation and contact.escalated:
+        return False
+    return not (definition.forbid_transfer and contact.transferred)
+
+
+def contacts_of_day(day: datetime.date) -> list[Contact]:
+    start, end = day_bounds(day)
+    next_same_reason = (
+        Interaction.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            contact_type_id=OuterRef("contact_type_id"),
+            started_at__gt=OuterRef("started_at"),
+        )
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    rows = (
+        Interaction.objects.filter(started_at__gte=start, started_at__lt=end)
+        .annotate(
+            team=Coalesce(F("agent__team_id"), F("queue__team_id")),
+            next_same=Subquery(next_same_reason),
+            has_escalation=Exists(Escalation.objects.filter(interaction_id=OuterRef("pk"))),
+            churn=F("contact_type__churn_intent"),
+        )
+        .values(*FIELDS, "team", "next_same", "has_escalation", "churn")
+        .order_by()
+    )
+    return [
+        Contact(
+            row=row,
+            team_id=row["team"],
+            next_same_reason=row["next_same"],
+            escalated=row["has_escalation"] or row["outcome"] == Outcome.ESCALATED,
+            churn_intent=bool(row["churn"]),
+        )
+        for row in rows
+    ]
+
+
+def _holdings_by_customer(customer_ids: set[int]) -> dict[int, list[tuple]]:
+    found: dict[int, list[tuple]] = defaultdict(list)
+    rows = Holding.objects.filter(customer_id__in=customer_ids).values_list(
+        "customer_id", "since", "ended_on", "value"
+    )
+    for customer_id, since, ended_on, value in rows.iterator(chunk_size=2000):
+        found[customer_id].append((since, ended_on, value))
+    return found
+
+
+def _revenue_after(holdings: list[tuple], day: datetime.date, window: int) -> Decimal:
+    last = day + datetime.timedelta(days=window)
+    return sum(
+        (value or Decimal("0") for since, _, value in holdings if day <= since <= last),
+        Decimal("0"),
+    )
+
+
+def _still_holding(holdings: list[tuple], on: datetime.date) -> bool:
+    return any(since <= on and (ended_on is None or ended_on > on) for since, ended_on, _ in holdings)
+
+
+def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: MeasurementSettings):
+    """The DailyRollup rows for one day's contacts (unsaved)."""
+    published = definitions_in_force()
+    in_force = definition_for(day, published)
+    save_decided = day + datetime.timedelta(days=settings_row.save_window_days) <= timezone.localdate()
+    wanted = {
+        contact.row["customer_id"]
+        for contact in contacts
+        if contact.row["customer_id"] and (contact.row["offer_made"] or contact.churn_intent)
+    }
+    holdings = _holdings_by_customer(wanted) if wanted else {}
+    rows: dict[tuple, DailyRollup] = {}
+    for contact in contacts:
+        key = (contact.row["agent_id"], contact.team_id, contact.row["channel"])
+        rollup = rows.get(key)
+        if rollup is None:
+            rollup = rows[key] = DailyRollup(
+                day=day, agent_id=key[0], team_id=key[1], channel=key[2]
+            )
+        _add(rollup, contact, settings_row, in_force, holdings, save_decided)
+    return list(rows.values())
+
+
+def _add(rollup, contact, settings_row, in_force, holdings, save_decided) -> None:
+    row = contact.row
+    if contact.real_time_inbound:
+        wait = row["wait_seconds"]
+        if contact.answered:
+            rollup.offered += 1
+            rollup.answered += 1
+            rollup.wait_sum += wait
+            rollup.wait_sumsq += wait * wait
+            if wait <= settings_row.service_level_seconds:
+                rollup.answered_in_sl += 1
+        elif contact.abandoned:
+            if wait < settings_row.short_abandon_seconds:
+                rollup.short_abandoned += 1
+            else:
+                rollup.offered += 1
+                rollup.abandoned += 1
+    if not contact.handled:
+        return
+    handle = row["handle_seconds"] + row["hold_seconds"] + row["wrap_seconds"]
+    rollup.handled += 1
+    rollup.handle_sum += handle
+    rollup.handle_sumsq += handle * handle
+    rollup.transferred += contact.transferred
+    rollup.escalated += contact.escalated
+    if contact.fcr_eligible:
+        rollup.fcr_n += 1
+        rollup.fcr_repeat += contact.repeated_within(settings_row.repeat_window_days)
+    if in_force is not None:
+        rollup.success_n += 1
+        rollup.success_yes += judge(contact, in_force)
+    if row["relationship_attempt"] is not None:
+        rollup.relationship_n += 1
+        rollup.relationship_yes += bool(row["relationship_attempt"])
+    rollup.compliments += bool(row["compliment_received"])
+    customer_holdings = holdings.get(row["customer_id"], [])
+    if row["offer_made"]:
+        rollup.offers_made += 1
+        rollup.offers_accepted += bool(row["offer_accepted"])
+        rollup.revenue += _revenue_after(
+            customer_holdings, rollup.day, settings_row.offer_window_days
+        )
+    if contact.churn_intent and row["customer_id"] and save_decided:
+        rollup.intent_n += 1
+        rollup.saved += _still_holding(
+            customer_holdings, rollup.day + datetime.timedelta(days=settings_row.save_window_days)
+        )
+
+
+def success_rows(day: datetime.date, contacts: list[Contact]) -> list[SuccessRollup]:
+    """Each published version's verdicts for one day's handled contacts (unsaved)."""
+    rows: dict[tuple, SuccessRollup] = {}
+    for definition in definitions_in_force():
+        for contact in contacts:
+            if not contact.handled:
+                continue
+            key = (definition.pk, contact.row["agent_id"], contact.team_id, contact.row["channel"])
+            found = rows.get(key)
+            if found is None:
+                found = rows[key] = SuccessRollup(
+                    day=day,
+                    definition_id=definition.pk,
+                    agent_id=key[1],
+                    team_id=key[2],
+                    channel=key[3],
+                )
+            found.judged += 1
+            found.succeeded += judge(contact, definition)
+    return list(rows.values())
+
+
+@transaction.atomic
+def rollup_day(day: datetime.date, *, settings_row: MeasurementSettings | None = None) -> int:
+    """Rebuild one day's rollups from the ledger; returns how many contacts it read."""
+    settings_row = settings_row or measurement_settings()
+    contacts = contacts_of_day(day)
+    DailyRollup.objects.filter(day=day).delete()
+    SuccessRollup.objects.filter(day=day).delete()
+    DailyRollup.objects.bulk_create(rollup_rows(day, contacts, settings_row), batch_size=1000)
+    SuccessRollup.objects.bulk_create(success_rows(day, contacts), batch_size=1000)
+    RollupDirtyDay.objects.filter(day=day).delete()
+    return len(contacts)
+
+
+def days_mark_dirty(days: Iterable[datetime.date]) -> None:
+    RollupDirtyDay.objects.bulk_create(
+        [RollupDirtyDay(day=day) for day in set(days)], ignore_conflicts=True
+    )
+
+
+def ledger_days() -> list[datetime.date]:
+    """Every local day that has contacts, oldest first."""
+    first = Interaction.objects.order_by("started_at").values_list("started_at", flat=True).first()
+    if first is None:
+        return []
+    day, today = local_day(first), timezone.localdate()
+    return [day + datetime.timedelta(days=n) for n in range((today - day).days + 1)]
+
+
+def days_due(*, settings_row: MeasurementSettings, full: bool) -> list[datetime.date]:
+    """Dirty days plus the recent days later contacts can still change.
+
+    The short window (repeat contacts) is rebuilt every run; `full` also covers the offer window
+    and the day whose save window just closed, which change at most once a day.
+    """
+    today = timezone.localdate()
+    reach = settings_row.repeat_window_days
+    if full:
+        reach = max(reach, settings_row.offer_window_days)
+    due = {today - datetime.timedelta(days=n) for n in range(reach + 1)}
+    if full:
+        due.add(today - datetime.timedelta(days=settings_row.save_window_days))
+    due.update(RollupDirtyDay.objects.values_list("day", flat=True))
+    return sorted(due)
+
+
+def rollups_refresh(*, full: bool = False, progress=None) -> dict[str, int]:
+    """Rebuild every day that is due; `progress(done, total)` is called after each day."""
+    settings_row = measurement_settings()
+    days = days_due(settings_row=settings_row, full=full)
+    contacts = 0
+    for done, day in enumerate(days, start=1):
+        contacts += rollup_day(day, settings_row=settings_row)
+        if progress is not None:
+            progress(done, len(days))
+    return {"days": len(days), "contacts": contacts}

@@ -1,0 +1,313 @@
+"""Reads of measures, scoped to the asking user.
+
+Who sees what (tests/test_performance_privacy.py proves it for every role):
+- the company's figures: everyone;
+- a team's aggregate figures: its members, its supervisor, executives, trainers, admins;
+- one agent's figures, goals, evaluations: the agent, the supervisor of the agent's team, admins.
+Nobody else sees an individual's scores. A record the viewer may not see is "not found".
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from rapport.accounts.models import Team, User
+from rapport.core.errors import NotFound
+from rapport.core.roles import Role, is_admin, roles_of
+from rapport.performance import kpis, periods, stats
+from rapport.performance.choices import GoalArea
+from rapport.performance.models import (
+    DailyRollup,
+    Evaluation,
+    Kpi,
+    MeasurementSettings,
+    SuccessDefinition,
+    SuccessRollup,
+)
+from rapport.performance.rollups import measurement_settings
+
+# Roles that see every team's aggregates (never an individual's).
+ALL_TEAMS_READERS = frozenset({Role.EXECUTIVE, Role.TRAINER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the company, one team or one agent."""
+
+    kind: str  # "company" | "team" | "agent"
+    label: str
+    team: Team | None = None
+    agent: User | None = None
+
+    def rollups(self) -> QuerySet[DailyRollup]:
+        rows = DailyRollup.objects.all()
+        if self.agent is not None:
+            return rows.filter(agent=self.agent)
+        if self.team is not None:
+            return rows.filter(team=self.team)
+        return rows
+
+    def evaluations(self) -> QuerySet[Evaluation]:
+        rows = Evaluation.objects.all()
+        if self.agent is not None:
+            return rows.filter(agent=self.agent)
+        if self.team is not None:
+            return rows.filter(agent__team=self.team)
+        return rows
+
+
+COMPANY = Scope(kind="company", label="Whole center")
+
+
+def leads(viewer: User, team_id: int | None) -> bool:
+    """The viewer is the supervisor of that team."""
+    return (
+        team_id is not None
+        and Role.SUPERVISOR in roles_of(viewer)
+        and Team.objects.filter(pk=team_id, supervisor=viewer).exists()
+    )
+
+
+def may_see_agent(viewer: User, agent: User) -> bool:
+    return viewer.pk == agent.pk or is_admin(viewer) or leads(viewer, agent.team_id)
+
+
+def may_see_team(viewer: User, team: Team) -> bool:
+    return bool(
+        roles_of(viewer) & ALL_TEAMS_READERS
+        or viewer.team_id == team.pk
+        or (team.supervisor_id == viewer.pk and Role.SUPERVISOR in roles_of(viewer))
+    )
+
+
+def agent_scope_for(*, viewer: User, agent_id: int) -> Scope:
+    agent = User.objects.select_related("team").filter(pk=agent_id, is_active=True).first()
+    if agent is None or not may_see_agent(viewer, agent):
+        raise NotFound("No such scorecard.")
+    return Scope(kind="agent", label=agent.get_full_name() or agent.username, agent=agent, team=None)
+
+
+def team_scope_for(*, viewer: User, team_id: int) -> Scope:
+    team = Team.objects.select_related("supervisor").filter(pk=team_id).first()
+    if team is None or not may_see_team(viewer, team):
+        raise NotFound("No such team.")
+    return Scope(kind="team", label=team.name, team=team)
+
+
+def teams_visible_to(*, viewer: User) -> QuerySet[Team]:
+    teams = Team.objects.order_by("name")
+    if roles_of(viewer) & ALL_TEAMS_READERS:
+        return teams
+    return teams.filter(
+        Q(pk=viewer.team_id) | Q(supervisor=viewer) if Role.SUPERVISOR in roles_of(viewer)
+        else Q(pk=viewer.team_id)
+    )
+
+
+def agents_visible_to(*, viewer: User, team: Team | None = None) -> QuerySet[User]:
+    """People whose individual figures the viewer may open."""
+    people = User.objects.filter(is_active=True, groups__name=Role.AGENT).select_related("team")
+    if team is not None:
+        people = people.filter(team=team)
+    if is_admin(viewer):
+        return people.order_by("last_name", "first_name", "username").distinct()
+    allowed = Q(pk=viewer.pk)
+    if Role.SUPERVISOR in roles_of(viewer):
+        allowed |= Q(team__supervisor=viewer)
+    return people.filter(allowed).order_by("last_name", "first_name", "username").distinct()
+
+
+@dataclass
+class ScoreItem:
+    """One KPI on a scorecard or the wall: this period, the one before, and a trend."""
+
+    value: kpis.KpiValue
+    previous: kpis.KpiValue
+    change: stats.Comparison
+    trend: list[tuple[periods.Span, kpis.KpiValue]] = field(default_factory=list)
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.value.kpi
+
+    def chart(self) -> dict:
+        """Chart.js data: the value per period with its interval; gaps where data is short."""
+        return {
+            "labels": [span.short_label for span, _ in self.trend],
+            "values": [_round(v.estimate.value) for _, v in self.trend],
+            "low": [_round(v.estimate.ci_low) for _, v in self.trend],
+            "high": [_round(v.estimate.ci_high) for _, v in self.trend],
+            "target": None if self.kpi.target is None else float(self.kpi.target),
+            "unit": self.kpi.get_unit_display(),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@dataclass
+class Scorecard:
+    scope: Scope
+    span: periods.Span
+    items: list[ScoreItem]
+    soft_skills: dict[str, stats.Estimate]
+    settings: MeasurementSettings
+
+    def by_goal(self) -> list[tuple[str, list[ScoreItem]]]:
+        grouped = [
+            (label, [item for item in self.items if item.kpi.goal == value])
+            for value, label in GoalArea.choices
+        ]
+        return [(label, items) for label, items in grouped if items]
+
+
+def _change(kpi: Kpi, now: kpis.Totals, before: kpis.Totals, settings_row) -> stats.Comparison:
+    """Is this period different from the last one, beyond noise?"""
+    counts = {
+        "fcr": ("fcr_repeat", "fcr_n"),
+        "repeat": ("fcr_repeat", "fcr_n"),
+        "service_level": ("answered_in_sl", "offered"),
+        "abandonment": ("abandoned", "offered"),
+        "transfer": ("transferred", "handled"),
+        "escalation": ("escalated", "handled"),
+        "success": ("success_yes", "success_n"),
+        "saved": ("saved", "intent_n"),
+        "upsell": ("offers_accepted", "offers_made"),
+        "relationship": ("relationship_yes", "relationship_n"),
+        "compliments": ("compliments", "handled"),
+    }
+    means = {"aht": "handle", "asa": "wait", "cost_per_contact": "handle"}
+    a = now.of(kpi.channel)
+    b = before.of(kpi.channel)
+    if kpi.formula in counts:
+        k, n = counts[kpi.formula]
+        return stats.compare_rates(int(a[k]), int(a[n]), int(b[k]), int(b[n]))
+    if kpi.formula in means:
+        base = means[kpi.formula]
+        n = "answered" if base == "wait" else "handled"
+        return stats.compare_means(
+            int(a[n]), float(a[f"{base}_sum"]), float(a[f"{base}_sumsq"]),
+            int(b[n]), float(b[f"{base}_sum"]), float(b[f"{base}_sumsq"]),
+        )
+    if kpi.formula == "qa_score":
+        return stats.compare_means(*now.qa, *before.qa)
+    return stats.Comparison(p_value=None, significant=False)
+
+
+def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Scorecard:
+    """Every active KPI for a scope and period, with the previous period and a trend.
+
+    Two queries on rollups and two on QA scores, whatever the number of KPIs or periods.
+    """
+    settings_row = measurement_settings()
+    spans = periods.trend(span, trend_length)
+    first = min(spans[0].start, span.previous().start)
+    per_day = kpis.rollup_sums_by_day(scope.rollups().filter(day__gte=first, day__lte=span.end))
+    evaluations = scope.evaluations().filter(
+        submitted_at__date__gte=first - datetime.timedelta(days=1)
+    )
+    qa_per_day = kpis.qa_sums_by_day(evaluations)
+
+    def totals(of: periods.Span) -> kpis.Totals:
+        return kpis.merge_days(per_day, qa_per_day, of.start, of.end)
+
+    now, before = totals(span), totals(span.previous())
+    trend_totals = [(s, totals(s)) for s in spans]
+    items = []
+    for kpi in kpis.kpis_active():
+        items.append(
+            ScoreItem(
+                value=kpis.kpi_value(kpi, now, settings_row),
+                previous=kpis.kpi_value(kpi, before, settings_row),
+                change=_change(kpi, now, before, settings_row),
+                trend=[(s, kpis.kpi_value(kpi, t, settings_row)) for s, t in trend_totals],
+            )
+        )
+    in_span = evaluations.filter(
+        submitted_at__gte=_start_of(span.start), submitted_at__lt=_start_of(span.end, 1)
+    )
+    return Scorecard(
+        scope=scope,
+        span=span,
+        items=items,
+        soft_skills=kpis.soft_skill_rates(in_span, settings_row),
+        settings=settings_row,
+    )
+
+
+def _start_of(day: datetime.date, plus_days: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=plus_days),
+        datetime.time.min,
+        tzinfo=timezone.get_default_timezone(),
+    )
+
+
+def kpi_list() -> QuerySet[Kpi]:
+    """The registry: every KPI and its definition is public to every signed-in person."""
+    return Kpi.objects.filter(is_active=True).select_related("owner")
+
+
+def kpi_get(*, key: str) -> Kpi:
+    kpi = kpi_list().filter(key=key).first()
+    if kpi is None:
+        raise NotFound("No such KPI.")
+    return kpi
+
+
+def success_definitions() -> QuerySet[SuccessDefinition]:
+    return SuccessDefinition.objects.select_related("created_by", "published_by")
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    first: SuccessDefinition
+    second: SuccessDefinition
+    start: datetime.date
+    end: datetime.date
+    first_rate: stats.Estimate
+    second_rate: stats.Estimate
+    change: stats.Comparison
+
+
+def success_versions_compare(
+    *, first: SuccessDefinition, second: SuccessDefinition, start: datetime.date, end: datetime.date
+) -> VersionComparison:
+    """The same contacts judged by two published versions (from SuccessRollup)."""
+    settings_row = measurement_settings()
+    sums = {}
+    for definition in (first, second):
+        rows = SuccessRollup.objects.filter(definition=definition, day__gte=start, day__lte=end)
+        judged = succeeded = 0
+        for j, s in rows.values_list("judged", "succeeded"):
+            judged, succeeded = judged + j, succeeded + s
+        sums[definition.pk] = (succeeded, judged)
+    k1, n1 = sums[first.pk]
+    k2, n2 = sums[second.pk]
+    return VersionComparison(
+        first=first,
+        second=second,
+        start=start,
+        end=end,
+        first_rate=stats.scaled(stats.rate(k1, n1, min_n=settings_row.min_sample), 100.0),
+        second_rate=stats.scaled(stats.rate(k2, n2, min_n=settings_row.min_sample), 100.0),
+        change=stats.compare_rates(k1, n1, k2, n2),
+    )
+
+
+def latest_day_with_data(*, scope: Scope) -> datetime.date | None:
+    """The newest rolled-up day of a scope, so an empty current period can fall back to it."""
+    return scope.rollups().order_by("-day").values_list("day", flat=True).first()
+
+
+def default_span(*, scope: Scope, period: str) -> periods.Span:
+    """This period, or the latest period with contacts when this one has none yet."""
+    today = timezone.localdate()
+    current = periods.span(period, today)
+    latest = latest_day_with_data(scope=scope)
+    if latest is not None and latest < current.start:
+        return periods.span(period, latest)
+    return current

@@ -1,0 +1,53 @@
+"""Rollup refresh and the measurement settings behind every figure."""
+
+from django.db import transaction
+
+from rapport.core.audit import audit_record
+from rapport.core.errors import ValidationFailed
+from rapport.performance import rollups
+from rapport.performance.models import MeasurementSettings
+
+# Settings that change what rollups hold; changing one rebuilds every day.
+ROLLUP_FIELDS = frozenset(
+    {
+        "service_level_seconds",
+        "short_abandon_seconds",
+        "repeat_window_days",
+        "save_window_days",
+        "offer_window_days",
+    }
+)
+
+
+def rollups_refresh(*, full: bool = False) -> dict[str, int]:
+    return rollups.rollups_refresh(full=full)
+
+
+def rollups_rebuild_all() -> int:
+    """Mark every day of the ledger for rebuilding; the rollup task does the work."""
+    days = rollups.ledger_days()
+    rollups.days_mark_dirty(days)
+    return len(days)
+
+
+@transaction.atomic
+def measurement_settings_update(*, by, **changes) -> MeasurementSettings:
+    settings_row = rollups.measurement_settings()
+    unknown = set(changes) - {f.name for f in MeasurementSettings._meta.fields}
+    if unknown:
+        raise ValidationFailed(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    before = {name: getattr(settings_row, name) for name in changes}
+    for name, value in changes.items():
+        setattr(settings_row, name, value)
+    settings_row.full_clean()
+    settings_row.save()
+    changed = {name for name in changes if before[name] != changes[name]}
+    audit_record(
+        actor=by,
+        action="performance.settings_changed",
+        target=settings_row,
+        detail={name: str(changes[name]) for name in sorted(changed)},
+    )
+    if changed & ROLLUP_FIELDS:
+        transaction.on_commit(rollups_rebuild_all)
+    return settings_row

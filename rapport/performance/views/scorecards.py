@@ -1,0 +1,3 @@
+"""Placeholder until this area lands."""
+
+urls: list = []
