@@ -71,6 +71,20 @@ SCENARIOS = {
         30,
         "screen pop: customer summary, last 20 contacts, open cases, for a caller who exists",
     ),
+    # Need the interactions and their rollups (bench/kpi_rollups.py); run by bench/kpis.sh with
+    # an admin's token, who may open every agent's scorecard.
+    "kpi-wall": (
+        "/api/v1/kpis",
+        "kpi_wall.txt",
+        300,
+        "KPI wall: every KPI's center value with n and 95% CI, for a random day, week or month",
+    ),
+    "scorecard": (
+        "/api/v1/scorecards/",
+        "scorecards.txt",
+        300,
+        "an agent's scorecard: every KPI, the previous period, a 12-period trend, QA soft skills",
+    ),
 }
 # What a plain run measures; screen-pop needs the interactions loaded, so it is asked for.
 DEFAULT_SCENARIOS = ("lookup-phone", "lookup-email", "search-name", "search-common")
@@ -90,6 +104,12 @@ def parse_args() -> argparse.Namespace:
         help=f"comma-separated: {', '.join(SCENARIOS)}",
     )
     parser.add_argument("--label", default="", help="a note stored with the results")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=Path("bench/out/token.txt"),
+        help="the API key the requests send (relative to the repository)",
+    )
     parser.add_argument(
         "--results", default="http-results", help="bench/out/<this>.{md,json} get the table"
     )
@@ -270,7 +290,7 @@ def run_wrk(args: argparse.Namespace, base: str, prefix: str, sample_file: Path,
         "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s",
         "--latency", "--timeout", "10s",
         "-s", str(LUA.relative_to(ROOT)), base,
-        "--", prefix, str(sample_file.relative_to(ROOT)), "bench/out/token.txt",
+        "--", prefix, str(sample_file.relative_to(ROOT)), str(args.token_file),
     ]  # fmt: skip
     result = subprocess.run(  # noqa: S603 - our own command line
         command, cwd=ROOT, capture_output=True, text=True, check=True
@@ -314,9 +334,9 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    token_file = OUT / "token.txt"
+    token_file = ROOT / args.token_file
     if not token_file.exists():
-        raise SystemExit("bench/out/token.txt is missing: run bench/generate_customers.py first")
+        raise SystemExit(f"{args.token_file} is missing: run bench/generate_customers.py first")
     token = token_file.read_text().strip()
     if not port_free(args.port):
         raise SystemExit(f"127.0.0.1:{args.port} is in use")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make 1,000,000 customers and 10,000,000 contacts (once), then measure over HTTP: lookup and
-# search, the screen pop, phone-event ingest, and the call-record import. See bench/README.md.
+# search, the screen pop, phone-event ingest, the KPI wall and scorecards, and the call-record import. See bench/README.md.
 #   bash bench/run.sh                          # everything, the figures in docs/performance.md
 #   bash bench/run.sh --quiet 0.9              # options after run.sh go to bench/http_bench.py
 #   BENCH_PARTS=screen-pop,ingest bash bench/run.sh    # some of: lookup screen-pop ingest cdr
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-.venv/bin/python}"
-PARTS=",${BENCH_PARTS:-lookup,screen-pop,ingest,cdr},"
+PARTS=",${BENCH_PARTS:-lookup,screen-pop,ingest,cdr,kpis},"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/rapport_bench}"
 export DJANGO_SETTINGS_MODULE=config.settings.production
 # Production settings refuse to start without a key; nothing signed here outlives the run.
@@ -31,6 +31,9 @@ if [[ "$PARTS" == *,screen-pop,* ]]; then
 fi
 if [[ "$PARTS" == *,ingest,* ]]; then
   "$PYTHON" bench/ingest_events.py ${BENCH_QUIET:+--quiet "$BENCH_QUIET"}
+fi
+if [[ "$PARTS" == *,kpis,* ]]; then
+  bash bench/kpis.sh "$@"
 fi
 if [[ "$PARTS" == *,cdr,* ]]; then
   "$PYTHON" bench/cdr_import.py ${BENCH_QUIET:+--quiet "$BENCH_QUIET"}

@@ -48,7 +48,8 @@ INTERACTION_FIELDS = (
     "id", "customer_id", "sender", "sender_name", "direction", "channel", "touchpoint_id",
     "queue_id", "agent_id", "contact_type_id", "outcome", "subject", "summary", "started_at",
     "answered_at", "ended_at", "wait_seconds", "handle_seconds", "hold_seconds", "wrap_seconds",
-    "transfers", "relationship_attempt", "compliment_received", "wrapped_up_at", "case_id",
+    "transfers", "relationship_attempt", "compliment_received", "offer_made", "offer_accepted",
+    "wrapped_up_at", "case_id",
     "source", "external_id", "thread_refs", "created_at", "updated_at",
 )  # fmt: skip
 MESSAGE_FIELDS = (
@@ -667,11 +668,14 @@ class ContactPlanner:
             elif channel not in {"email", "web"}:
                 reply = rng.choice(phrases.REPLY[outcome]).format_map(words)
                 messages.append(("agent", agent, reply, answered, "", False))
-        relationship = compliment = None
+        relationship = compliment = offer = accepted = None
         if agent is not None and answered is not None:
             relationship = rng.random() < self._warmth[agent.id]
             chance = 0.02 + 0.05 * (outcome in {"resolved", "sale"}) + 0.05 * relationship
             compliment = rng.random() < chance * (0.4 if issue.kind == "complaint" else 1)
+            # Agents who build the relationship make more offers; a sale is an accepted one.
+            offer = outcome == "sale" or rng.random() < (0.18 if relationship else 0.06)
+            accepted = outcome == "sale" or (offer and rng.random() < 0.22)
             if channel in {"chat", "sms", "social"} and (compliment or rng.random() < 0.4):
                 last_words = rng.choice(phrases.THANKS if compliment else phrases.CLOSING)
                 messages.append(("customer", None, last_words.format_map(words), ended, "", False))
@@ -691,6 +695,8 @@ class ContactPlanner:
             transfers=transfers,
             relationship=relationship,
             compliment=compliment,
+            offer=offer,
+            accepted=accepted,
             case=case,
             external_id=external_id,
             thread_refs=thread_refs,
@@ -914,6 +920,8 @@ class ContactPlanner:
         thread_refs: list[str],
         messages: list[tuple[str, AgentInfo | None, str, datetime, str, bool]],
         wrapped_up: datetime | None,
+        offer: bool | None = None,
+        accepted: bool | None = None,
     ) -> None:
         channel = contact.channel
         sender = {
@@ -948,6 +956,8 @@ class ContactPlanner:
                 transfers,
                 relationship,
                 compliment,
+                offer,
+                accepted,
                 wrapped_up,
                 case.id if case else None,
                 "demo",

@@ -58,6 +58,14 @@ class Period(models.TextChoices):
     MONTH = "month", "Month"
 
 
+class Grain(models.TextChoices):
+    """What one rollup row sums: one agent's contacts, a team's, or the whole center's."""
+
+    AGENT = "agent", "Agent"
+    TEAM = "team", "Team"
+    CENTER = "center", "Center"
+
+
 class GoalStatus(models.TextChoices):
     PROPOSED = "proposed", "Waiting for agreement"
     AGREED = "agreed", "Agreed"

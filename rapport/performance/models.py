@@ -19,6 +19,7 @@ from rapport.performance.choices import (
     DisputeStatus,
     EvaluationStatus,
     Formula,
+    Grain,
     GoalArea,
     GoalStatus,
     KpiKind,
@@ -170,13 +171,17 @@ class Kpi(BaseModel):
 
 
 class DailyRollup(models.Model):
-    """Additive counts and sums for one day × agent × team × channel, rebuilt from the ledger.
+    """Additive counts and sums for one day × channel at one grain, rebuilt from the ledger.
 
-    Sums and sums of squares let any period's mean and its t interval be computed from rollups
-    alone; counts give Wilson intervals. Days are the center's local days (TIME_ZONE).
+    Agent rows hold one agent (agent and team set; contacts nobody answered have neither);
+    team rows sum a team's contacts; center rows sum everything, so the company wall and a team
+    scorecard read a few rows per day however many agents there are. Sums and sums of squares
+    let any period's mean and its t interval be computed from rollups alone; counts give Wilson
+    intervals. Days are the center's local days (TIME_ZONE).
     """
 
     day = models.DateField()
+    grain = models.CharField(max_length=8, choices=Grain.choices, default=Grain.AGENT)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -218,29 +223,22 @@ class DailyRollup(models.Model):
     class Meta:
         ordering = ["day"]
         indexes = [
-            models.Index(fields=["day"], name="rollup_day"),
+            models.Index(fields=["grain", "day"], name="rollup_grain_day"),
             models.Index(fields=["agent", "day"], name="rollup_agent_day"),
-            models.Index(fields=["team", "day"], name="rollup_team_day"),
+            models.Index(fields=["team", "grain", "day"], name="rollup_team_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} agent {self.agent_id} {self.channel}"
+        return f"{self.day} {self.grain} {self.agent_id or self.team_id or ''} {self.channel}"
 
 
 class SuccessRollup(models.Model):
-    """How many handled contacts each published success definition judges successful, per day.
-
-    Kept for every published version so any two can be compared over any period.
-    """
+    """How many handled contacts each published success definition judges successful, per day
+    and channel, center-wide. Kept for every published version so any two can be compared over
+    any period."""
 
     day = models.DateField()
     definition = models.ForeignKey(SuccessDefinition, on_delete=models.CASCADE, related_name="+")
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, db_index=False, on_delete=models.CASCADE, related_name="+"
-    )
-    team = models.ForeignKey(
-        "accounts.Team", null=True, db_index=False, on_delete=models.CASCADE, related_name="+"
-    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     judged = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)

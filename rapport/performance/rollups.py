@@ -22,6 +22,7 @@ from rapport.cases.models import Escalation
 from rapport.customers.models import Holding
 from rapport.interactions.choices import Direction, Outcome
 from rapport.interactions.models import Interaction
+from rapport.performance.choices import Grain
 from rapport.performance.models import (
     DailyRollup,
     MeasurementSettings,
@@ -215,7 +216,7 @@ def _still_holding(holdings: list[tuple], on: datetime.date) -> bool:
 
 
 def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: MeasurementSettings):
-    """The DailyRollup rows for one day's contacts (unsaved)."""
+    """The DailyRollup rows of all three grains for one day's contacts (unsaved)."""
     published = definitions_in_force()
     in_force = definition_for(day, published)
     save_decided = day + datetime.timedelta(days=settings_row.save_window_days) <= timezone.localdate()
@@ -226,14 +227,25 @@ def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: Measu
     }
     holdings = _holdings_by_customer(wanted) if wanted else {}
     rows: dict[tuple, DailyRollup] = {}
-    for contact in contacts:
-        key = (contact.row["agent_id"], contact.team_id, contact.row["channel"])
-        rollup = rows.get(key)
-        if rollup is None:
-            rollup = rows[key] = DailyRollup(
-                day=day, agent_id=key[0], team_id=key[1], channel=key[2]
+
+    def row_for(grain: str, agent_id, team_id, channel: str) -> DailyRollup:
+        key = (grain, agent_id, team_id, channel)
+        if key not in rows:
+            rows[key] = DailyRollup(
+                day=day, grain=grain, agent_id=agent_id, team_id=team_id, channel=channel
             )
-        _add(rollup, contact, settings_row, in_force, holdings, save_decided)
+        return rows[key]
+
+    for contact in contacts:
+        channel = contact.row["channel"]
+        targets = [
+            row_for(Grain.AGENT, contact.row["agent_id"], contact.team_id, channel),
+            row_for(Grain.CENTER, None, None, channel),
+        ]
+        if contact.team_id is not None:
+            targets.append(row_for(Grain.TEAM, None, contact.team_id, channel))
+        for rollup in targets:
+            _add(rollup, contact, settings_row, in_force, holdings, save_decided)
     return list(rows.values())
 
 
@@ -293,15 +305,11 @@ def success_rows(day: datetime.date, contacts: list[Contact]) -> list[SuccessRol
         for contact in contacts:
             if not contact.handled:
                 continue
-            key = (definition.pk, contact.row["agent_id"], contact.team_id, contact.row["channel"])
+            key = (definition.pk, contact.row["channel"])
             found = rows.get(key)
             if found is None:
                 found = rows[key] = SuccessRollup(
-                    day=day,
-                    definition_id=definition.pk,
-                    agent_id=key[1],
-                    team_id=key[2],
-                    channel=key[3],
+                    day=day, definition_id=definition.pk, channel=key[1]
                 )
             found.judged += 1
             found.succeeded += judge(contact, definition)

@@ -17,7 +17,7 @@ from rapport.accounts.models import Team, User
 from rapport.core.errors import NotFound
 from rapport.core.roles import Role, is_admin, roles_of
 from rapport.performance import kpis, periods, stats
-from rapport.performance.choices import GoalArea
+from rapport.performance.choices import GoalArea, Grain
 from rapport.performance.models import (
     DailyRollup,
     Evaluation,
@@ -42,12 +42,11 @@ class Scope:
     agent: User | None = None
 
     def rollups(self) -> QuerySet[DailyRollup]:
-        rows = DailyRollup.objects.all()
         if self.agent is not None:
-            return rows.filter(agent=self.agent)
+            return DailyRollup.objects.filter(grain=Grain.AGENT, agent=self.agent)
         if self.team is not None:
-            return rows.filter(team=self.team)
-        return rows
+            return DailyRollup.objects.filter(grain=Grain.TEAM, team=self.team)
+        return DailyRollup.objects.filter(grain=Grain.CENTER)
 
     def evaluations(self) -> QuerySet[Evaluation]:
         rows = Evaluation.objects.all()

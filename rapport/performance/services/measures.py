@@ -23,6 +23,20 @@ def rollups_refresh(*, full: bool = False) -> dict[str, int]:
     return rollups.rollups_refresh(full=full)
 
 
+def rollups_rebuild_now(*, days: int = 0, progress=None) -> dict[str, int]:
+    """Rebuild every day of the ledger (or the most recent `days`) in this process, now."""
+    settings_row = rollups.measurement_settings()
+    todo = rollups.ledger_days()
+    if days > 0:
+        todo = todo[-days:]
+    contacts = 0
+    for done, day in enumerate(todo, start=1):
+        contacts += rollups.rollup_day(day, settings_row=settings_row)
+        if progress is not None:
+            progress(done, len(todo), contacts)
+    return {"days": len(todo), "contacts": contacts}
+
+
 def rollups_rebuild_all() -> int:
     """Mark every day of the ledger for rebuilding; the rollup task does the work."""
     days = rollups.ledger_days()

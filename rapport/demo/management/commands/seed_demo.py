@@ -31,6 +31,7 @@ from rapport.demo.center import access_strategy_create, center_load
 from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import Direction, Outcome, Side, Source
 from rapport.interactions.models import Interaction, Message
+from rapport.performance.services import measures
 
 ROLE_USERS = [
     ("agent", Role.AGENT, "Alex", "Agent"),
@@ -124,6 +125,8 @@ class Command(BaseCommand):
             with self._stage("passwords"):
                 demo_staff = User.objects.filter(email__endswith="@rapport.example")
                 demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+        with self._stage("KPI rollups"):
+            measures.rollups_rebuild_now()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center loaded: {customers} customers, "
