@@ -1,13 +1,14 @@
 """Honest numbers: every estimate carries n and a 95% interval; small samples say so.
 
-Rates get Wilson score intervals; means get t intervals computed from (n, sum, sum of squares),
-which is what rollups keep, so any period's interval comes from rollups alone.
+Rates get Wilson score intervals (statsmodels); means get t intervals computed from (n, sum, sum
+of squares), which is what rollups keep, so any period's interval comes from rollups alone.
 """
 
 import math
 from dataclasses import dataclass
 
 from scipy import stats as scipy_stats
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 CONFIDENCE = 0.95
 
@@ -27,20 +28,12 @@ class Estimate:
         return cls(value=None, n=n, enough_data=False)
 
 
-def _z() -> float:
-    return float(scipy_stats.norm.ppf(1 - (1 - CONFIDENCE) / 2))
-
-
 def wilson(successes: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval for a proportion (as statsmodels' proportion_confint 'wilson')."""
+    """The Wilson score interval for a proportion."""
     if n <= 0:
         raise ValueError("n must be positive")
-    z = _z()
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = proportion_confint(successes, n, alpha=1 - CONFIDENCE, method="wilson")
+    return max(0.0, float(low)), min(1.0, float(high))
 
 
 def rate(successes: int, n: int, *, min_n: int) -> Estimate:
@@ -95,14 +88,10 @@ class Comparison:
 
 def compare_rates(k1: int, n1: int, k2: int, n2: int) -> Comparison:
     """Two-proportion z test with the pooled proportion."""
-    if n1 <= 0 or n2 <= 0:
+    if n1 <= 0 or n2 <= 0 or (k1 + k2) in (0, n1 + n2):
         return Comparison(p_value=None, significant=False)
-    pooled = (k1 + k2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return Comparison(p_value=None, significant=False)
-    z = (k1 / n1 - k2 / n2) / se
-    p = float(2 * scipy_stats.norm.sf(abs(z)))
+    _, p = proportions_ztest([k1, k2], [n1, n2])
+    p = float(p)
     return Comparison(p_value=p, significant=p < 1 - CONFIDENCE)
 
 

@@ -26,7 +26,7 @@ from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.demo import bulk, catalog, contacts
+from rapport.demo import bulk, catalog, contacts, people
 from rapport.demo.center import access_strategy_create, center_load
 from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import Direction, Outcome, Side, Source
@@ -122,6 +122,10 @@ class Command(BaseCommand):
                 self._contacts(contacts_rng, interactions)
             with self._stage("unknown senders"):
                 self._unknown_senders()
+            with self._stage("QA, goals and recognition"):
+                people.people_side_load(
+                    rng=random.Random(f"{seed}:people"), reference_day=REFERENCE_DAY
+                )
             with self._stage("passwords"):
                 demo_staff = User.objects.filter(email__endswith="@rapport.example")
                 demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
