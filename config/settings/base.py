@@ -165,6 +165,11 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "rapport.access.choices.Channel",
         "ImportStatusEnum": "rapport.interactions.choices.ImportStatus",
         "CallEventKindEnum": "rapport.interactions.choices.CallEventKind",
+        "GoalStatusEnum": "rapport.performance.choices.GoalStatus",
+        "EvaluationStatusEnum": "rapport.performance.choices.EvaluationStatus",
+        "KudosKindEnum": "rapport.performance.choices.KudosKind",
+        "KpiKindEnum": "rapport.performance.choices.KpiKind",
+        "FigureStateEnum": "rapport.performance.api.serializers_scorecards.STATES",
     },
 }
 

@@ -109,19 +109,20 @@ def _evaluations(rng, form, criteria, analyst, agents, reference_day) -> list[Ev
     for agent in agents:
         skill = rng.uniform(0.7, 0.96)
         ids = list(
-            Interaction.objects.filter(agent=agent, answered_at__isnull=False, started_at__lt=cutoff)
+            Interaction.objects.filter(
+                agent=agent, answered_at__isnull=False, started_at__lt=cutoff
+            )
             .order_by()
             .values_list("id", flat=True)
         )
         if not ids:
             continue
-        evaluator = analyst if rng.random() < 0.7 else agent.team.supervisor or analyst
+        lead = agent.team.supervisor if agent.team else None
+        evaluator = analyst if rng.random() < 0.7 or lead is None else lead
         for interaction in Interaction.objects.filter(
             pk__in=rng.sample(ids, min(EVALUATIONS_PER_AGENT, len(ids)))
         ):
-            made.append(
-                _evaluation(form, interaction, evaluator, _answers(rng, criteria, skill))
-            )
+            made.append(_evaluation(form, interaction, evaluator, _answers(rng, criteria, skill)))
     return made
 
 
@@ -136,7 +137,8 @@ def _disputes(evaluations: list[Evaluation], reference_day: date) -> None:
         raised_by=alex[0].agent,
         reason="The customer had already verified in the IVR, so I did not ask again.",
     )
-    supervisor = alex[1].agent.team.supervisor
+    team = alex[1].agent.team
+    supervisor = team.supervisor if team else None
     Dispute.objects.create(
         evaluation=alex[1],
         raised_by=alex[1].agent,
@@ -182,7 +184,11 @@ def _goals(rng, reference_day: date) -> None:
     members = list(
         User.objects.filter(team=northside, groups__name=Role.AGENT).order_by("username")
     )
-    plans = [("fcr", Decimal("72")), ("aht_phone", Decimal("420")), ("relationship_attempts", Decimal("55"))]
+    plans = [
+        ("fcr", Decimal("72")),
+        ("aht_phone", Decimal("420")),
+        ("relationship_attempts", Decimal("55")),
+    ]
     for index, agent in enumerate(members):
         key, target = plans[index % len(plans)]
         goal = Goal.objects.create(
@@ -245,7 +251,7 @@ def _kudos(rng, agents: list[User], reference_day: date) -> None:
             Interaction.objects.filter(pk=OuterRef("interaction_id")).values("started_at")[:1]
         )
     )
-    by_team: dict[int, list[User]] = {}
+    by_team: dict[int | None, list[User]] = {}
     for agent in agents:
         by_team.setdefault(agent.team_id, []).append(agent)
     for _ in range(150):

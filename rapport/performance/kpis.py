@@ -12,10 +12,17 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from rapport.performance import stats
-from rapport.performance.choices import Better, EvaluationStatus, Formula
-from rapport.performance.models import DailyRollup, Evaluation, Kpi, MeasurementSettings
+from rapport.performance.choices import SOFT_SKILLS, Answer, Better, EvaluationStatus, Formula
+from rapport.performance.models import (
+    DailyRollup,
+    Evaluation,
+    EvaluationAnswer,
+    Kpi,
+    MeasurementSettings,
+)
 
 SUMMED = (
     "offered",
@@ -112,28 +119,31 @@ def rollup_sums_by_day(rollups: QuerySet[DailyRollup]) -> dict[datetime.date, di
     return {day: _sum(day_rows) for day, day_rows in per_day.items()}
 
 
-def qa_sums(evaluations: QuerySet[Evaluation]) -> tuple[int, float, float]:
-    """(n, sum, sum of squares) of counted QA scores: submitted, not calibration, not voided."""
-    counted = evaluations.filter(
+def counted_evaluations(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    """The evaluations a QA score counts: submitted, not calibration, not voided."""
+    return queryset.filter(
         status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
     )
-    scores = [float(score) for score in counted.values_list("score", flat=True)]
+
+
+def _moments(scores: list[float]) -> tuple[int, float, float]:
     return len(scores), sum(scores), sum(score * score for score in scores)
 
 
-def qa_sums_by_day(evaluations: QuerySet[Evaluation]) -> dict[datetime.date, tuple]:
-    from django.utils import timezone
+def qa_sums(evaluations: QuerySet[Evaluation]) -> tuple[int, float, float]:
+    """(n, sum, sum of squares) of counted QA scores."""
+    scores = counted_evaluations(evaluations).values_list("score", flat=True)
+    return _moments([float(score) for score in scores if score is not None])
 
+
+def qa_sums_by_day(evaluations: QuerySet[Evaluation]) -> dict[datetime.date, tuple]:
+    """(n, sum, sum of squares) of counted QA scores per local day of submission."""
     per_day: dict[datetime.date, list[float]] = defaultdict(list)
-    counted = evaluations.filter(
-        status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
-    ).values_list("submitted_at", "score")
-    for submitted_at, score in counted:
-        per_day[timezone.localtime(submitted_at).date()].append(float(score))
-    return {
-        day: (len(scores), sum(scores), sum(s * s for s in scores))
-        for day, scores in per_day.items()
-    }
+    rows = counted_evaluations(evaluations).values_list("submitted_at", "score")
+    for submitted_at, score in rows:
+        if submitted_at is not None and score is not None:
+            per_day[timezone.localtime(submitted_at).date()].append(float(score))
+    return {day: _moments(scores) for day, scores in per_day.items()}
 
 
 def merge_days(
@@ -143,7 +153,7 @@ def merge_days(
     end: datetime.date,
 ) -> Totals:
     """Totals for the days start..end (inclusive) out of per-day sums."""
-    rows = []
+    rows: list[dict] = []
     for day, channels in per_day.items():
         if start <= day <= end:
             rows.extend({"channel": channel, **sums} for channel, sums in channels.items())
@@ -196,7 +206,10 @@ def _cost_per_contact(
     """
     handled = int(sums["handled"])
     handle = stats.mean(
-        handled, float(sums["handle_sum"]), float(sums["handle_sumsq"]), min_n=settings_row.min_sample
+        handled,
+        float(sums["handle_sum"]),
+        float(sums["handle_sumsq"]),
+        min_n=settings_row.min_sample,
     )
     if handle.value is None or handle.ci_low is None or handle.ci_high is None:
         return handle
@@ -231,16 +244,24 @@ CALCULATORS: dict[str, Calculator] = {
     Formula.QA_SCORE: _qa_score,
 }
 # Survey KPIs: no calculator until survey answers exist.
-PENDING = {Formula.CSAT: SURVEY_PENDING, Formula.NPS: SURVEY_PENDING, Formula.CES: SURVEY_PENDING}
+PENDING: dict[str, str] = {
+    Formula.CSAT: SURVEY_PENDING,
+    Formula.NPS: SURVEY_PENDING,
+    Formula.CES: SURVEY_PENDING,
+}
 
 
 def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> KpiValue:
     if kpi.formula in PENDING:
-        return KpiValue(kpi=kpi, estimate=stats.Estimate.empty(), state=NO_DATA_YET, note=PENDING[kpi.formula])
+        return KpiValue(
+            kpi=kpi, estimate=stats.Estimate.empty(), state=NO_DATA_YET, note=PENDING[kpi.formula]
+        )
     sums = totals.of(kpi.channel, channel_costs=settings_row.channel_costs)
     estimate = CALCULATORS[kpi.formula](sums, settings_row, totals)
     if kpi.formula == Formula.REVENUE and estimate.n == 0:
-        return KpiValue(kpi=kpi, estimate=estimate, state=NO_DATA_YET, note="No offers recorded yet.")
+        return KpiValue(
+            kpi=kpi, estimate=estimate, state=NO_DATA_YET, note="No offers recorded yet."
+        )
     state = OK if estimate.value is not None else NOT_ENOUGH_DATA
     return KpiValue(kpi=kpi, estimate=estimate, state=state)
 
@@ -249,19 +270,10 @@ def kpis_active() -> list[Kpi]:
     return list(Kpi.objects.filter(is_active=True).select_related("owner"))
 
 
-def counted_evaluations(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
-    return queryset.filter(
-        status=EvaluationStatus.SUBMITTED, calibration__isnull=True, score__isnull=False
-    )
-
-
 def soft_skill_rates(
     evaluations: QuerySet[Evaluation], settings_row: MeasurementSettings
 ) -> dict[str, stats.Estimate]:
     """Share of soft-skill criteria met, per category, over counted evaluations (in %)."""
-    from rapport.performance.choices import SOFT_SKILLS, Answer
-    from rapport.performance.models import EvaluationAnswer
-
     rows = (
         EvaluationAnswer.objects.filter(
             evaluation__in=counted_evaluations(evaluations),
@@ -269,9 +281,7 @@ def soft_skill_rates(
         )
         .exclude(answer=Answer.NOT_APPLICABLE)
         .values("criterion__category")
-        .annotate(
-            n=Count("id"), met=Coalesce(Count("id", filter=Q(answer=Answer.MET)), 0)
-        )
+        .annotate(n=Count("id"), met=Coalesce(Count("id", filter=Q(answer=Answer.MET)), 0))
     )
     found = {row["criterion__category"]: row for row in rows}
     return {

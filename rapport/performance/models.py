@@ -19,9 +19,9 @@ from rapport.performance.choices import (
     DisputeStatus,
     EvaluationStatus,
     Formula,
-    Grain,
     GoalArea,
     GoalStatus,
+    Grain,
     KpiKind,
     KudosKind,
     QaCategory,
@@ -110,7 +110,9 @@ class SuccessDefinition(BaseModel):
     forbid_escalation = models.BooleanField(
         default=True, help_text="A negative signal: the contact was escalated."
     )
-    forbid_transfer = models.BooleanField(default=False, help_text="The contact was not transferred.")
+    forbid_transfer = models.BooleanField(
+        default=False, help_text="The contact was not transferred."
+    )
     min_survey_score = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -295,7 +297,9 @@ class Goal(BaseModel):
         related_name="+",
         help_text="The supervisor who agreed.",
     )
-    status = models.CharField(max_length=12, choices=GoalStatus.choices, default=GoalStatus.PROPOSED)
+    status = models.CharField(
+        max_length=12, choices=GoalStatus.choices, default=GoalStatus.PROPOSED
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -492,7 +496,9 @@ class Dispute(BaseModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField()
-    status = models.CharField(max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from rapport.core.errors import ValidationFailed
 from rapport.performance.choices import Period
 
+# Outside these a period (and its 12-period trend) could run off the calendar; no ledger is older.
+FIRST_DAY = datetime.date(1990, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
+
 
 @dataclass(frozen=True)
 class Span:
@@ -70,4 +74,7 @@ def parse(period: str | None, anchor: str | None, *, today: datetime.date) -> Sp
             ) from None
     else:
         day = today
+    if not FIRST_DAY <= day <= LAST_DAY:
+        message = f"Choose a date between {FIRST_DAY:%Y-%m-%d} and {LAST_DAY:%Y-%m-%d}."
+        raise ValidationFailed(message, fields={"date": [message]})
     return span(period, day)

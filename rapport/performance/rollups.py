@@ -70,7 +70,9 @@ def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime
     """The center's local day as an aware [start, end) range."""
     zone = timezone.get_default_timezone()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
     return start, end
 
 
@@ -81,7 +83,9 @@ def definitions_in_force() -> list[SuccessDefinition]:
     )
 
 
-def definition_for(day: datetime.date, published: list[SuccessDefinition]) -> SuccessDefinition | None:
+def definition_for(
+    day: datetime.date, published: list[SuccessDefinition]
+) -> SuccessDefinition | None:
     """The version in force on a day: the latest published one that took effect by then."""
     current = None
     for definition in published:
@@ -107,8 +111,7 @@ class Contact:
     @property
     def real_time_inbound(self) -> bool:
         return (
-            self.row["direction"] == Direction.INBOUND
-            and self.row["channel"] in REAL_TIME_CHANNELS
+            self.row["direction"] == Direction.INBOUND and self.row["channel"] in REAL_TIME_CHANNELS
         )
 
     @property
@@ -212,14 +215,18 @@ def _revenue_after(holdings: list[tuple], day: datetime.date, window: int) -> De
 
 
 def _still_holding(holdings: list[tuple], on: datetime.date) -> bool:
-    return any(since <= on and (ended_on is None or ended_on > on) for since, ended_on, _ in holdings)
+    return any(
+        since <= on and (ended_on is None or ended_on > on) for since, ended_on, _ in holdings
+    )
 
 
 def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: MeasurementSettings):
     """The DailyRollup rows of all three grains for one day's contacts (unsaved)."""
     published = definitions_in_force()
     in_force = definition_for(day, published)
-    save_decided = day + datetime.timedelta(days=settings_row.save_window_days) <= timezone.localdate()
+    save_decided = (
+        day + datetime.timedelta(days=settings_row.save_window_days) <= timezone.localdate()
+    )
     wanted = {
         contact.row["customer_id"]
         for contact in contacts

@@ -85,7 +85,9 @@ def agent_scope_for(*, viewer: User, agent_id: int) -> Scope:
     agent = User.objects.select_related("team").filter(pk=agent_id, is_active=True).first()
     if agent is None or not may_see_agent(viewer, agent):
         raise NotFound("No such scorecard.")
-    return Scope(kind="agent", label=agent.get_full_name() or agent.username, agent=agent, team=None)
+    return Scope(
+        kind="agent", label=agent.get_full_name() or agent.username, agent=agent, team=None
+    )
 
 
 def team_scope_for(*, viewer: User, team_id: int) -> Scope:
@@ -100,7 +102,8 @@ def teams_visible_to(*, viewer: User) -> QuerySet[Team]:
     if roles_of(viewer) & ALL_TEAMS_READERS:
         return teams
     return teams.filter(
-        Q(pk=viewer.team_id) | Q(supervisor=viewer) if Role.SUPERVISOR in roles_of(viewer)
+        Q(pk=viewer.team_id) | Q(supervisor=viewer)
+        if Role.SUPERVISOR in roles_of(viewer)
         else Q(pk=viewer.team_id)
     )
 
@@ -188,8 +191,12 @@ def _change(kpi: Kpi, now: kpis.Totals, before: kpis.Totals, settings_row) -> st
         base = means[kpi.formula]
         n = "answered" if base == "wait" else "handled"
         return stats.compare_means(
-            int(a[n]), float(a[f"{base}_sum"]), float(a[f"{base}_sumsq"]),
-            int(b[n]), float(b[f"{base}_sum"]), float(b[f"{base}_sumsq"]),
+            int(a[n]),
+            float(a[f"{base}_sum"]),
+            float(a[f"{base}_sumsq"]),
+            int(b[n]),
+            float(b[f"{base}_sum"]),
+            float(b[f"{base}_sumsq"]),
         )
     if kpi.formula == "qa_score":
         return stats.compare_means(*now.qa, *before.qa)
@@ -206,7 +213,8 @@ def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Sc
     first = min(spans[0].start, span.previous().start)
     per_day = kpis.rollup_sums_by_day(scope.rollups().filter(day__gte=first, day__lte=span.end))
     evaluations = scope.evaluations().filter(
-        submitted_at__date__gte=first - datetime.timedelta(days=1)
+        submitted_at__date__gte=first - datetime.timedelta(days=1),
+        submitted_at__date__lte=span.end + datetime.timedelta(days=1),
     )
     qa_per_day = kpis.qa_sums_by_day(evaluations)
 

@@ -81,3 +81,41 @@ def rollup_rebuild_progress() -> RebuildProgress:
         return RebuildProgress(pending=0, total=0)
     # Dirty days outside the ledger's span (a contact moved away) still count as work to do.
     return RebuildProgress(pending=pending, total=max(pending, len(rollups.ledger_days())))
+
+
+def success_parts_in_words(definition: SuccessDefinition) -> list[str]:
+    """What a contact must be to count as a success under this version, one sentence a part."""
+    words = []
+    if definition.require_resolved:
+        words.append(
+            "It ended resolved: the issue was settled, information was given or a sale was made."
+        )
+    if definition.repeat_window_days:
+        days = definition.repeat_window_days
+        words.append(
+            f"The same customer did not contact us again for the same reason within {days} "
+            f"day{'s' if days != 1 else ''}, on any channel."
+        )
+    if definition.forbid_escalation:
+        words.append("It was not escalated.")
+    if definition.forbid_transfer:
+        words.append("It was not transferred.")
+    if definition.min_survey_score:
+        words.append(
+            f"When the customer answered a survey, they scored it at least "
+            f"{definition.min_survey_score} of 5 (surveys are not collected yet, so this part "
+            "fails no contact today)."
+        )
+    return words
+
+
+def success_parts_changed(
+    definition: SuccessDefinition, previous: SuccessDefinition | None
+) -> list[str]:
+    """The parts this version words differently from the one before it."""
+    if previous is None:
+        return []
+    before, now = success_parts_in_words(previous), success_parts_in_words(definition)
+    return [f"Dropped: {line}" for line in before if line not in now] + [
+        f"Added: {line}" for line in now if line not in before
+    ]

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             ),
             f"            plus ~{agents} agents in {teams} teams "
             "(see People when logged in as supervisor or admin)",
+            f"  measures  {url}performance/kpis/  (the KPI wall; agent: own scorecard, goals, QA; "
+            "supervisor: Northside's)",
             f"  API docs  {url}api/docs/",
             f"  mail      send to support@rapport.example via SMTP on 127.0.0.1:{settings.RAPPORT_MAIL_PORT}",
             "  a call    .venv/bin/python manage.py demo_call agent   (with the agent's /desk/ open)",

@@ -4,6 +4,7 @@ Procfile: `rollups: python manage.py rollup_watch --every 300`. Each run rebuild
 the days a repeat contact can still change; the first run of each day also rebuilds the offer
 and save windows. The refresh is idempotent, so a second clock costs work, not correctness."""
 
+import datetime
 import logging
 import signal
 import threading
@@ -23,14 +24,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--every", type=float, default=300.0, help="Seconds between two refreshes (default 300)."
+            "--every",
+            type=float,
+            default=300.0,
+            help="Seconds between two refreshes (default 300).",
         )
         parser.add_argument("--once", action="store_true", help="Enqueue one refresh and exit.")
 
     def handle(self, *args, every: float, once: bool, **options) -> None:
         if every <= 0:
             raise CommandError("--every must be a positive number of seconds.")
-        self.last_full = None
+        self.last_full: datetime.date | None = None
         if once:
             self._enqueue()
             return
