@@ -69,6 +69,8 @@ class SuccessDefinitionListApi(generics.ListAPIView):
 
 
 class CompareQuerySerializer(serializers.Serializer):
+    """Versions by their numbers (v1, v2 …), as people name them."""
+
     first = serializers.IntegerField(**ID_RANGE)  # type: ignore[arg-type]
     second = serializers.IntegerField(**ID_RANGE)  # type: ignore[arg-type]
     start = serializers.DateField(required=False)
@@ -120,12 +122,11 @@ def _estimate(definition: SuccessDefinition, estimate: stats.Estimate) -> dict:
     }
 
 
-def _published(field: str, definition_id: int) -> SuccessDefinition:
-    found = next((d for d in selectors.success_published() if d.pk == definition_id), None)
+def _published(published: list[SuccessDefinition], field: str, version: int) -> SuccessDefinition:
+    found = next((d for d in published if d.version == version), None)
     if found is None:
         raise ValidationFailed(
-            "Compare published versions only.",
-            fields={field: ["No published version with this id."]},
+            "Compare published versions only.", fields={field: [f"No published version {version}."]}
         )
     return found
 
@@ -133,8 +134,10 @@ def _published(field: str, definition_id: int) -> SuccessDefinition:
 class SuccessCompareApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("first", int, required=True, description="A published version's id."),
-            OpenApiParameter("second", int, required=True, description="Another one's id."),
+            OpenApiParameter(
+                "first", int, required=True, description="A published version's number."
+            ),
+            OpenApiParameter("second", int, required=True, description="Another one's number."),
             OpenApiParameter("start", datetime.date, description="Default: 8 weeks before end."),
             OpenApiParameter("end", datetime.date, description="Default: the latest day judged."),
         ],
@@ -146,9 +149,10 @@ class SuccessCompareApi(APIView):
         query = CompareQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        published = selectors.success_published()
         result = performance_selectors.success_versions_compare(
-            first=_published("first", data["first"]),
-            second=_published("second", data["second"]),
+            first=_published(published, "first", data["first"]),
+            second=_published(published, "second", data["second"]),
             start=data["start"],
             end=data["end"],
         )

@@ -235,3 +235,23 @@ def test_the_agent_never_sees_calibration_scores_of_their_contact(session):
     _score(made, first, ids, [MET, MET, MET])
 
     assert not selectors.evaluations_for(viewer=made.interaction.agent).exists()
+
+
+def test_a_supervisor_sees_the_sessions_they_are_in_made_or_that_concern_their_team(
+    session, make_user
+):
+    made, _, (_, _, lead), _ = session
+    outsider = make_user("supervisor")
+    _, _, other_agent = team_with_agent()
+    elsewhere = services.calibration_create(
+        by=make_user("qa_analyst"),
+        interaction=contact_of(other_agent),
+        form=form_with(10),
+        evaluators=[outsider, make_user("qa_analyst")],
+        title="Elsewhere",
+    )
+
+    assert set(selectors.calibrations_for(viewer=outsider)) == {elsewhere}
+    assert set(selectors.calibrations_for(viewer=lead)) == {made}
+    assert set(selectors.calibrations_for(viewer=make_user("qa_analyst"))) == {made, elsewhere}
+    assert not selectors.calibrations_for(viewer=other_agent).exists()

@@ -289,6 +289,20 @@ def test_the_supervisor_decides_on_the_disputes_page(client, disputed):
     assert Evaluation.objects.get(pk=disputed["evaluation"].pk).status == EvaluationStatus.VOIDED
 
 
+def test_deciding_an_already_decided_dispute_says_so(client, disputed):
+    dispute = open_dispute(disputed["evaluation"])
+    Dispute.objects.filter(pk=dispute.pk).update(status=DisputeStatus.REJECTED)
+    client.force_login(disputed["lead"])
+
+    response = client.post(
+        f"/performance/qa/disputes/{dispute.pk}/decide/", {"decision": "uphold", "note": "x"}
+    )
+
+    assert response.status_code == 409
+    assert "already been decided" in _page(response)
+    assert Evaluation.objects.get(pk=disputed["evaluation"].pk).status == EvaluationStatus.SUBMITTED
+
+
 def test_disputes_list_open_first_and_filter(client, disputed, make_user):
     decided = open_dispute(evaluation(agent=disputed["agent"], evaluator=disputed["analyst"]))
     Dispute.objects.filter(pk=decided.pk).update(status=DisputeStatus.REJECTED)

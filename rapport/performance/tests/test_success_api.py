@@ -93,7 +93,7 @@ def test_two_versions_are_compared(api_for, strict):
     yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
 
     response = client.get(
-        COMPARE, {"first": 1, "second": strict.pk, "start": yesterday, "end": yesterday}
+        COMPARE, {"first": 1, "second": strict.version, "start": yesterday, "end": yesterday}
     )
 
     assert response.status_code == 200
@@ -112,7 +112,7 @@ def test_two_versions_are_compared(api_for, strict):
 def test_the_period_defaults_to_eight_weeks_up_to_the_last_day_judged(api_for, strict):
     client, _ = api_for("agent")
 
-    body = client.get(COMPARE, {"first": 1, "second": strict.pk}).json()
+    body = client.get(COMPARE, {"first": 1, "second": strict.version}).json()
 
     latest = TODAY - datetime.timedelta(days=1)
     assert body["end"] == latest.isoformat()
@@ -124,7 +124,7 @@ def test_too_little_data_says_so(api_for, strict):
     MeasurementSettings.objects.filter(pk=1).update(min_sample=30)
     client, _ = api_for("agent")
 
-    body = client.get(COMPARE, {"first": 1, "second": strict.pk}).json()
+    body = client.get(COMPARE, {"first": 1, "second": strict.version}).json()
 
     assert body["first"] | {"name": ""} == {
         "version": 1, "name": "", "rate": None, "ci_low": None, "ci_high": None,
@@ -150,7 +150,7 @@ def test_too_little_data_says_so(api_for, strict):
 def test_bad_input_is_a_400_never_a_500(api_for, strict, query, field):
     client, _ = api_for("agent")
 
-    response = client.get(COMPARE, {"first": "1", "second": str(strict.pk), **query})
+    response = client.get(COMPARE, {"first": "1", "second": str(strict.version), **query})
 
     if field is None:
         assert response.status_code == 200
@@ -164,10 +164,10 @@ def test_a_draft_is_not_compared(api_for, strict, make_user):
     draft = services.success_definition_draft(by=make_user("admin"))
     client, _ = api_for("admin")
 
-    response = client.get(COMPARE, {"first": 1, "second": draft.pk})
+    response = client.get(COMPARE, {"first": 1, "second": draft.version})
 
     assert response.status_code == 400
-    assert response.json()["fields"] == {"second": ["No published version with this id."]}
+    assert response.json()["fields"] == {"second": [f"No published version {draft.version}."]}
 
 
 def test_both_versions_are_required(api_for):

@@ -140,7 +140,7 @@ class DisputeForm(StyledFormMixin, forms.Form):
 class DecideForm(StyledFormMixin, forms.Form):
     decision = forms.ChoiceField(
         choices=[("reject", "Reject: the evaluation stands"), ("uphold", "Uphold: void it")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(
         max_length=services.TEXT_MAX,

@@ -247,7 +247,8 @@ def success(request: AuthedHttpRequest) -> HttpResponse:
         draft=selectors.success_draft_open() if is_admin(request.user) else None,
         **_rebuild_context(),
     )
-    status = 400 if form.errors and "first" in request.GET else 200
+    asked = any(name in request.GET for name in form.fields)
+    status = 400 if asked and len(published) > 1 and form.errors else 200
     return render(request, TEMPLATES + "index.html", context, status=status)
 
 
