@@ -170,6 +170,7 @@ SPECTACULAR_SETTINGS = {
         "KudosKindEnum": "rapport.performance.choices.KudosKind",
         "KpiKindEnum": "rapport.performance.choices.KpiKind",
         "FigureStateEnum": "rapport.performance.api.serializers_scorecards.STATES",
+        "AnswerEnum": "rapport.performance.choices.Answer",
     },
 }
 

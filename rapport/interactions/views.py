@@ -10,7 +10,13 @@ from django.shortcuts import redirect, render
 
 from rapport.accounts.http import AuthedHttpRequest
 from rapport.core.pagination import paginate
-from rapport.core.roles import CALL_RECORD_IMPORTERS, CONVERSATION_READERS, Role
+from rapport.core.roles import (
+    CALL_RECORD_IMPORTERS,
+    CONVERSATION_READERS,
+    QA_EVALUATORS,
+    Role,
+    has_any_role,
+)
 from rapport.interactions import call_records, selectors
 from rapport.interactions.choices import ImportStatus, Side
 from rapport.interactions.forms import CallRecordUploadForm
@@ -36,6 +42,8 @@ def detail(request: AuthedHttpRequest, interaction_id: int) -> HttpResponse:
         "conversation": selectors.messages_of(interaction=interaction),
         "customer_side": Side.CUSTOMER,
         "agent_side": Side.AGENT,
+        "can_evaluate": interaction.agent_id is not None
+        and has_any_role(request.user, QA_EVALUATORS),
     }
     return render(request, "interactions/detail.html", context)
 

@@ -1,6 +1,6 @@
 """Side effects of ledger writes: mark rolled-up days stale, credit customers' compliments."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from rapport.interactions.models import Interaction
 from rapport.interactions.signals import ledger_changed, wrapped_up
@@ -23,5 +23,8 @@ def on_wrapped_up(sender, interaction: Interaction, by, **kwargs) -> None:
 
 def connect() -> None:
     post_save.connect(on_interaction_saved, sender=Interaction, dispatch_uid="performance.dirty")
+    post_delete.connect(
+        on_interaction_saved, sender=Interaction, dispatch_uid="performance.dirty_delete"
+    )
     ledger_changed.connect(on_ledger_changed, dispatch_uid="performance.ledger_changed")
     wrapped_up.connect(on_wrapped_up, dispatch_uid="performance.compliment")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -116,7 +116,8 @@ class Contact:
 
     @property
     def answered(self) -> bool:
-        return self.row["answered_at"] is not None
+        # A chat taken from a webhook may carry no answer time; an agent handled it all the same.
+        return self.row["answered_at"] is not None or self.handled
 
     @property
     def abandoned(self) -> bool:
@@ -164,10 +165,12 @@ def judge(contact: Contact, definition: SuccessDefinition) -> bool:
 
 def contacts_of_day(day: datetime.date) -> list[Contact]:
     start, end = day_bounds(day)
+    # Only the customer coming back counts as a repeat; our own call back does not.
     next_same_reason = (
         Interaction.objects.filter(
             customer_id=OuterRef("customer_id"),
             contact_type_id=OuterRef("contact_type_id"),
+            direction=Direction.INBOUND,
             started_at__gt=OuterRef("started_at"),
         )
         .order_by("started_at")
@@ -196,6 +199,21 @@ def contacts_of_day(day: datetime.date) -> list[Contact]:
     ]
 
 
+def _offers_by_customer(
+    customer_ids: set[int], day: datetime.date, window: int
+) -> dict[int, list[datetime.datetime]]:
+    """When each customer was made an offer from `day` to the end of the offer window."""
+    start, _ = day_bounds(day)
+    _, end = day_bounds(day + datetime.timedelta(days=window))
+    found: dict[int, list[datetime.datetime]] = defaultdict(list)
+    rows = Interaction.objects.filter(
+        customer_id__in=customer_ids, offer_made=True, started_at__gte=start, started_at__lt=end
+    ).values_list("customer_id", "started_at")
+    for customer_id, started_at in rows:
+        found[customer_id].append(started_at)
+    return found
+
+
 def _holdings_by_customer(customer_ids: set[int]) -> dict[int, list[tuple]]:
     found: dict[int, list[tuple]] = defaultdict(list)
     rows = Holding.objects.filter(customer_id__in=customer_ids).values_list(
@@ -206,12 +224,21 @@ def _holdings_by_customer(customer_ids: set[int]) -> dict[int, list[tuple]]:
     return found
 
 
-def _revenue_after(holdings: list[tuple], day: datetime.date, window: int) -> Decimal:
+def _revenue_after(
+    holdings: list[tuple], offered_at: datetime.datetime, later_offers: list, window: int
+) -> Decimal:
+    """Value of holdings started within the window after an offer, unless a later offer to the
+    same customer came before the holding started: each holding is credited to one offer."""
+    day = local_day(offered_at)
     last = day + datetime.timedelta(days=window)
-    return sum(
-        (value or Decimal("0") for since, _, value in holdings if day <= since <= last),
-        Decimal("0"),
-    )
+    total = Decimal("0")
+    for since, _, value in holdings:
+        if not day <= since <= last:
+            continue
+        if any(offered_at < other and local_day(other) <= since for other in later_offers):
+            continue
+        total += value or Decimal("0")
+    return total
 
 
 def _still_holding(holdings: list[tuple], on: datetime.date) -> bool:
@@ -233,6 +260,10 @@ def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: Measu
         if contact.row["customer_id"] and (contact.row["offer_made"] or contact.churn_intent)
     }
     holdings = _holdings_by_customer(wanted) if wanted else {}
+    offered = {
+        c.row["customer_id"] for c in contacts if c.row["customer_id"] and c.row["offer_made"]
+    }
+    offers = _offers_by_customer(offered, day, settings_row.offer_window_days) if offered else {}
     rows: dict[tuple, DailyRollup] = {}
 
     def row_for(grain: str, agent_id, team_id, channel: str) -> DailyRollup:
@@ -252,11 +283,11 @@ def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: Measu
         if contact.team_id is not None:
             targets.append(row_for(Grain.TEAM, None, contact.team_id, channel))
         for rollup in targets:
-            _add(rollup, contact, settings_row, in_force, holdings, save_decided)
+            _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided)
     return list(rows.values())
 
 
-def _add(rollup, contact, settings_row, in_force, holdings, save_decided) -> None:
+def _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided) -> None:
     row = contact.row
     if contact.real_time_inbound:
         wait = row["wait_seconds"]
@@ -296,7 +327,10 @@ def _add(rollup, contact, settings_row, in_force, holdings, save_decided) -> Non
         rollup.offers_made += 1
         rollup.offers_accepted += bool(row["offer_accepted"])
         rollup.revenue += _revenue_after(
-            customer_holdings, rollup.day, settings_row.offer_window_days
+            customer_holdings,
+            row["started_at"],
+            offers.get(row["customer_id"], []),
+            settings_row.offer_window_days,
         )
     if contact.churn_intent and row["customer_id"] and save_decided:
         rollup.intent_n += 1
@@ -358,7 +392,11 @@ def days_due(*, settings_row: MeasurementSettings, full: bool) -> list[datetime.
     and the day whose save window just closed, which change at most once a day.
     """
     today = timezone.localdate()
-    reach = settings_row.repeat_window_days
+    # A repeat can still turn a contact into a failure under the longest window in use.
+    longest_definition = SuccessDefinition.objects.filter(effective_from__isnull=False).aggregate(
+        longest=Max("repeat_window_days")
+    )["longest"]
+    reach = max(settings_row.repeat_window_days, longest_definition or 0)
     if full:
         reach = max(reach, settings_row.offer_window_days)
     due = {today - datetime.timedelta(days=n) for n in range(reach + 1)}

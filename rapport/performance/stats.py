@@ -33,7 +33,9 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     if n <= 0:
         raise ValueError("n must be positive")
     low, high = proportion_confint(successes, n, alpha=1 - CONFIDENCE, method="wilson")
-    return max(0.0, float(low)), min(1.0, float(high))
+    # At 0 of n and n of n rounding leaves the bound a hair off the estimate it must contain.
+    p = successes / n
+    return max(0.0, min(p, float(low))), min(1.0, max(p, float(high)))
 
 
 def rate(successes: int, n: int, *, min_n: int) -> Estimate:

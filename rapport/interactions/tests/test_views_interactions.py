@@ -296,3 +296,25 @@ class TestRejectedMessages:
 
         assert "<html" not in _text(response).lower()
         assert 'id="rejected-list"' in _text(response)
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"), [("qa_analyst", True), ("supervisor", True), ("agent", False)]
+)
+def test_qa_evaluators_are_offered_to_evaluate_a_contact_an_agent_handled(
+    client_for, make_user, role, offered
+):
+    contact = InteractionFactory(agent=make_user("agent"))
+    client, _ = client_for(role)
+    page = client.get(reverse("interactions:detail", args=[contact.pk]))
+
+    evaluate = f"{reverse('performance:qa')}?interaction={contact.pk}"
+    assert (evaluate in _text(page)) is offered
+
+
+def test_a_contact_nobody_handled_offers_no_evaluation(client_for):
+    contact = InteractionFactory(agent=None)
+    client, _ = client_for("qa_analyst")
+    page = client.get(reverse("interactions:detail", args=[contact.pk]))
+
+    assert "?interaction=" not in _text(page)

@@ -1,5 +1,6 @@
 """Rollup refresh and the measurement settings behind every figure."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from rapport.core.audit import audit_record
@@ -7,6 +8,11 @@ from rapport.core.errors import ValidationFailed
 from rapport.performance import rollups
 from rapport.performance.models import MeasurementSettings
 
+EDITABLE = frozenset(
+    field.name
+    for field in MeasurementSettings._meta.fields
+    if field.name not in {"id", "created_at", "updated_at"}
+)
 # Settings that change what rollups hold; changing one rebuilds every day.
 ROLLUP_FIELDS = frozenset(
     {
@@ -47,13 +53,16 @@ def rollups_rebuild_all() -> int:
 @transaction.atomic
 def measurement_settings_update(*, by, **changes) -> MeasurementSettings:
     settings_row = rollups.measurement_settings()
-    unknown = set(changes) - {f.name for f in MeasurementSettings._meta.fields}
+    unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationFailed(f"Unknown settings: {', '.join(sorted(unknown))}.")
     before = {name: getattr(settings_row, name) for name in changes}
     for name, value in changes.items():
         setattr(settings_row, name, value)
-    settings_row.full_clean()
+    try:
+        settings_row.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed("Some settings are not valid.", fields=exc.message_dict) from None
     settings_row.save()
     changed = {name for name in changes if before[name] != changes[name]}
     audit_record(

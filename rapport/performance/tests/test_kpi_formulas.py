@@ -184,10 +184,6 @@ def test_fcr_counts_only_handled_inbound_contacts():
     assert result.estimate.n == 2  # the outbound call and the abandon are not issues to resolve
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: our own outbound call to the customer counts as the customer's repeat contact",
-)
 def test_our_callback_is_not_a_repeat_contact():
     billing, customer = ContactTypeFactory(), CustomerFactory()
     contact(at=at(DAY), customer=customer, contact_type=billing)
@@ -262,10 +258,6 @@ def test_service_level_follows_the_settings(queue_ledger):
     assert_rate(value("abandonment"), 1, 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a handled real-time contact without an answer time counts as abandoned",
-)
 def test_a_handled_contact_is_never_abandoned():
     # A chat taken from a webhook has no answer time; the agent handled it all the same.
     contact(day=DAY, channel="chat", answered=False, wait=30)
@@ -497,10 +489,6 @@ def test_revenue_without_offers_has_no_data_yet():
     assert value("revenue_influenced").state == kpis.NO_DATA_YET
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: two offers to the same customer within the window count one holding twice",
-)
 def test_revenue_counts_each_holding_once():
     customer = CustomerFactory()
     HoldingFactory(customer=customer, since=DAY + datetime.timedelta(days=5), value=100)

@@ -75,18 +75,11 @@ def test_an_unknown_setting_is_refused(admin):
         measures.measurement_settings_update(by=admin, colour="blue")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: full_clean raises Django's ValidationError, which pages and the API show as a 500",
-)
 def test_an_out_of_range_value_is_a_validation_failure(admin):
     with pytest.raises(ValidationFailed):
         measures.measurement_settings_update(by=admin, repeat_window_days=0)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: the row's id passes as a setting and saving makes a second row"
-)
 def test_the_id_is_not_a_setting(admin):
     with pytest.raises(ValidationFailed):
         measures.measurement_settings_update(by=admin, id=2)

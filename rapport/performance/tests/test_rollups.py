@@ -188,11 +188,6 @@ def test_a_full_run_also_covers_the_offer_window_and_the_closing_save_window():
     assert ago(59) not in due
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: days_due ignores a published success definition's repeat window, so a "
-    "repeat contact arriving after the settings' window never fails the earlier contact",
-)
 def test_days_due_covers_the_success_definitions_repeat_window():
     SuccessDefinitionFactory(effective_from=ago(200), repeat_window_days=14)
     settings_row = rollups.measurement_settings()  # repeat window 7

@@ -24,11 +24,6 @@ def test_wilson_matches_statsmodels(k, n):
     assert stats.wilson(k, n) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: rounding leaves the bound a hair inside (3e-18 above 0 for 0 of 3), so the "
-    "interval misses its own estimate",
-)
 def test_wilson_at_the_edges_holds_the_estimate():
     for n in range(1, 500):
         assert stats.wilson(0, n)[0] == 0.0, f"0 of {n}"
