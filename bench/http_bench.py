@@ -83,7 +83,20 @@ SCENARIOS = {
         "/api/v1/scorecards/",
         "scorecards.txt",
         300,
-        "an agent's scorecard: every KPI, the previous period, a 12-period trend, QA soft skills",
+        "an agent's scorecard: every KPI with the previous period, QA soft skills",
+    ),
+    # The pages, as a signed-in browser asks for them (bench/out/admin_session.txt).
+    "wall-page": (
+        "/performance/kpis/",
+        "kpi_wall.txt",
+        300,
+        "the KPI wall page: goals, KPIs, previous period and a 12-period trend chart per KPI",
+    ),
+    "scorecard-page": (
+        "/performance/scorecards/agents/",
+        "scorecard_pages.txt",
+        300,
+        "an agent's scorecard page: every KPI with a 12-period trend, QA soft skills",
     ),
 }
 # What a plain run measures; screen-pop needs the interactions loaded, so it is asked for.
@@ -248,7 +261,9 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
 
 def get(url: str, token: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url)  # noqa: S310 - http://127.0.0.1 only
-    if token:
+    if token and token.startswith("sessionid="):
+        request.add_header("Cookie", token)
+    elif token:
         request.add_header("Authorization", f"Token {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
@@ -280,6 +295,9 @@ def probe(base: str, token: str, prefix: str, samples: list[str]) -> str:
         status, body = get(f"{base}{prefix}{sample}", token)
         if status != 200:
             raise SystemExit(f"GET {prefix}{sample} answered {status}: {body[:300]!r}")
+        if body.lstrip().startswith(b"<"):
+            found += 1  # a page
+            continue
         data = json.loads(body)
         found += data.get("count", 1)
     return f"{found / min(20, len(samples)):.0f} results per request in a probe of 20"

@@ -10,8 +10,10 @@
    and prints contacts/s: what a full rebuild after a settings change costs.
 2. Times one incremental refresh (what the rollup clock enqueues every few minutes).
 3. Makes the user `bench-admin` (role admin) with an API key in bench/out/admin_token.txt.
-4. Writes bench/out/kpi_wall.txt (?period=…&date=… over the ledger's two years) and
-   bench/out/scorecards.txt (<agent id>?period=…&date=…) for bench/http_bench.py.
+   and a signed-in session of it in bench/out/admin_session.txt (for the pages).
+4. Writes bench/out/kpi_wall.txt (?period=…&date=… over the ledger's two years),
+   bench/out/scorecards.txt (<agent id>?period=…&date=…) and scorecard_pages.txt for
+   bench/http_bench.py.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def rebuild() -> None:
     def progress(done: int, total: int, contacts: int) -> None:
         if done % 50 == 0 or done == total:
             rate = contacts / (time.perf_counter() - started)
-            print(f"  {done}/{total} days  {contacts:,} contacts  {rate:,.0f} contacts/s", flush=True)
+            print(
+                f"  {done}/{total} days  {contacts:,} contacts  {rate:,.0f} contacts/s", flush=True
+            )
 
     result = measures.rollups_rebuild_now(progress=progress)
     elapsed = time.perf_counter() - started
@@ -80,7 +84,10 @@ def admin_token() -> str:
     user = User.objects.filter(username=ADMIN).first()
     if user is None:
         user = user_create(
-            username=ADMIN, password=secrets.token_urlsafe(24), roles=[Role.ADMIN], first_name="Bench"
+            username=ADMIN,
+            password=secrets.token_urlsafe(24),
+            roles=[Role.ADMIN],
+            first_name="Bench",
         )
     token_file = OUT / "admin_token.txt"
     if token_file.exists():
@@ -93,13 +100,33 @@ def admin_token() -> str:
     return key
 
 
+def admin_session() -> None:
+    """A signed-in session of bench-admin for the page scenarios (a cookie line for wrk)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    user = User.objects.get(username=ADMIN)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    (OUT / "admin_session.txt").write_text(f"{settings.SESSION_COOKIE_NAME}={store.session_key}\n")
+
+
 def write_samples(size: int, seed: int) -> None:
     rng = random.Random(seed)
     days = list(
-        DailyRollup.objects.filter(grain="center").values_list("day", flat=True).distinct()
+        DailyRollup.objects.filter(grain="center")
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
     )
     agents = list(
         DailyRollup.objects.filter(grain="agent", agent__isnull=False)
+        .order_by()
         .values_list("agent_id", flat=True)
         .distinct()
     )
@@ -112,6 +139,8 @@ def write_samples(size: int, seed: int) -> None:
     ]
     (OUT / "kpi_wall.txt").write_text("\n".join(wall) + "\n")
     (OUT / "scorecards.txt").write_text("\n".join(cards) + "\n")
+    pages = [card.replace("?", "/?", 1) for card in cards]
+    (OUT / "scorecard_pages.txt").write_text("\n".join(pages) + "\n")
     print(f"wrote {size:,} samples each: {len(days)} days, {len(agents)} agents")
 
 
@@ -127,6 +156,7 @@ def main() -> None:
         rebuild()
     refresh()
     admin_token()
+    admin_session()
     write_samples(args.samples, args.seed)
 
 

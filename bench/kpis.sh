@@ -12,4 +12,6 @@ export SECRET_KEY="${SECRET_KEY:-bench-only-$("$PYTHON" -c 'import secrets; prin
 mkdir -p bench/out
 "$PYTHON" bench/kpi_rollups.py
 "$PYTHON" bench/http_bench.py --scenarios kpi-wall,scorecard --token-file bench/out/admin_token.txt \
-  --results kpi-results "$@"
+  --results kpi-api-results "$@"
+"$PYTHON" bench/http_bench.py --scenarios wall-page,scorecard-page \
+  --token-file bench/out/admin_session.txt --results kpi-page-results "$@"

@@ -24,10 +24,15 @@ function init(args)
   local file = assert(io.open(args[3]))
   local token = file:read("*l")
   file:close()
-  headers = {
-    ["Authorization"] = "Token " .. token,
-    ["Accept"] = "application/json",
-  }
+  -- A line "sessionid=…" is a signed-in browser's session (the pages); anything else is an API key.
+  if token:sub(1, 10) == "sessionid=" then
+    headers = { ["Cookie"] = token, ["Accept"] = "text/html" }
+  else
+    headers = {
+      ["Authorization"] = "Token " .. token,
+      ["Accept"] = "application/json",
+    }
+  end
   -- A fixed seed per thread: every run sends the same sequence of requests.
   math.randomseed(1000 + thread_number)
 end

@@ -44,6 +44,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from rapport.access.choices import Channel
 from rapport.access.tests.factories import ContactTypeFactory, QueueFactory
 from rapport.accounts import services as account_services
 from rapport.accounts.models import AgentSkill, ApiToken, RoleSecurityPolicy, User
@@ -82,6 +83,25 @@ from rapport.interactions.models import (
     ScreenPop,
 )
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.performance.choices import DisputeStatus, EvaluationStatus, GoalStatus
+from rapport.performance.models import (
+    Dispute,
+    Evaluation,
+    Goal,
+    GoalEvent,
+    Kpi,
+    Kudos,
+    MeasurementSettings,
+    SuccessDefinition,
+)
+from rapport.performance.tests.factories_goals import GoalFactory, KudosFactory, agreed
+from rapport.performance.tests.factories_qa import (
+    calibration_session,
+    contact_of,
+    evaluation,
+    form_with,
+    open_dispute,
+)
 
 ROLES = list(Role.values)  # agent, supervisor, trainer, qa_analyst, marketer, executive, admin
 ANONYMOUS = "anonymous"
@@ -113,7 +133,7 @@ class Case:
     method: str
     expect: dict[str, Any]
     args: Callable[[Any], list] | None = None  # URL arguments, from the world
-    query: str = ""
+    query: str | Callable[[Any], str] = ""  # a query string, or one made from the world
     data: Callable[[Any], dict] | None = None  # the payload of a write
     listed: Callable[[Any], int] | None = None  # the id LISTED must find among the results
     done: Callable[[Any], bool] | None = None  # has the write happened?
@@ -140,7 +160,8 @@ def build_world() -> SimpleNamespace:
     work it; the matrix's agent, who has no team, may only read it). It holds an e-mail with a
     message and an attachment. The erased customer has a case, a contact and an escalation too.
     The phone switch offered a call of the live customer to Blue's agent (a screen pop). The
-    supervisor imported a call-record file; a channel rejected one message.
+    supervisor imported a call-record file; a channel rejected one message. The performance
+    records (goals, QA, kudos, success definitions) are described in `build_performance`.
     """
     users = {role: UserFactory(roles=[role]) for role in ROLES}
     lead = users[Role.SUPERVISOR]
@@ -200,12 +221,84 @@ def build_world() -> SimpleNamespace:
     )
     Customer.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
 
+    performance = build_performance(
+        users=users, lead=lead, team_agent=team_agent, red_agent=red_agent, customer=customer
+    )
+
     tokens = {
         user.pk: account_services.api_token_issue(user=user, name="matrix").token
         for user in [*users.values(), team_agent]
     }
     others_token = account_services.api_token_issue(user=red_agent, name="someone else's").token
-    return SimpleNamespace(**locals())
+    world = dict(locals())
+    del world["performance"]
+    return SimpleNamespace(**world, **performance)
+
+
+def build_performance(*, users, lead, team_agent, red_agent, customer) -> dict[str, Any]:
+    """What the performance pages read: goals, QA, kudos and a second success definition.
+
+    Blue's agent proposed `goal` (it waits for Blue's lead, the party who can agree); Blue's lead
+    proposed `lead_goal` (it waits for the agent, so the lead may withdraw it); `agreed_goal`
+    counts (check-ins, closing). The QA analyst submitted `evaluation` of a contact of Blue's
+    agent, which the agent disputes (`dispute`, open), and keeps `draft_evaluation` as a draft;
+    two other analysts calibrate on another of the agent's contacts (`calibration`). Red's agent
+    has a goal and an evaluation of their own. The agent of no team gave Blue's agent kudos.
+    Success definition v1 (shipped) is followed by a published v2, so two versions compare.
+    """
+    analyst = users[Role.QA_ANALYST]
+    qa_form = form_with(10, 10)
+    red_goal = GoalFactory(agent=red_agent, note="Red's own goal")
+    red_evaluation = evaluation(
+        agent=red_agent, evaluator=analyst, form=qa_form, interaction=contact_of(red_agent)
+    )
+    submitted = evaluation(
+        agent=team_agent,
+        evaluator=analyst,
+        form=qa_form,
+        score="55.00",
+        interaction=contact_of(team_agent, customer=customer),
+    )
+    calibrators = [UserFactory(roles=[Role.QA_ANALYST]) for _ in range(2)]
+    return {
+        "goal": GoalFactory(agent=team_agent, note="Fewer hand-offs"),
+        "lead_goal": GoalFactory(
+            agent=team_agent,
+            proposed_by=lead,
+            agent_agreed_at=None,
+            supervisor=lead,
+            supervisor_agreed_at=timezone.now(),
+        ),
+        "agreed_goal": agreed(agent=team_agent, supervisor=lead),
+        "red_goal": red_goal,
+        "qa_form": qa_form,
+        "evaluation": submitted,
+        "dispute": open_dispute(submitted),
+        "draft_evaluation": evaluation(
+            agent=team_agent,
+            evaluator=analyst,
+            form=qa_form,
+            status=EvaluationStatus.DRAFT,
+            interaction=contact_of(team_agent, customer=customer),
+        ),
+        "calibration": calibration_session(
+            interaction=contact_of(team_agent, customer=customer),
+            form=qa_form,
+            evaluators=calibrators,
+            created_by=calibrators[0],
+        ),
+        "red_evaluation": red_evaluation,
+        "kudos": KudosFactory(agent=team_agent, given_by=users[Role.AGENT]),
+        "v1": SuccessDefinition.objects.get(version=1),
+        "v2": SuccessDefinition.objects.create(
+            version=2,
+            name="Not transferred either",
+            effective_from=datetime.date(2020, 1, 1),
+            forbid_transfer=True,
+            published_by=users[Role.ADMIN],
+            published_at=timezone.now(),
+        ),
+    }
 
 
 CALL_RECORDS = (
@@ -465,6 +558,164 @@ def delivery_stored(w) -> bool:
         ).exists()
         or CallEvent.objects.filter(event_id="matrix-event").exists()
     )
+
+
+def team_agent_args(w) -> list:
+    return [w.team_agent.pk]
+
+
+def blue_id(w) -> list:
+    return [w.blue.pk]
+
+
+def draft_definition(w) -> SuccessDefinition:
+    """An admin's draft of the next success definition (only admins see drafts)."""
+    draft, _ = SuccessDefinition.objects.get_or_create(
+        effective_from=None, defaults={"version": 99, "name": "Draft"}
+    )
+    return draft
+
+
+def draft_definition_id(w) -> list:
+    return [draft_definition(w).pk]
+
+
+def a_draft_exists(w) -> bool:
+    return SuccessDefinition.objects.filter(effective_from__isnull=True).exists()
+
+
+def draft_published(w) -> bool:
+    return SuccessDefinition.objects.filter(version=99, effective_from__isnull=False).exists()
+
+
+def draft_discarded(w) -> bool:
+    return not SuccessDefinition.objects.filter(version=99).exists()
+
+
+def tomorrow() -> str:
+    return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+
+def draft_parts(w) -> dict:
+    return {"name": "Draft edited", "require_resolved": "on", "repeat_window_days": "7",
+            "forbid_escalation": "on", "min_survey_score": "", "notes": "Matrix."}
+
+
+def settings_form(w) -> dict:
+    """The whole measurement-settings form, with one value changed (service level 25 s)."""
+    costs = {f"channel_cost_{value}": "0.50" for value in Channel.values}
+    return {
+        "service_level_seconds": "25",
+        "short_abandon_seconds": "5",
+        "repeat_window_days": "7",
+        "save_window_days": "60",
+        "offer_window_days": "30",
+        "staff_cost_per_hour": "32.00",
+        "min_sample": "30",
+        **costs,
+    }
+
+
+def settings_changed(w) -> bool:
+    return MeasurementSettings.objects.filter(service_level_seconds=25).exists()
+
+
+def goal_id(w) -> list:
+    return [w.goal.pk]
+
+
+def lead_goal_id(w) -> list:
+    return [w.lead_goal.pk]
+
+
+def agreed_goal_id(w) -> list:
+    return [w.agreed_goal.pk]
+
+
+def goal_action(goal: str, action: str) -> Callable[[Any], list]:
+    return lambda w: [getattr(w, goal).pk, action]
+
+
+def goal_is(goal: str, **fields) -> Callable[[Any], bool]:
+    return lambda w: Goal.objects.filter(pk=getattr(w, goal).pk, **fields).exists()
+
+
+def goal_checked_in(w) -> bool:
+    return GoalEvent.objects.filter(goal=w.agreed_goal, kind="checked_in").exists()
+
+
+def new_goal(w, *, kpi: Any) -> dict:
+    """A goal on the transfer rate: for Blue's agent when Blue's lead proposes it, else for
+    the asker (an agent proposes for themselves)."""
+    today = timezone.localdate()
+    body = {
+        "kpi": kpi,
+        "target": "10.00",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + datetime.timedelta(days=30)).isoformat(),
+        "checkin_every_days": 7,
+        "note": "Matrix goal",
+    }
+    if w.me is not None and w.me == w.lead:
+        body["agent"] = w.team_agent.pk
+    return body
+
+
+def new_goal_page(w) -> dict:
+    return new_goal(w, kpi=Kpi.objects.get(key="transfer_rate").pk)
+
+
+def new_goal_api(w) -> dict:
+    return new_goal(w, kpi="transfer_rate")
+
+
+def a_goal_was_proposed(w) -> bool:
+    return Goal.objects.filter(note="Matrix goal").exists()
+
+
+def revised_goal(w) -> dict:
+    ends = timezone.localdate() + datetime.timedelta(days=45)
+    return {"target": "12.00", "ends_on": ends.isoformat(), "note": "A little more time."}
+
+
+def evaluation_id(w) -> list:
+    return [w.evaluation.pk]
+
+
+def draft_evaluation_id(w) -> list:
+    return [w.draft_evaluation.pk]
+
+
+def dispute_id(w) -> list:
+    return [w.dispute.pk]
+
+
+def calibration_id(w) -> list:
+    return [w.calibration.pk]
+
+
+def call_evaluated(w) -> bool:
+    return Evaluation.objects.filter(interaction=w.call).exists()
+
+
+def draft_evaluation_saved(w) -> bool:
+    return Evaluation.objects.filter(pk=w.draft_evaluation.pk, comments="Matrix comment.").exists()
+
+
+def a_second_dispute(w) -> bool:
+    return Dispute.objects.filter(evaluation=w.evaluation).count() > 1
+
+
+def dispute_upheld(w) -> bool:
+    return Dispute.objects.filter(pk=w.dispute.pk, status=DisputeStatus.UPHELD).exists()
+
+
+def kudos_for_team_agent(w) -> dict:
+    return {"agent": w.team_agent.pk, "message": "Matrix kudos for the card call."}
+
+
+def kudos_given(w) -> bool:
+    return Kudos.objects.filter(message="Matrix kudos for the card call.").exists()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -971,6 +1222,293 @@ MATRIX: dict[str, list[Case]] = {
     "api-docs": [
         Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK)),
     ],
+    # ----------------------------------------------------------------- performance: scorecards
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # The company's figures and the KPI registry: everyone. A team's aggregates: its members, its
+    # supervisor, trainers, executives and admins (the matrix's agent has no team). One agent's
+    # figures: the agent, the supervisor of the agent's team and admins; to anyone else the
+    # scorecard does not exist.
+    "performance:wall": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
+        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     LOGIN),
+             query=lambda w: f"?team={w.blue.pk}"),
+    ],
+    "performance:kpi_detail": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN),
+             args=lambda w: ["fcr"]),
+    ],
+    # Where "Scorecard" leads: an agent's own, a supervisor's team, the wall for the rest.
+    "performance:my_scorecard": [
+        Case("GET",    row(MOVED,  MOVED,  MOVED,  DENY,   DENY,   MOVED,  MOVED,  LOGIN)),
+    ],
+    "performance:agent_scorecard": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     LOGIN),
+             args=team_agent_args),
+    ],
+    "performance:team_scorecard": [
+        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     LOGIN),
+             args=blue_id),
+    ],
+    # --------------------------------------------------------------- performance: success pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # What success means and the settings behind every figure are read by everyone; admins
+    # draft, publish and discard versions and change the settings. A draft is an admin's work in
+    # progress: to everyone else it does not exist.
+    "performance:success": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
+    ],
+    "performance:success_create": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             done=a_draft_exists),
+    ],
+    "performance:success_detail": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN),
+             args=lambda w: [w.v1.pk]),
+        Case("GET",    row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   OK,     LOGIN),
+             args=draft_definition_id),
+        Case("POST",   row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   MOVED,  LOGIN),
+             args=draft_definition_id,
+             data=draft_parts,
+             done=lambda w: SuccessDefinition.objects.filter(name="Draft edited").exists()),
+    ],
+    "performance:success_publish": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=draft_definition_id,
+             data=lambda w: {"effective_from": tomorrow()},
+             done=draft_published),
+    ],
+    "performance:success_discard": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=draft_definition_id,
+             done=draft_discarded),
+    ],
+    "performance:measurement_settings": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=settings_form,
+             done=settings_changed),
+    ],
+    # ----------------------------------------------------------------- performance: goal pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # A goal is an individual's record: its agent and the supervisor of the agent's team agree
+    # it; admins read it and act on none (403). Blue's agent proposed `goal`, so Blue's lead is
+    # the party who answers it; the matrix's agent (no team) does not find it.
+    "performance:goals": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "performance:goal_create": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN)),
+        Case("POST",   row(MOVED,  MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             data=new_goal_page,
+             done=a_goal_was_proposed),
+    ],
+    "performance:goal_detail": [
+        Case("GET",    row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN),
+             args=goal_id),
+    ],
+    "performance:goal_action": [
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("goal", "agree"),
+             done=goal_is("goal", status=GoalStatus.AGREED)),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("goal", "decline"),
+             data=lambda w: {"note": "Too steep for now."},
+             done=goal_is("goal", status=GoalStatus.DECLINED)),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("lead_goal", "withdraw"),
+             data=lambda w: {"note": ""},
+             done=goal_is("lead_goal", status=GoalStatus.WITHDRAWN)),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("goal", "revise"),
+             data=revised_goal,
+             done=goal_is("goal", target="12.00")),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("agreed_goal", "checkin"),
+             data=lambda w: {"note": "On track."},
+             done=goal_checked_in),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=goal_action("agreed_goal", "close"),
+             data=lambda w: {"note": "Done."},
+             done=goal_is("agreed_goal", status=GoalStatus.CLOSED)),
+    ],
+    # ---------------------------------------------------------- performance: recognition pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Public praise: everyone signed in reads it and gives kudos (to someone else).
+    "performance:recognition": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
+    ],
+    "performance:kudos_give": [
+        Case("POST",   row(MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  LOGIN),
+             data=lambda w: kudos_for_team_agent(w) | {"return_to": "center"},
+             done=kudos_given),
+    ],
+    "performance:agent_page": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN),
+             args=team_agent_args),
+    ],
+    # ------------------------------------------------------------------- performance: QA pages
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # QA staff (QA analysts, supervisors, admins) evaluate; agents read and dispute their own
+    # evaluations (the matrix's agent has none: Blue's agent's are not found). A supervisor sees
+    # and decides the disputes of the team they lead; never the evaluator. Trainers, marketers
+    # and executives have no QA page.
+    "performance:qa": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "performance:qa_samples": [
+        Case("GET",    row(DENY,   OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "performance:evaluation_create": [
+        Case("POST",   row(DENY,   MOVED,  DENY,   MOVED,  DENY,   DENY,   MOVED,  LOGIN),
+             args=lambda w: [w.call.pk],
+             data=lambda w: {"form": w.qa_form.pk},
+             done=call_evaluated),
+    ],
+    "performance:evaluation_detail": [
+        Case("GET",    row(HIDE,   OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=evaluation_id),
+        Case("GET",    row(HIDE,   OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=draft_evaluation_id),
+        # Only its evaluator changes a draft.
+        Case("POST",   row(HIDE,   DENY,   DENY,   MOVED,  DENY,   DENY,   DENY,   LOGIN),
+             args=draft_evaluation_id,
+             data=lambda w: {"action": "save", "comments": "Matrix comment."},
+             done=draft_evaluation_saved),
+    ],
+    # Only the evaluated agent disputes (Blue's agent: see the scope tests).
+    "performance:dispute_raise": [
+        Case("POST",   row(HIDE,   DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   LOGIN),
+             args=evaluation_id,
+             data=lambda w: {"reason": "I verified the customer."},
+             done=a_second_dispute),
+    ],
+    "performance:disputes": [
+        Case("GET",    row(OK,     OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "performance:dispute_decide": [
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=dispute_id,
+             data=lambda w: {"decision": "uphold", "note": "Agreed."},
+             done=dispute_upheld),
+    ],
+    "performance:calibrations": [
+        Case("GET",    row(DENY,   OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "performance:calibration_detail": [
+        Case("GET",    row(DENY,   OK,     DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=calibration_id),
+    ],
+    # ------------------------------------------------------------------ performance: scorecards API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-kpis": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     UNAUTH)),
+    ],
+    "api-kpi": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     UNAUTH),
+             args=lambda w: ["fcr"]),
+    ],
+    "api-scorecard": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=team_agent_args),
+    ],
+    "api-team-scorecard": [
+        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     UNAUTH),
+             args=blue_id),
+    ],
+    # --------------------------------------------------------------- performance: success API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-success-definitions": [
+        Case("GET",    row(LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, UNAUTH),
+             listed=lambda w: w.v1.pk),
+    ],
+    "api-success-compare": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     UNAUTH),
+             query="?first=1&second=2"),
+    ],
+    # ------------------------------------------------------------------ performance: goals API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Out of reach is 404; admins see the goal but are no party to it (403).
+    "api-goals": [
+        Case("GET",    row(EMPTY,  LISTED, EMPTY,  EMPTY,  EMPTY,  EMPTY,  LISTED, UNAUTH),
+             listed=lambda w: w.goal.pk),
+        Case("POST",   row(MADE,   MADE,   DENY,   DENY,   DENY,   DENY,   DENY,   UNAUTH),
+             data=new_goal_api,
+             done=a_goal_was_proposed),
+    ],
+    "api-goal": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=goal_id),
+    ],
+    "api-goal-agree": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=goal_id,
+             done=goal_is("goal", status=GoalStatus.AGREED)),
+    ],
+    "api-goal-decline": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=goal_id,
+             data=lambda w: {"note": "Too steep for now."},
+             done=goal_is("goal", status=GoalStatus.DECLINED)),
+    ],
+    "api-goal-withdraw": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=lead_goal_id,
+             data=lambda w: {"note": ""},
+             done=goal_is("lead_goal", status=GoalStatus.WITHDRAWN)),
+    ],
+    "api-goal-revise": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=goal_id,
+             data=revised_goal,
+             done=goal_is("goal", target="12.00")),
+    ],
+    "api-goal-checkins": [
+        Case("POST",   row(HIDE,   MADE,   HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=agreed_goal_id,
+             data=lambda w: {"note": "On track."},
+             done=goal_checked_in),
+    ],
+    "api-goal-close": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=agreed_goal_id,
+             data=lambda w: {"note": "Done."},
+             done=goal_is("agreed_goal", status=GoalStatus.CLOSED)),
+    ],
+    # ------------------------------------------------------------ performance: recognition API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-kudos": [
+        Case("GET",    row(LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, LISTED, UNAUTH),
+             listed=lambda w: w.kudos.pk),
+        Case("POST",   row(MADE,   MADE,   MADE,   MADE,   MADE,   MADE,   MADE,   UNAUTH),
+             data=kudos_for_team_agent,
+             done=kudos_given),
+    ],
+    # --------------------------------------------------------------------- performance: QA API
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    "api-qa-evaluations": [
+        Case("GET",    row(EMPTY,  LISTED, EMPTY,  LISTED, EMPTY,  EMPTY,  LISTED, UNAUTH),
+             listed=lambda w: w.evaluation.pk),
+    ],
+    "api-qa-evaluation": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
+             args=evaluation_id),
+    ],
+    "api-qa-dispute-raise": [
+        Case("POST",   row(HIDE,   DENY,   HIDE,   DENY,   HIDE,   HIDE,   DENY,   UNAUTH),
+             args=evaluation_id,
+             data=lambda w: {"reason": "I verified the customer."},
+             done=a_second_dispute),
+    ],
+    "api-qa-dispute-decide": [
+        Case("POST",   row(HIDE,   OK,     HIDE,   DENY,   HIDE,   HIDE,   OK,     UNAUTH),
+             args=dispute_id,
+             data=lambda w: {"upheld": True, "note": "Agreed."},
+             done=dispute_upheld),
+    ],
+    "api-qa-calibration-agreement": [
+        Case("GET",    row(HIDE,   OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
+             args=calibration_id),
+    ],
 }
 # fmt: on
 
@@ -1041,7 +1579,8 @@ def test_every_row_is_complete():
 
 
 def send(clients, name: str, case: Case, w):
-    url = reverse(name, args=case.args(w) if case.args else None) + case.query
+    query = case.query(w) if callable(case.query) else case.query
+    url = reverse(name, args=case.args(w) if case.args else None) + query
     data = case.data(w) if case.data else {}
     if url.startswith("/api/"):
         client = api_client(clients, w.me)
@@ -1088,11 +1627,14 @@ def check(name: str, case: Case, who: str, response, w) -> None:
 
 def matrix_params() -> Iterator:
     for name, cases in MATRIX.items():
+        methods = [case.method for case in cases]
         for index, case in enumerate(cases):
+            # A route with several requests of one method tells them apart by their position.
+            method = case.method if methods.count(case.method) == 1 else f"{case.method}{index}"
             for who in VISITORS:
                 bug = case.bugs.get(who)
                 marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-                yield pytest.param(name, index, who, id=f"{name}-{case.method}-{who}", marks=marks)
+                yield pytest.param(name, index, who, id=f"{name}-{method}-{who}", marks=marks)
 
 
 @pytest.mark.parametrize(("name", "index", "who"), list(matrix_params()))
@@ -1142,6 +1684,26 @@ CONVERSATION_LISTS = [
     ("api-interactions", "contact", "erased_contact"),
     ("api-escalations", "escalation", "erased_escalation"),
 ]
+
+# Roles (and a combination of them) that read performance by team at most, never a person's.
+AGGREGATE_READERS = [("trainer",), ("executive",), ("marketer",), ("trainer", "executive")]
+
+
+def blue_goals(w) -> list[int]:
+    return [w.goal.pk, w.lead_goal.pk, w.agreed_goal.pk]
+
+
+def every_goal(w) -> list[int]:
+    return [*blue_goals(w), w.red_goal.pk]
+
+
+def calibration_evaluations(w) -> list[int]:
+    return list(w.calibration.evaluations.values_list("pk", flat=True))
+
+
+def blue_evaluations(w) -> list[int]:
+    return [w.evaluation.pk, w.draft_evaluation.pk, *calibration_evaluations(w)]
+
 
 SCOPES = [
     # People: a supervisor sees the team they lead and themselves; nobody else.
@@ -1243,6 +1805,49 @@ SCOPES = [
         args=lambda w: [w.customer.pk],
         hidden=lambda w: [w.contact.pk, w.call.pk],
     ),
+    # Goals are an individual's record: the agent, the lead of the agent's team, admins. Red's
+    # never reach Blue's lead, nor Blue's Red's lead; the roles of aggregates see none at all.
+    Scope("api-goals", ("supervisor",), hidden=lambda w: [w.red_goal.pk], shown=blue_goals),
+    Scope("api-goals", "team_agent", hidden=lambda w: [w.red_goal.pk], shown=blue_goals),
+    Scope("api-goals", "red_lead", hidden=blue_goals, shown=lambda w: [w.red_goal.pk]),
+    Scope("api-goals", "red_agent", hidden=blue_goals, shown=lambda w: [w.red_goal.pk]),
+    Scope("api-goals", ("admin",), hidden=lambda w: [], shown=every_goal),
+    *[Scope("api-goals", viewer, hidden=every_goal) for viewer in AGGREGATE_READERS],
+    # Evaluations: also QA analysts. The agent reads their own once submitted, never a draft nor
+    # a calibration exercise on their contact.
+    Scope(
+        "api-qa-evaluations",
+        ("supervisor",),
+        hidden=lambda w: [w.red_evaluation.pk],
+        shown=lambda w: [w.evaluation.pk, w.draft_evaluation.pk, *calibration_evaluations(w)],
+    ),
+    Scope(
+        "api-qa-evaluations",
+        "red_lead",
+        hidden=blue_evaluations,
+        shown=lambda w: [w.red_evaluation.pk],
+    ),
+    Scope(
+        "api-qa-evaluations",
+        "team_agent",
+        hidden=lambda w: [w.draft_evaluation.pk, w.red_evaluation.pk, *calibration_evaluations(w)],
+        shown=lambda w: [w.evaluation.pk],
+    ),
+    Scope("api-qa-evaluations", "red_agent", hidden=blue_evaluations),
+    Scope(
+        "api-qa-evaluations",
+        ("qa_analyst",),
+        hidden=lambda w: [],
+        shown=lambda w: [*blue_evaluations(w), w.red_evaluation.pk],
+    ),
+    *[
+        Scope(
+            "api-qa-evaluations",
+            viewer,
+            hidden=lambda w: [*blue_evaluations(w), w.red_evaluation.pk],
+        )
+        for viewer in AGGREGATE_READERS
+    ],
 ]
 
 
@@ -1333,6 +1938,69 @@ OUT_OF_REACH = [
     ("team_agent", "POST", lambda w: reverse("workspace:note", args=[w.call.pk]), MOVED),
     ("red_agent", "GET", lambda w: reverse("workspace:desktop") + f"?contact={w.call.pk}", HIDE),
     ("team_agent", "GET", lambda w: reverse("workspace:desktop") + f"?contact={w.call.pk}", OK),
+    # One agent's figures, goals and evaluations do not exist for another team's lead: Red's
+    # for Blue's lead, Blue's for Red's lead.
+    ("supervisor", "GET", lambda w: reverse("api-scorecard", args=[w.red_agent.pk]), HIDE),
+    (
+        "supervisor",
+        "GET",
+        lambda w: reverse("performance:agent_scorecard", args=[w.red_agent.pk]),
+        HIDE,
+    ),
+    ("supervisor", "GET", lambda w: reverse("api-team-scorecard", args=[w.red.pk]), HIDE),
+    ("supervisor", "GET", lambda w: reverse("performance:team_scorecard", args=[w.red.pk]), HIDE),
+    ("supervisor", "GET", lambda w: reverse("performance:wall") + f"?team={w.red.pk}", HIDE),
+    ("supervisor", "GET", lambda w: reverse("api-goal", args=[w.red_goal.pk]), HIDE),
+    ("supervisor", "GET", lambda w: reverse("performance:goal_detail", args=[w.red_goal.pk]), HIDE),
+    ("supervisor", "POST", lambda w: reverse("api-goal-agree", args=[w.red_goal.pk]), HIDE),
+    (
+        "supervisor",
+        "POST",
+        lambda w: reverse("performance:goal_action", args=[w.red_goal.pk, "agree"]),
+        HIDE,
+    ),
+    ("supervisor", "GET", lambda w: reverse("api-qa-evaluation", args=[w.red_evaluation.pk]), HIDE),
+    (
+        "supervisor",
+        "GET",
+        lambda w: reverse("performance:evaluation_detail", args=[w.red_evaluation.pk]),
+        HIDE,
+    ),
+    ("red_lead", "GET", lambda w: reverse("api-scorecard", args=[w.team_agent.pk]), HIDE),
+    ("red_lead", "GET", lambda w: reverse("api-team-scorecard", args=[w.blue.pk]), HIDE),
+    ("red_lead", "GET", lambda w: reverse("api-goal", args=[w.goal.pk]), HIDE),
+    ("red_lead", "GET", lambda w: reverse("api-qa-evaluation", args=[w.evaluation.pk]), HIDE),
+    ("red_lead", "POST", lambda w: reverse("api-qa-dispute-decide", args=[w.dispute.pk]), HIDE),
+    (
+        "red_lead",
+        "GET",
+        lambda w: reverse("api-qa-calibration-agreement", args=[w.calibration.pk]),
+        HIDE,
+    ),
+    # An agent sees their own figures and their team's, not a colleague's in another team; and
+    # their own evaluations once submitted, never a draft.
+    ("team_agent", "GET", lambda w: reverse("api-scorecard", args=[w.me.pk]), OK),
+    ("team_agent", "GET", lambda w: reverse("performance:agent_scorecard", args=[w.me.pk]), OK),
+    ("team_agent", "GET", lambda w: reverse("api-team-scorecard", args=[w.blue.pk]), OK),
+    ("team_agent", "GET", lambda w: reverse("api-team-scorecard", args=[w.red.pk]), HIDE),
+    ("team_agent", "GET", lambda w: reverse("api-scorecard", args=[w.red_agent.pk]), HIDE),
+    ("red_agent", "GET", lambda w: reverse("api-scorecard", args=[w.team_agent.pk]), HIDE),
+    ("team_agent", "GET", lambda w: reverse("api-goal", args=[w.goal.pk]), OK),
+    ("red_agent", "GET", lambda w: reverse("api-goal", args=[w.goal.pk]), HIDE),
+    ("team_agent", "GET", lambda w: reverse("api-qa-evaluation", args=[w.evaluation.pk]), OK),
+    (
+        "team_agent",
+        "GET",
+        lambda w: reverse("api-qa-evaluation", args=[w.draft_evaluation.pk]),
+        HIDE,
+    ),
+    (
+        "team_agent",
+        "GET",
+        lambda w: reverse("performance:evaluation_detail", args=[w.draft_evaluation.pk]),
+        HIDE,
+    ),
+    ("red_agent", "GET", lambda w: reverse("api-qa-evaluation", args=[w.evaluation.pk]), HIDE),
 ]
 
 
@@ -1601,6 +2269,110 @@ def test_escalation_analysis_scope(world, world_as, clients, who, agents, red_ag
     named = {row.key for row in by_agent.rows} if by_agent else set()
     assert (str(w.red_agent.pk) in named) is red_agent_named
     assert (w.red_agent.last_name in page.content.decode()) is red_agent_named
+
+
+# ------------------------------------------------------------------------------------------------
+# Performance: the parties to an individual's record, and the names a page gives away
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "goal", "expected"),
+    [
+        ("team_agent", "lead_goal", OK),  # Blue's lead proposed it; the agent agrees
+        ("team_agent", "goal", 409),  # their own proposal waits for Blue's lead
+        ("red_lead", "goal", HIDE),
+        ("red_agent", "lead_goal", HIDE),
+    ],
+)
+def test_a_goal_is_agreed_by_its_two_parties(world, world_as, clients, who, goal, expected):
+    w = world_as(person(world, who))
+    record = getattr(w, goal)
+
+    answer = api_client(clients, w.me).post(reverse("api-goal-agree", args=[record.pk]))
+
+    assert answer.status_code == expected, answer.content[:200]
+    agreed = Goal.objects.filter(pk=record.pk, status=GoalStatus.AGREED).exists()
+    assert agreed is (expected == OK)
+
+
+@pytest.mark.parametrize("route", ["api-qa-dispute-raise", "performance:dispute_raise"])
+def test_only_the_evaluated_agent_disputes(world, world_as, clients, route):
+    """Nobody in the matrix's columns may dispute Blue's agent's evaluation: Blue's agent may."""
+    w = world_as(world.team_agent)
+    Dispute.objects.filter(pk=w.dispute.pk).delete()
+    url = reverse(route, args=[w.evaluation.pk])
+    payload = {"reason": "I verified the customer first."}
+
+    if route.startswith("api-"):
+        answer = api_client(clients, w.me).post(url, payload, format="json")
+        assert answer.status_code == MADE, answer.content[:200]
+    else:
+        answer = page_client(clients, w.me).post(url, payload)
+        assert status_of(answer) == MOVED
+    assert Dispute.objects.filter(evaluation=w.evaluation, raised_by=w.me).exists()
+
+
+# Who the team pages name, and who gets a link to Blue's agent's scorecard from the agent's
+# public page: the people who may open that scorecard, nobody else.
+NAMES_ON_TEAM_PAGES = [
+    ("supervisor", True),
+    ("admin", True),
+    ("team_agent", True),  # themselves
+    ("trainer", False),
+    ("executive", False),
+]
+
+
+@pytest.mark.parametrize(("who", "named"), NAMES_ON_TEAM_PAGES)
+def test_team_figures_name_only_agents_the_viewer_may_open(world, world_as, clients, who, named):
+    w = world_as(person(world, who))
+    client = page_client(clients, w.me)
+    scorecard = reverse("performance:agent_scorecard", args=[w.team_agent.pk])
+
+    for url in (
+        reverse("performance:team_scorecard", args=[w.blue.pk]),
+        reverse("performance:wall") + f"?team={w.blue.pk}",
+    ):
+        page = client.get(url)
+        assert page.status_code == OK
+        listed = {row["agent"] for row in page.context["agents"]}
+        assert listed == ({w.team_agent} if named else set()), url
+        assert (scorecard in page.content.decode()) is named, url
+
+
+@pytest.mark.parametrize(
+    ("who", "linked"),
+    [*NAMES_ON_TEAM_PAGES, ("agent", False), ("qa_analyst", False), ("marketer", False)],
+)
+def test_recognition_links_a_scorecard_only_for_who_may_open_it(
+    world, world_as, clients, who, linked
+):
+    w = world_as(person(world, who))
+
+    page = page_client(clients, w.me).get(reverse("performance:agent_page", args=[w.team_agent.pk]))
+
+    assert page.status_code == OK
+    assert (page.context["scorecard_url"] is not None) is linked
+
+
+@pytest.mark.parametrize(
+    ("who", "shown", "hidden"),
+    [
+        ("supervisor", blue_goals, lambda w: [w.red_goal.pk]),
+        ("red_lead", lambda w: [w.red_goal.pk], blue_goals),
+        ("team_agent", blue_goals, lambda w: [w.red_goal.pk]),
+    ],
+)
+def test_goal_pages_list_only_goals_in_reach(world, world_as, clients, who, shown, hidden):
+    w = world_as(person(world, who))
+
+    page = page_client(clients, w.me).get(reverse("performance:goals"))
+
+    assert page.status_code == OK
+    listed = {goal.pk for goal in page.context["page"].object_list}
+    assert set(shown(w)) <= listed
+    assert not listed & set(hidden(w))
 
 
 # ------------------------------------------------------------------------------------------------

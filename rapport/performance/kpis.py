@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from rapport.performance import stats
@@ -110,13 +110,21 @@ def rollup_sums(rollups: QuerySet[DailyRollup]) -> dict[str, dict]:
     )
 
 
-def rollup_sums_by_day(rollups: QuerySet[DailyRollup]) -> dict[datetime.date, dict[str, dict]]:
-    """Sum per day and channel in one query, for trends."""
-    rows = rollups.order_by().values("day", "channel").annotate(**{n: Sum(n) for n in SUMMED})
-    per_day: dict[datetime.date, list[dict]] = defaultdict(list)
+def rollup_sums_by_period(
+    rollups: QuerySet[DailyRollup], period: str = "day"
+) -> dict[datetime.date, dict[str, dict]]:
+    """Sum per period (day, Monday-to-Sunday week or month, keyed by its first day) and channel
+    in one query: a year of weekly trend is 53 × channels rows, whatever the number of days."""
+    rows = (
+        rollups.order_by()
+        .annotate(bucket=Trunc("day", period, output_field=DateField()))
+        .values("bucket", "channel")
+        .annotate(**{n: Sum(n) for n in SUMMED})
+    )
+    per_period: dict[datetime.date, list[dict]] = defaultdict(list)
     for row in rows:
-        per_day[row["day"]].append(row)
-    return {day: _sum(day_rows) for day, day_rows in per_day.items()}
+        per_period[row["bucket"]].append(row)
+    return {start: _sum(period_rows) for start, period_rows in per_period.items()}
 
 
 def counted_evaluations(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
@@ -152,7 +160,8 @@ def merge_days(
     start: datetime.date,
     end: datetime.date,
 ) -> Totals:
-    """Totals for the days start..end (inclusive) out of per-day sums."""
+    """Totals for start..end (inclusive) out of sums keyed by the first day of what they cover
+    (a day, or a whole period that lies inside start..end)."""
     rows: list[dict] = []
     for day, channels in per_day.items():
         if start <= day <= end:

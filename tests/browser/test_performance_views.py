@@ -31,7 +31,10 @@ from rapport.performance.tests.factories_scorecards import handled_contacts
 
 # The KPI registry and the measurement settings come from data migrations; a transactional test
 # flushes the database afterwards, so each test gets them back from the serialized copy.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 FCR = "First-contact resolution"
 CHART_DRAWN = "(canvas) => !!(window.Chart && window.Chart.getChart(canvas))"
@@ -204,9 +207,7 @@ def _goal_state(page: Page) -> Locator:
     return page.locator("h1 + p .badge")
 
 
-def test_a_goal_proposed_by_the_agent_is_agreed_and_checked_in_by_the_supervisor(
-    sign_in, figures
-):
+def test_a_goal_proposed_by_the_agent_is_agreed_and_checked_in_by_the_supervisor(sign_in, figures):
     monday = figures.monday
     ann = sign_in("ann")
 
@@ -223,12 +224,12 @@ def test_a_goal_proposed_by_the_agent_is_agreed_and_checked_in_by_the_supervisor
     ann.get_by_label("Note").fill("Fewer callbacks on billing questions.")
     target.press("Enter")
 
-    expect(_flash(ann)).to_have_text(
-        "Goal proposed; it counts once the other side agrees."
-    )
+    expect(_flash(ann)).to_have_text("Goal proposed; it counts once the other side agrees.")
     expect(ann.get_by_role("heading", level=1)).to_contain_text(f"{FCR} → 80.00")
     expect(_goal_state(ann)).to_have_text("Waiting for the supervisor")
-    expect(ann.get_by_text("This goal does not count until both sides agree to it.")).to_be_visible()
+    expect(
+        ann.get_by_text("This goal does not count until both sides agree to it.")
+    ).to_be_visible()
     expect(ann.get_by_test_id("agreement")).to_contain_text("Supervisor (Lea Lead): not yet")
     goal_url = ann.url
 
@@ -375,7 +376,9 @@ def test_an_evaluation_is_scored_disputed_by_the_agent_and_decided_by_the_superv
     disputes = ann.get_by_test_id("disputes")
     expect(disputes).to_contain_text("Open")
     expect(disputes).to_contain_text(reason)
-    expect(ann.get_by_role("button", name="Dispute", exact=True)).to_have_count(0)  # one open at a time
+    expect(ann.get_by_role("button", name="Dispute", exact=True)).to_have_count(
+        0
+    )  # one open at a time
 
     lea = sign_in("lea")
     _menu(lea, "QA")
@@ -385,9 +388,7 @@ def test_an_evaluation_is_scored_disputed_by_the_agent_and_decided_by_the_superv
     dispute.get_by_label("Uphold: void it").check()
     dispute.get_by_label("Why").fill("The recording confirms it.")
     dispute.get_by_role("button", name="Decide").click()
-    expect(_flash(lea)).to_have_text(
-        "Dispute upheld: the evaluation is void and no longer counts."
-    )
+    expect(_flash(lea)).to_have_text("Dispute upheld: the evaluation is void and no longer counts.")
     decided = lea.get_by_test_id("disputes").locator("li").filter(has_text=reason)
     expect(decided).to_contain_text("Upheld (evaluation voided)")
     expect(decided).to_contain_text("Decided by Lea Lead")

@@ -211,7 +211,10 @@ def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Sc
     settings_row = measurement_settings()
     spans = periods.trend(span, trend_length)
     first = min(spans[0].start, span.previous().start)
-    per_day = kpis.rollup_sums_by_day(scope.rollups().filter(day__gte=first, day__lte=span.end))
+    # Every span here is a whole calendar period of the same kind, so sums per period are enough.
+    per_period = kpis.rollup_sums_by_period(
+        scope.rollups().filter(day__gte=first, day__lte=span.end), span.period
+    )
     evaluations = scope.evaluations().filter(
         submitted_at__date__gte=first - datetime.timedelta(days=1),
         submitted_at__date__lte=span.end + datetime.timedelta(days=1),
@@ -219,7 +222,7 @@ def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Sc
     qa_per_day = kpis.qa_sums_by_day(evaluations)
 
     def totals(of: periods.Span) -> kpis.Totals:
-        return kpis.merge_days(per_day, qa_per_day, of.start, of.end)
+        return kpis.merge_days(per_period, qa_per_day, of.start, of.end)
 
     now, before = totals(span), totals(span.previous())
     trend_totals = [(s, totals(s)) for s in spans]
