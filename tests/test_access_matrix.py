@@ -2313,6 +2313,20 @@ def test_only_the_evaluated_agent_disputes(world, world_as, clients, route):
     assert Dispute.objects.filter(evaluation=w.evaluation, raised_by=w.me).exists()
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_a_draft_definition_is_an_admins_only(world, world_as, clients, role):
+    """Published versions are company policy everyone reads; a draft is listed for admins only."""
+    w = world_as(world.users[role])
+    draft = draft_definition(w)
+
+    answer = api_client(clients, w.me).get(reverse("api-success-definitions"))
+
+    assert answer.status_code == OK
+    ids = {item["id"] for item in answer.json()["results"]}
+    assert {w.v1.pk, w.v2.pk} <= ids
+    assert (draft.pk in ids) is (role == "admin")
+
+
 # Who the team pages name, and who gets a link to Blue's agent's scorecard from the agent's
 # public page: the people who may open that scorecard, nobody else.
 NAMES_ON_TEAM_PAGES = [

@@ -33,6 +33,7 @@ from rapport.performance.models import (
     Kudos,
     QaForm,
 )
+from rapport.performance.selectors import goals as goal_selectors
 from rapport.performance.selectors.qa import Marked, score_of
 
 EVALUATIONS_PER_AGENT = 10
@@ -206,11 +207,20 @@ def _goals(rng, reference_day: date) -> None:
             status=GoalStatus.AGREED,
             note="Agreed at the quarterly one-to-one.",
         )
-        GoalEvent.objects.create(goal=goal, actor=lead, kind="proposed")
-        GoalEvent.objects.create(goal=goal, actor=agent, kind="agreed")
+        for actor, kind, before in (
+            (lead, goal_selectors.PROPOSED, 3),
+            (agent, goal_selectors.AGREED, 2),
+        ):
+            event = GoalEvent.objects.create(goal=goal, actor=actor, kind=kind)
+            GoalEvent.objects.filter(pk=event.pk).update(
+                created_at=_at(start - timedelta(days=before))
+            )
         for _ in range(3):
             GoalEvent.objects.create(
-                goal=goal, actor=lead, kind="checked_in", note=rng.choice(CHECK_IN_NOTES)
+                goal=goal,
+                actor=lead,
+                kind=goal_selectors.CHECKED_IN,
+                note=rng.choice(CHECK_IN_NOTES),
             )
         if agent.username == "agent":
             # Alex also proposed a goal of his own, which waits for the supervisor.
@@ -226,7 +236,7 @@ def _goals(rng, reference_day: date) -> None:
                 status=GoalStatus.PROPOSED,
                 note="I want to bring my call time down without rushing customers.",
             )
-            GoalEvent.objects.create(goal=waiting, actor=agent, kind="proposed")
+            GoalEvent.objects.create(goal=waiting, actor=agent, kind=goal_selectors.PROPOSED)
 
 
 def _kudos(rng, agents: list[User], reference_day: date) -> None:
@@ -259,3 +269,22 @@ def _kudos(rng, agents: list[User], reference_day: date) -> None:
         peers = [p for p in by_team[agent.team_id] if p.pk != agent.pk]
         giver = rng.choice([*peers, agent.team.supervisor]) if peers else agent.team.supervisor
         Kudos.objects.create(agent=agent, given_by=giver, message=rng.choice(KUDOS))
+
+
+def goal_figures_fill() -> None:
+    """Baselines and check-in values from the rolled-up figures, as the services record them
+    (run once the rollups exist)."""
+    for goal in Goal.objects.select_related("agent", "kpi"):
+        goal.baseline = goal_selectors.baseline_for(
+            agent=goal.agent, kpi=goal.kpi, starts_on=goal.starts_on
+        )
+        goal.save(update_fields=["baseline"])
+        checkins = goal.events.filter(kind=goal_selectors.CHECKED_IN).order_by("id")
+        for number, event in enumerate(checkins, start=1):
+            day = goal.starts_on + timedelta(days=goal.checkin_every_days * number)
+            value = goal_selectors.agent_kpi_value(
+                agent=goal.agent, kpi=goal.kpi, start=goal.starts_on, end=day
+            )
+            GoalEvent.objects.filter(pk=event.pk).update(
+                value=goal_selectors.as_decimal(value.estimate.value), created_at=_at(day)
+            )

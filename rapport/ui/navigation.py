@@ -22,6 +22,7 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     section: str
+    menu: str = ""  # items sharing a menu name fold into one drop-down
 
 
 NAVIGATION: list[NavItem] = [
@@ -30,11 +31,17 @@ NAVIGATION: list[NavItem] = [
     NavItem("Customers", "customers:search", frozenset(CUSTOMER_READERS), "customers"),
     NavItem("Households", "customers:households", frozenset(CUSTOMER_READERS), "households"),
     NavItem("Products", "customers:products", frozenset(CUSTOMER_READERS), "products"),
-    NavItem("KPIs", "performance:wall", frozenset(Role.values), "kpis"),
-    NavItem("Scorecard", "performance:my_scorecard", frozenset(SCORECARD_READERS), "scorecard"),
-    NavItem("Goals", "performance:goals", frozenset(GOAL_PARTIES), "goals"),
-    NavItem("QA", "performance:qa", frozenset(QA_READERS), "qa"),
-    NavItem("Kudos", "performance:recognition", frozenset(Role.values), "kudos"),
+    NavItem("KPIs", "performance:wall", frozenset(Role.values), "kpis", "Performance"),
+    NavItem(
+        "Scorecard",
+        "performance:my_scorecard",
+        frozenset(SCORECARD_READERS),
+        "scorecard",
+        "Performance",
+    ),
+    NavItem("Goals", "performance:goals", frozenset(GOAL_PARTIES), "goals", "Performance"),
+    NavItem("QA", "performance:qa", frozenset(QA_READERS), "qa", "Performance"),
+    NavItem("Kudos", "performance:recognition", frozenset(Role.values), "kudos", "Performance"),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
     ),

@@ -131,6 +131,7 @@ class Command(BaseCommand):
                 demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
         with self._stage("KPI rollups"):
             measures.rollups_rebuild_now()
+            people.goal_figures_fill()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center loaded: {customers} customers, "
