@@ -597,8 +597,14 @@ def tomorrow() -> str:
 
 
 def draft_parts(w) -> dict:
-    return {"name": "Draft edited", "require_resolved": "on", "repeat_window_days": "7",
-            "forbid_escalation": "on", "min_survey_score": "", "notes": "Matrix."}
+    return {
+        "name": "Draft edited",
+        "require_resolved": "on",
+        "repeat_window_days": "7",
+        "forbid_escalation": "on",
+        "min_survey_score": "",
+        "notes": "Matrix.",
+    }
 
 
 def settings_form(w) -> dict:

@@ -6,6 +6,7 @@ of the examples (chosen by the body, so a failure replays) the test signs what t
 with the channel's secret: the parsing behind the signature is fuzzed too, and the other half
 checks that the fuzzer's own signature headers are refused without a 500."""
 
+import datetime
 import json
 import uuid
 
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone as django_timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
@@ -23,7 +25,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from rapport.access.tests.factories import QueueFactory
 from rapport.accounts import services as account_services
-from rapport.accounts.tests.factories import TeamFactory
+from rapport.accounts.tests.factories import TeamFactory, UserFactory
 from rapport.cases import services as case_services
 from rapport.cases.tests.factories import EscalationReasonFactory
 from rapport.customers.tests.factories import (
@@ -35,6 +37,16 @@ from rapport.customers.tests.factories import (
 from rapport.interactions import webhooks
 from rapport.interactions.models import CallRecordImport, ScreenPop
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.performance.choices import EvaluationStatus
+from rapport.performance.models import MeasurementSettings, SuccessDefinition
+from rapport.performance.tests.factories_goals import GoalFactory, KudosFactory, agreed, transfers
+from rapport.performance.tests.factories_qa import (
+    calibration_session,
+    contact_of,
+    evaluation,
+    form_with,
+    open_dispute,
+)
 
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
@@ -57,14 +69,16 @@ def keep_the_test_connection():
 def admin_token(make_user) -> str:
     """An admin's token, and one of each record the API serves, so that the fuzzer's small ids
     reach real rows: a customer with a household, contact points and a holding; a case escalated
-    from one team's queue to another's, with an e-mail; a screen pop; a call-record import."""
+    from one team's queue to another's, with an e-mail; a screen pop; a call-record import; and
+    the performance records of an agent of the admin's team (see `performance_records`)."""
     admin = make_user("admin", "supervisor")
     household = HouseholdFactory()
     point = ContactPointFactory(customer__household=household)
     customer = point.customer
     HoldingFactory(customer=customer)
     PhoneFactory(customer=customer)
-    front = QueueFactory(team=TeamFactory(supervisor=admin), tier=1)
+    team = TeamFactory(supervisor=admin)
+    front = QueueFactory(team=team, tier=1)
     second = QueueFactory(tier=2)
     case = case_services.case_open(
         by=admin, customer=customer, subject="Card blocked", channel="email", queue=front
@@ -84,7 +98,58 @@ def admin_token(make_user) -> str:
     ScreenPop.objects.create(agent=admin, interaction=contact)
     record = CallRecordImport.objects.create(uploaded_by=admin, filename="calls.csv")
     record.file.save("calls.csv", ContentFile(b"call_id\n"))
+    performance_records(admin=admin, team=team)
     return account_services.api_token_issue(user=admin, name="fuzz").key
+
+
+def performance_records(*, admin, team) -> None:
+    """An agent of the admin's team (the admin leads it, so is a party to the agent's goals and
+    decides the agent's disputes) with rolled-up contacts of yesterday, figures shown from two
+    observations up (so scorecards carry values and intervals, not only "not enough data");
+    goals waiting for each side and one agreed; a submitted evaluation by a QA analyst with an
+    open dispute, a draft and a calibration session; kudos; and a second published success
+    definition, so versions 1 and 2 compare."""
+    agent = UserFactory(roles=["agent"], team=team)
+    MeasurementSettings.objects.update_or_create(pk=1, defaults={"min_sample": 2})
+    yesterday = django_timezone.localdate() - datetime.timedelta(days=1)
+    transfers(agent=agent, day=yesterday, handled=4, transferred=1)
+    GoalFactory(agent=agent)
+    GoalFactory(
+        agent=agent,
+        proposed_by=admin,
+        agent_agreed_at=None,
+        supervisor=admin,
+        supervisor_agreed_at=django_timezone.now(),
+    )
+    agreed(agent=agent, supervisor=admin)
+    analyst = UserFactory(roles=["qa_analyst"])
+    form = form_with(10, 10)
+    submitted = evaluation(agent=agent, evaluator=analyst, form=form, score="55.00")
+    open_dispute(submitted)
+    evaluation(agent=agent, evaluator=analyst, form=form, status=EvaluationStatus.DRAFT)
+    calibration_session(
+        interaction=contact_of(agent),
+        form=form,
+        evaluators=[analyst, UserFactory(roles=["qa_analyst"])],
+        created_by=analyst,
+    )
+    KudosFactory(agent=agent)
+    SuccessDefinition.objects.get_or_create(
+        version=2,
+        defaults={"name": "Not transferred", "effective_from": datetime.date(2020, 1, 1)},
+    )
+
+
+def raw_body(generated) -> bytes:
+    """The bytes a generated body stands for: the fuzzer also sends raw bytes and text, which
+    are signed as they are (the endpoint must then refuse them as a bad payload, not fail)."""
+    if isinstance(generated, NotSet):
+        return b""
+    if isinstance(generated, bytes):
+        return generated
+    if isinstance(generated, str):
+        return generated.encode("utf-8", "surrogatepass")
+    return json.dumps(generated).encode()
 
 
 def signed_request(case) -> tuple[dict[str, str], dict]:
@@ -92,7 +157,7 @@ def signed_request(case) -> tuple[dict[str, str], dict]:
     operation that is not signed (or an example left unsigned)."""
     if case.operation.path not in SIGNED_OPERATIONS:
         return {}, {}
-    body = b"" if isinstance(case.body, NotSet) else json.dumps(case.body).encode()
+    body = raw_body(case.body)
     if len(body) % 2:
         return {}, {}
     channel = case.path_parameters.get("channel", "phone") if case.path_parameters else "phone"

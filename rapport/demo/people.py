@@ -11,9 +11,11 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from rapport.accounts.models import Team, User
 from rapport.core.roles import Role
+from rapport.customers.models import Holding, Product
 from rapport.interactions.models import Interaction
 from rapport.performance.choices import (
     Answer,
@@ -65,11 +67,33 @@ def people_side_load(*, rng: random.Random, reference_day: date) -> None:
     agents = list(
         User.objects.filter(groups__name=Role.AGENT, team__isnull=False).select_related("team")
     )
+    _offer_uptake(rng, reference_day)
     evaluations = _evaluations(rng, form, criteria, analyst, agents, reference_day)
     _disputes(evaluations, reference_day)
     _calibration(rng, form, criteria, analyst, reference_day)
     _goals(rng, reference_day)
     _kudos(rng, agents, reference_day)
+
+
+def _offer_uptake(rng: random.Random, reference_day: date) -> None:
+    """Customers who accepted an offer take the product up within two weeks (revenue influenced)."""
+    products = list(Product.objects.filter(active=True))
+    accepted = Interaction.objects.filter(offer_accepted=True, customer__isnull=False).values_list(
+        "customer_id", "started_at"
+    )
+    holdings = []
+    for customer_id, started_at in accepted.iterator():
+        since = timezone.localtime(started_at).date() + timedelta(days=rng.randint(0, 14))
+        product = rng.choice(products)
+        holdings.append(
+            Holding(
+                customer_id=customer_id,
+                product=product,
+                since=min(since, reference_day),
+                value=product.monthly_price * 12,
+            )
+        )
+    bulk_create_with_history(holdings, Holding, batch_size=2000)
 
 
 def _answers(rng: random.Random, criteria, skill: float) -> list[tuple]:
