@@ -173,7 +173,9 @@ def _period_nav(request: AuthedHttpRequest, span: periods.Span, **keep: Any) -> 
             }
             for value, label in Period.choices
         ],
-        "previous": link(span.period, earlier.start) if earlier.start >= periods.FIRST_DAY else None,
+        "previous": link(span.period, earlier.start)
+        if earlier.start >= periods.FIRST_DAY
+        else None,
         "previous_label": earlier.label,
         "next": link(span.period, later.start) if span.end < timezone.localdate() else None,
         "next_label": later.label,
