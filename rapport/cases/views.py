@@ -40,6 +40,7 @@ from rapport.core.roles import (
 from rapport.customers import selectors as customer_selectors
 from rapport.interactions import selectors as interaction_selectors
 from rapport.ui.decorators import role_required
+from rapport.ui.forms import show_refusal
 
 SECTION = "cases/partials/_%s.html"
 # The sections a successful action refreshes; a form's own section is the answer itself.
@@ -93,7 +94,7 @@ def case_create(request: AuthedHttpRequest) -> HttpResponse:
                 priority=data["priority"],
             )
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, f"Case {case.reference} opened.")
             return redirect(case)
@@ -211,19 +212,6 @@ def case_detail(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _form_errors(form, exc: ApplicationError) -> None:
-    """A refused action shown on its form: per field where the service named one, and its
-    message on top, so a refusal (not your case, a transition not allowed) reads plainly."""
-    shown: set[str] = set()
-    for name, problems in exc.fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            shown.update(problems)
-    if exc.message not in shown:
-        form.add_error(None, exc.message)
-
-
 def _act(
     request: AuthedHttpRequest,
     case_id: int,
@@ -238,7 +226,7 @@ def _act(
         try:
             action(case, form)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
             status = exc.status
             # The refused service may have touched the instance before it gave up.
             case = selectors.case_get_for(user=request.user, case_id=case_id)

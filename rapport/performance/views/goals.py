@@ -30,7 +30,7 @@ from rapport.performance.selectors import goals as selectors
 from rapport.performance.services import goals as services
 from rapport.performance.views.recognition import scorecard_url
 from rapport.ui.decorators import role_required
-from rapport.ui.forms import StyledFormMixin
+from rapport.ui.forms import StyledFormMixin, show_refusal
 
 NOTE_MAX = services.NOTE_MAX
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -239,24 +239,12 @@ def goal_create(request: AuthedHttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, "Goal proposed; it counts once the other side agrees.")
             return redirect("performance:goal_detail", goal.pk)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "performance/goals/create.html", {"form": form}, status=status)
-
-
-def _form_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """A refusal shown on its form: per field where the service named one, its message on top."""
-    shown: set[str] = set()
-    for name, problems in exc.fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            shown.update(problems)
-    if exc.message not in shown:
-        form.add_error(None, exc.message)
 
 
 # --- One goal --------------------------------------------------------------------------------------
@@ -357,7 +345,7 @@ def goal_action(request: AuthedHttpRequest, goal_id: int, action: str) -> HttpRe
         try:
             _run(request, action, goal, form)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             messages.success(request, DONE[action])

@@ -27,7 +27,7 @@ from rapport.performance.models import CalibrationSession, Dispute, Evaluation, 
 from rapport.performance.selectors import qa as selectors
 from rapport.performance.services import qa as services
 from rapport.ui.decorators import role_required
-from rapport.ui.forms import StyledFormMixin
+from rapport.ui.forms import StyledFormMixin, show_refusal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ID_RANGE: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
@@ -181,18 +181,6 @@ class CalibrationForm(StyledFormMixin, forms.Form):
         self.fields["title"].widget.attrs["autofocus"] = True
 
 
-def _form_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """A refusal shown on its form: on the field the service named, and its message on top."""
-    shown: set[str] = set()
-    for name, problems in exc.fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            shown.update(problems)
-    if exc.message not in shown:
-        form.add_error(None, exc.message)
-
-
 # --- The QA page ---------------------------------------------------------------------------------
 
 
@@ -265,7 +253,7 @@ def qa_samples(request: AuthedHttpRequest) -> HttpResponse:
                     seed=data["seed"],
                 )
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                show_refusal(form, exc)
                 status = exc.status
             else:
                 count = sample.evaluations.count()
@@ -384,7 +372,7 @@ def evaluation_detail(request: AuthedHttpRequest, evaluation_id: int) -> HttpRes
         try:
             _save_and_submit(request, evaluation, form)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             return _after_scoring(
@@ -431,7 +419,7 @@ def dispute_raise(request: AuthedHttpRequest, evaluation_id: int) -> HttpRespons
                 by=request.user, evaluation=evaluation, reason=form.cleaned_data["reason"]
             )
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             messages.success(request, "Dispute sent; your supervisor decides.")
@@ -483,7 +471,7 @@ def dispute_decide(request: AuthedHttpRequest, dispute_id: int) -> HttpResponse:
         try:
             _decide(request, dispute, form)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             return redirect("performance:disputes")
@@ -520,7 +508,7 @@ def calibrations(request: AuthedHttpRequest) -> HttpResponse:
             try:
                 session = _calibration_create(request, form)
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                show_refusal(form, exc)
                 status = exc.status
             else:
                 messages.success(request, "Calibration session started.")

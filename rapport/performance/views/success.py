@@ -29,7 +29,7 @@ from rapport.performance.selectors import success as selectors
 from rapport.performance.services import measures
 from rapport.performance.services import success as services
 from rapport.ui.decorators import role_required
-from rapport.ui.forms import StyledFormMixin
+from rapport.ui.forms import StyledFormMixin, show_refusal
 
 EVERYONE = frozenset(Role.values)
 ADMINS = frozenset({Role.ADMIN})
@@ -195,18 +195,6 @@ SETTING_FIELDS = (
 )
 
 
-def _form_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """A refusal from a service, shown on the field it names and its message on top."""
-    shown: set[str] = set()
-    for name, problems in exc.fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            shown.update(problems)
-    if exc.message not in shown:
-        form.add_error(None, exc.message)
-
-
 # --- The success page -----------------------------------------------------------------------------
 
 
@@ -303,7 +291,7 @@ def success_detail(request: AuthedHttpRequest, definition_id: int) -> HttpRespon
                     by=request.user, definition=definition, **form.parts()
                 )
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, f"Draft v{definition.version} saved.")
                 return redirect("performance:success_detail", definition.pk)
@@ -389,7 +377,7 @@ def success_publish(request: AuthedHttpRequest, definition_id: int) -> HttpRespo
                 effective_from=publish_form.cleaned_data["effective_from"],
             )
         except ApplicationError as exc:
-            _form_errors(publish_form, exc)
+            show_refusal(publish_form, exc)
         else:
             messages.success(
                 request,
@@ -439,7 +427,7 @@ def measurement_settings(request: AuthedHttpRequest) -> HttpResponse:
             try:
                 measures.measurement_settings_update(by=request.user, **form.changes())
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, "Measurement settings saved.")
                 return redirect("performance:measurement_settings")

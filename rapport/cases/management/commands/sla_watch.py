@@ -4,14 +4,12 @@ Procfile: `clock: python manage.py sla_watch --every 60`. Only one clock should 
 idempotent, so a second one costs work, not correctness."""
 
 import logging
-import signal
-import threading
-from types import FrameType
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from rapport.cases.tasks import check_sla
+from rapport.core.clock import run_every
 
 logger = logging.getLogger(__name__)
 
@@ -31,21 +29,8 @@ class Command(BaseCommand):
         if once:
             self._enqueue()
             return
-        stop = threading.Event()
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = signal.signal(signal.SIGTERM, request_stop)
         self.stdout.write(f"Checking SLA clocks every {every:g} s; stop with Ctrl-C or SIGTERM.")
-        try:
-            while not stop.is_set():
-                self._enqueue()
-                stop.wait(every)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        run_every(every, self._enqueue)
         self.stdout.write("SLA watch stopped.")
 
     def _enqueue(self) -> None:

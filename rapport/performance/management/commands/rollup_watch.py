@@ -6,14 +6,12 @@ and save windows. The refresh is idempotent, so a second clock costs work, not c
 
 import datetime
 import logging
-import signal
-import threading
-from types import FrameType
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from rapport.core.clock import run_every
 from rapport.performance.tasks import refresh_rollups
 
 logger = logging.getLogger(__name__)
@@ -38,21 +36,8 @@ class Command(BaseCommand):
         if once:
             self._enqueue()
             return
-        stop = threading.Event()
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = signal.signal(signal.SIGTERM, request_stop)
         self.stdout.write(f"Refreshing KPI rollups every {every:g} s; stop with Ctrl-C or SIGTERM.")
-        try:
-            while not stop.is_set():
-                self._enqueue()
-                stop.wait(every)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        run_every(every, self._enqueue)
         self.stdout.write("Rollup watch stopped.")
 
     def _enqueue(self) -> None:
