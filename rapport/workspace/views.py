@@ -27,6 +27,7 @@ from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import OFFER_NONE
 from rapport.interactions.models import Interaction
 from rapport.ui.decorators import role_required
+from rapport.ui.forms import show_refusal
 from rapport.workspace import selectors, services
 from rapport.workspace.forms import (
     EscalateForm,
@@ -207,19 +208,6 @@ def pop(request: AuthedHttpRequest) -> HttpResponse:
     return response
 
 
-def _refused(form: Form, exc: ApplicationError) -> None:
-    """Put a service's refusal on the fields it names, and its message on top unless a field
-    already says it."""
-    said: set[str] = set()
-    for name, problems in exc.fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-                said.add(problem)
-    if exc.message not in said:
-        form.add_error(None, exc.message)
-
-
 def _answer(
     request: AuthedHttpRequest,
     contact: Interaction,
@@ -259,7 +247,7 @@ def _act(
         try:
             action(form.cleaned_data)
         except ApplicationError as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
             status = exc.status
         else:
             contact.refresh_from_db()
