@@ -74,7 +74,7 @@ SCENARIOS = {
     # Need the interactions and their rollups (bench/kpi_rollups.py); run by bench/kpis.sh with
     # an admin's token, who may open every agent's scorecard.
     "kpi-wall": (
-        "/api/v1/kpis",
+        "/api/v1/kpis/",
         "kpi_wall.txt",
         300,
         "KPI wall: every KPI's center value with n and 95% CI, for a random day, week or month",

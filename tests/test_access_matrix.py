@@ -2346,19 +2346,22 @@ NAMES_ON_TEAM_PAGES = [
 
 @pytest.mark.parametrize(("who", "named"), NAMES_ON_TEAM_PAGES)
 def test_team_figures_name_only_agents_the_viewer_may_open(world, world_as, clients, who, named):
+    """Ranking on: the team page ranks the same people it names, and nobody else."""
     w = world_as(person(world, who))
+    MeasurementSettings.objects.update_or_create(pk=1, defaults={"ranking_enabled": True})
     client = page_client(clients, w.me)
     scorecard = reverse("performance:agent_scorecard", args=[w.team_agent.pk])
+    team_page = reverse("performance:team_scorecard", args=[w.blue.pk])
 
-    for url in (
-        reverse("performance:team_scorecard", args=[w.blue.pk]),
-        reverse("performance:wall") + f"?team={w.blue.pk}",
-    ):
+    for url in (team_page, reverse("performance:wall") + f"?team={w.blue.pk}"):
         page = client.get(url)
         assert page.status_code == OK
         listed = {row["agent"] for row in page.context["agents"]}
         assert listed == ({w.team_agent} if named else set()), url
         assert (scorecard in page.content.decode()) is named, url
+        if url == team_page:
+            ranked = {row["agent"] for row in page.context["ranking"]["rows"]}
+            assert ranked == listed
 
 
 @pytest.mark.parametrize(

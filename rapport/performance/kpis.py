@@ -62,19 +62,21 @@ class Totals:
     by_channel: dict[str, dict] = field(default_factory=dict)
     qa: tuple[int, float, float] = (0, 0.0, 0.0)
 
-    def of(self, channel: str = "", *, channel_costs: dict | None = None) -> dict:
-        """Sums over one channel or all, with `channel_cost`: what the contacts cost in channel
-        fees at the admin-set rates."""
-        costs = channel_costs or {}
-        combined: dict = dict.fromkeys(SUMMED, 0)
-        combined["channel_cost"] = Decimal("0")
-        for name, sums in self.by_channel.items():
-            if channel and name != channel:
-                continue
-            for key in SUMMED:
-                combined[key] += sums[key]
-            combined["channel_cost"] += Decimal(str(costs.get(name, 0))) * sums["handled"]
-        return combined
+    _combined: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
+
+    def of(self, channel: str = "") -> dict:
+        """Sums over one channel or all, and which channels they cover (`channels`). Kept per
+        channel, since every KPI of a page asks again."""
+        if channel not in self._combined:
+            combined: dict = dict.fromkeys(SUMMED, 0)
+            combined["channels"] = [
+                name for name in self.by_channel if name == channel or not channel
+            ]
+            for name in combined["channels"]:
+                for key in SUMMED:
+                    combined[key] += self.by_channel[name][key]
+            self._combined[channel] = combined
+        return self._combined[channel]
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,14 @@ def _cost_per_contact(
     if handle.value is None or handle.ci_low is None or handle.ci_high is None:
         return handle
     per_second = float(settings_row.staff_cost_per_hour) / 3600
-    channel_cost = float(sums["channel_cost"]) / handled
+    costs = settings_row.channel_costs or {}
+    channel_cost = (
+        sum(
+            float(Decimal(str(costs.get(name, 0)))) * totals.by_channel[name]["handled"]
+            for name in sums["channels"]
+        )
+        / handled
+    )
     return stats.Estimate(
         value=handle.value * per_second + channel_cost,
         n=handled,
@@ -265,7 +274,7 @@ def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> Kp
         return KpiValue(
             kpi=kpi, estimate=stats.Estimate.empty(), state=NO_DATA_YET, note=PENDING[kpi.formula]
         )
-    sums = totals.of(kpi.channel, channel_costs=settings_row.channel_costs)
+    sums = totals.of(kpi.channel)
     estimate = CALCULATORS[kpi.formula](sums, settings_row, totals)
     if kpi.formula == Formula.REVENUE and estimate.n == 0:
         return KpiValue(

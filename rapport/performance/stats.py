@@ -1,14 +1,15 @@
 """Honest numbers: every estimate carries n and a 95% interval; small samples say so.
 
-Rates get Wilson score intervals (statsmodels); means get t intervals computed from (n, sum, sum
+Rates get Wilson score intervals; means get t intervals computed from (n, sum, sum
 of squares), which is what rollups keep, so any period's interval comes from rollups alone.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
 from scipy import stats as scipy_stats
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import proportions_ztest
 
 CONFIDENCE = 0.95
 
@@ -28,14 +29,31 @@ class Estimate:
         return cls(value=None, n=n, enough_data=False)
 
 
+@functools.cache
+def _z() -> float:
+    return float(scipy_stats.norm.ppf(1 - (1 - CONFIDENCE) / 2))
+
+
+@functools.cache
+def _t(df: int) -> float:
+    return float(scipy_stats.t.ppf(1 - (1 - CONFIDENCE) / 2, df=df))
+
+
 def wilson(successes: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval for a proportion."""
+    """The Wilson score interval for a proportion.
+
+    The closed form rather than statsmodels' proportion_confint, which gives the same bounds
+    (tests/test_stats.py checks it) but costs ~170 µs a call: a KPI wall draws ~300 intervals.
+    """
     if n <= 0:
         raise ValueError("n must be positive")
-    low, high = proportion_confint(successes, n, alpha=1 - CONFIDENCE, method="wilson")
-    # At 0 of n and n of n rounding leaves the bound a hair off the estimate it must contain.
+    z = _z()
     p = successes / n
-    return max(0.0, min(p, float(low))), min(1.0, max(p, float(high)))
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # At 0 of n and n of n rounding leaves a bound a hair off the estimate it must contain.
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def rate(successes: int, n: int, *, min_n: int) -> Estimate:
@@ -55,7 +73,7 @@ def mean_interval(n: int, total: float, total_sq: float) -> tuple[float, float, 
     sem = math.sqrt(variance / n)
     if sem == 0:
         return mean, mean, mean
-    t = float(scipy_stats.t.ppf(1 - (1 - CONFIDENCE) / 2, df=n - 1))
+    t = _t(n - 1)
     return mean, mean - t * sem, mean + t * sem
 
 

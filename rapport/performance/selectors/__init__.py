@@ -224,16 +224,25 @@ def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Sc
     def totals(of: periods.Span) -> kpis.Totals:
         return kpis.merge_days(per_period, qa_per_day, of.start, of.end)
 
-    now, before = totals(span), totals(span.previous())
-    trend_totals = [(s, totals(s)) for s in spans]
+    before_span = span.previous()
+    now, before = totals(span), totals(before_span)
+    # The trend ends with the previous period and this one: those are computed once.
+    others = {s: totals(s) for s in spans if s not in (span, before_span)}
     items = []
     for kpi in kpis.kpis_active():
+        value = kpis.kpi_value(kpi, now, settings_row)
+        previous = kpis.kpi_value(kpi, before, settings_row)
+        known = {span: value, before_span: previous}
+        trend = [
+            (s, known[s] if s in known else kpis.kpi_value(kpi, others[s], settings_row))
+            for s in spans
+        ]
         items.append(
             ScoreItem(
-                value=kpis.kpi_value(kpi, now, settings_row),
-                previous=kpis.kpi_value(kpi, before, settings_row),
+                value=value,
+                previous=previous,
                 change=_change(kpi, now, before, settings_row),
-                trend=[(s, kpis.kpi_value(kpi, t, settings_row)) for s, t in trend_totals],
+                trend=trend,
             )
         )
     in_span = evaluations.filter(
