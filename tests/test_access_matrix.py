@@ -83,6 +83,7 @@ from rapport.interactions.models import (
     ScreenPop,
 )
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.performance import catalog
 from rapport.performance.choices import DisputeStatus, EvaluationStatus, GoalStatus
 from rapport.performance.models import (
     Dispute,
@@ -163,6 +164,7 @@ def build_world() -> SimpleNamespace:
     supervisor imported a call-record file; a channel rejected one message. The performance
     records (goals, QA, kudos, success definitions) are described in `build_performance`.
     """
+    catalog.defaults_ensure()  # gone if a transactional test ran earlier in this worker
     users = {role: UserFactory(roles=[role]) for role in ROLES}
     lead = users[Role.SUPERVISOR]
     blue = TeamFactory(name="Blue", supervisor=lead)

@@ -37,6 +37,7 @@ from rapport.customers.tests.factories import (
 from rapport.interactions import webhooks
 from rapport.interactions.models import CallRecordImport, ScreenPop
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.performance import catalog
 from rapport.performance.choices import EvaluationStatus
 from rapport.performance.models import MeasurementSettings, SuccessDefinition
 from rapport.performance.tests.factories_goals import GoalFactory, KudosFactory, agreed, transfers
@@ -71,6 +72,7 @@ def admin_token(make_user) -> str:
     reach real rows: a customer with a household, contact points and a holding; a case escalated
     from one team's queue to another's, with an e-mail; a screen pop; a call-record import; and
     the performance records of an agent of the admin's team (see `performance_records`)."""
+    catalog.defaults_ensure()  # gone if a transactional test ran earlier in this worker
     admin = make_user("admin", "supervisor")
     household = HouseholdFactory()
     point = ContactPointFactory(customer__household=household)

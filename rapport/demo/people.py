@@ -17,6 +17,7 @@ from rapport.accounts.models import Team, User
 from rapport.core.roles import Role
 from rapport.customers.models import Holding, Product
 from rapport.interactions.models import Interaction
+from rapport.performance import catalog as performance_catalog
 from rapport.performance.choices import (
     Answer,
     DisputeStatus,
@@ -61,6 +62,7 @@ def _at(day: date, hour: int = 15) -> datetime:
 
 
 def people_side_load(*, rng: random.Random, reference_day: date) -> None:
+    performance_catalog.defaults_ensure()  # the registry and the QA form used below
     form = QaForm.objects.get(name="Standard contact review")
     criteria = list(form.criteria.order_by("order"))
     analyst = User.objects.get(username="qa_analyst")
