@@ -235,22 +235,33 @@ class DailyRollup(models.Model):
 
 
 class SuccessRollup(models.Model):
-    """How many handled contacts each published success definition judges successful, per day
-    and channel, center-wide. Kept for every published version so any two can be compared over
-    any period."""
+    """Handled contacts of one day and channel, counted by the set of published versions of the
+    success definition that judge them successful.
+
+    Counting by verdict set rather than per version keeps the pairs: two versions judge the same
+    contacts, and their comparison (McNemar's test) needs how many each one alone calls a success.
+    """
 
     day = models.DateField()
-    definition = models.ForeignKey(SuccessDefinition, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    judged = models.PositiveIntegerField(default=0)
-    succeeded = models.PositiveIntegerField(default=0)
+    successful_under = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Ids of the published versions that judge these contacts successful, sorted, "
+        "comma-separated (empty: none does).",
+    )
+    contacts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["day"]
-        indexes = [models.Index(fields=["definition", "day"], name="success_rollup_day")]
+        indexes = [models.Index(fields=["day"], name="success_rollup_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} v{self.definition_id}: {self.succeeded}/{self.judged}"
+        return f"{self.day} {self.channel} [{self.successful_under}]: {self.contacts}"
+
+    @property
+    def definition_ids(self) -> set[int]:
+        return {int(part) for part in self.successful_under.split(",") if part}
 
 
 class RollupDirtyDay(models.Model):

@@ -340,21 +340,52 @@ def _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided
 
 
 def success_rows(day: datetime.date, contacts: list[Contact]) -> list[SuccessRollup]:
-    """Each published version's verdicts for one day's handled contacts (unsaved)."""
-    rows: dict[tuple, SuccessRollup] = {}
-    for definition in definitions_in_force():
-        for contact in contacts:
-            if not contact.handled:
-                continue
-            key = (definition.pk, contact.row["channel"])
-            found = rows.get(key)
-            if found is None:
-                found = rows[key] = SuccessRollup(
-                    day=day, definition_id=definition.pk, channel=key[1]
-                )
-            found.judged += 1
-            found.succeeded += judge(contact, definition)
-    return list(rows.values())
+    """One day's handled contacts counted by channel and by which published versions of the
+    definition judge them successful (unsaved)."""
+    published = definitions_in_force()
+    if not published:
+        return []
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for contact in contacts:
+        if contact.handled:
+            under = ",".join(
+                str(d.pk) for d in sorted(published, key=lambda d: d.pk) if judge(contact, d)
+            )
+            counts[(contact.row["channel"], under)] += 1
+    return [
+        SuccessRollup(day=day, channel=channel, successful_under=under, contacts=number)
+        for (channel, under), number in counts.items()
+    ]
+
+
+@dataclass(frozen=True)
+class VersionCounts:
+    """Two versions over the same contacts: how many each judges successful, and how many only
+    one of them does (the discordant pairs)."""
+
+    judged: int
+    first: int
+    second: int
+    first_only: int
+    second_only: int
+
+
+def success_counts(
+    *, first_id: int, second_id: int, start: datetime.date, end: datetime.date
+) -> VersionCounts:
+    judged = first = second = first_only = second_only = 0
+    rows = SuccessRollup.objects.filter(day__gte=start, day__lte=end).values_list(
+        "successful_under", "contacts"
+    )
+    for under, number in rows:
+        ids = {int(part) for part in under.split(",") if part}
+        a, b = first_id in ids, second_id in ids
+        judged += number
+        first += number * a
+        second += number * b
+        first_only += number * (a and not b)
+        second_only += number * (b and not a)
+    return VersionCounts(judged, first, second, first_only, second_only)
 
 
 @transaction.atomic

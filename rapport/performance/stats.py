@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from scipy import stats as scipy_stats
+from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportions_ztest
 
 CONFIDENCE = 0.95
@@ -112,6 +113,17 @@ def compare_rates(k1: int, n1: int, k2: int, n2: int) -> Comparison:
         return Comparison(p_value=None, significant=False)
     _, p = proportions_ztest([k1, k2], [n1, n2])
     p = float(p)
+    return Comparison(p_value=p, significant=p < 1 - CONFIDENCE)
+
+
+def compare_paired_rates(first_only: int, second_only: int) -> Comparison:
+    """McNemar's test: two verdicts on the same items, from the items only one of them passes
+    (exact binomial below 25 such items, chi-squared with continuity correction above)."""
+    if first_only + second_only == 0:
+        return Comparison(p_value=None, significant=False)
+    table = [[0, first_only], [second_only, 0]]
+    result = mcnemar(table, exact=first_only + second_only < 25, correction=True)
+    p = float(result.pvalue)
     return Comparison(p_value=p, significant=p < 1 - CONFIDENCE)
 
 

@@ -106,7 +106,13 @@ class ComparisonSerializer(serializers.Serializer):
     end = serializers.DateField()
     first = EstimateSerializer()
     second = EstimateSerializer()
-    p_value = serializers.FloatField(allow_null=True)
+    first_only = serializers.IntegerField(
+        help_text="Contacts only the first version calls a success."
+    )
+    second_only = serializers.IntegerField(
+        help_text="Contacts only the second version calls a success."
+    )
+    p_value = serializers.FloatField(allow_null=True, help_text="McNemar's test.")
     significant = serializers.BooleanField()
 
 
@@ -161,6 +167,8 @@ class SuccessCompareApi(APIView):
             "end": result.end,
             "first": _estimate(result.first, result.first_rate),
             "second": _estimate(result.second, result.second_rate),
+            "first_only": result.first_only,
+            "second_only": result.second_only,
             "p_value": result.change.p_value,
             "significant": result.change.significant,
         }

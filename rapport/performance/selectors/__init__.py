@@ -16,7 +16,7 @@ from django.utils import timezone
 from rapport.accounts.models import Team, User
 from rapport.core.errors import NotFound
 from rapport.core.roles import Role, is_admin, roles_of
-from rapport.performance import kpis, periods, stats
+from rapport.performance import kpis, periods, rollups, stats
 from rapport.performance.choices import GoalArea, Grain
 from rapport.performance.models import (
     DailyRollup,
@@ -24,7 +24,6 @@ from rapport.performance.models import (
     Kpi,
     MeasurementSettings,
     SuccessDefinition,
-    SuccessRollup,
 )
 from rapport.performance.rollups import measurement_settings
 
@@ -290,30 +289,30 @@ class VersionComparison:
     first_rate: stats.Estimate
     second_rate: stats.Estimate
     change: stats.Comparison
+    first_only: int  # contacts only the first version calls a success
+    second_only: int
 
 
 def success_versions_compare(
     *, first: SuccessDefinition, second: SuccessDefinition, start: datetime.date, end: datetime.date
 ) -> VersionComparison:
-    """The same contacts judged by two published versions (from SuccessRollup)."""
+    """The same contacts judged by two published versions, compared with McNemar's test."""
     settings_row = measurement_settings()
-    sums = {}
-    for definition in (first, second):
-        rows = SuccessRollup.objects.filter(definition=definition, day__gte=start, day__lte=end)
-        judged = succeeded = 0
-        for j, s in rows.values_list("judged", "succeeded"):
-            judged, succeeded = judged + j, succeeded + s
-        sums[definition.pk] = (succeeded, judged)
-    k1, n1 = sums[first.pk]
-    k2, n2 = sums[second.pk]
+    counts = rollups.success_counts(first_id=first.pk, second_id=second.pk, start=start, end=end)
     return VersionComparison(
         first=first,
         second=second,
         start=start,
         end=end,
-        first_rate=stats.scaled(stats.rate(k1, n1, min_n=settings_row.min_sample), 100.0),
-        second_rate=stats.scaled(stats.rate(k2, n2, min_n=settings_row.min_sample), 100.0),
-        change=stats.compare_rates(k1, n1, k2, n2),
+        first_rate=stats.scaled(
+            stats.rate(counts.first, counts.judged, min_n=settings_row.min_sample), 100.0
+        ),
+        second_rate=stats.scaled(
+            stats.rate(counts.second, counts.judged, min_n=settings_row.min_sample), 100.0
+        ),
+        change=stats.compare_paired_rates(counts.first_only, counts.second_only),
+        first_only=counts.first_only,
+        second_only=counts.second_only,
     )
 
 

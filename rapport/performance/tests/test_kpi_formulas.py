@@ -29,7 +29,7 @@ from rapport.performance.models import (
     MeasurementSettings,
     QaForm,
     RollupDirtyDay,
-    SuccessRollup,
+    SuccessDefinition,
 )
 from rapport.performance.services import measures
 from rapport.performance.services import success as success_services
@@ -114,6 +114,14 @@ def test_every_formula_is_tested_here():
 
 
 # --- First-contact resolution and repeats ---------------------------------------------------------
+
+
+def judged_by(definition_id: int, day: datetime.date) -> tuple[int, int]:
+    """(successes, contacts judged) of one published version on one day, from SuccessRollup."""
+    counts = rollups.success_counts(
+        first_id=definition_id, second_id=definition_id, start=day, end=day
+    )
+    return counts.first, counts.judged
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -349,9 +357,11 @@ def test_success_is_judged_by_the_version_in_force_on_the_day(two_versions):
 def test_every_published_version_judges_every_day(two_versions):
     totals_for(days(DAY, 2))
 
+    v1 = SuccessDefinition.objects.get(version=1)
     verdicts = {
-        (row.definition.version, row.day): (row.succeeded, row.judged)
-        for row in SuccessRollup.objects.select_related("definition")
+        (version, day): judged_by(version_id, day)
+        for version, version_id in ((1, v1.pk), (two_versions.version, two_versions.pk))
+        for day in (DAY, DAY + datetime.timedelta(days=1))
     }
     assert verdicts == {
         (1, DAY): (2, 3),
@@ -404,10 +414,8 @@ def test_publishing_a_new_version_leaves_earlier_days_verdicts(
 
     after = DailyRollup.objects.get(day=DAY, grain=Grain.CENTER)
     assert (after.success_yes, after.success_n) == (2, 4)
-    new = SuccessRollup.objects.get(day=DAY, definition=draft)
-    assert (new.succeeded, new.judged) == (3, 4)  # the transfer fails; the follow-ups pass
-    old = SuccessRollup.objects.get(day=DAY, definition__version=1)
-    assert (old.succeeded, old.judged) == (2, 4)
+    assert judged_by(draft.pk, DAY) == (3, 4)  # the transfer fails; the follow-ups pass
+    assert judged_by(SuccessDefinition.objects.get(version=1).pk, DAY) == (2, 4)
 
 
 # --- Retention and revenue ------------------------------------------------------------------------

@@ -202,3 +202,21 @@ def test_compare_rates_p_value_is_a_probability_and_symmetric(first, second):
     assert forward.p_value is None or 0.0 <= forward.p_value <= 1.0
     assert not (forward.p_value is None and forward.significant)
     assert not math.isnan(forward.p_value or 0.0)
+
+
+@pytest.mark.parametrize(("first_only", "second_only"), [(5, 0), (12, 3), (30, 10), (40, 41)])
+def test_paired_rates_follow_mcnemar(first_only, second_only):
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    table = [[0, first_only], [second_only, 0]]
+    exact = first_only + second_only < 25
+    expected = mcnemar(table, exact=exact, correction=True).pvalue
+
+    result = stats.compare_paired_rates(first_only, second_only)
+
+    assert result.p_value == pytest.approx(expected)
+    assert result.significant is bool(expected < 0.05)
+
+
+def test_paired_rates_without_disagreement_have_no_test():
+    assert stats.compare_paired_rates(0, 0) == stats.Comparison(p_value=None, significant=False)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from statsmodels.stats.contingency_tables import mcnemar
 
 from rapport.core.roles import Role
 from rapport.performance import rollups, stats
@@ -104,9 +105,11 @@ def test_two_versions_are_compared(api_for, strict):
     low, high = stats.wilson(5, 10)
     assert body["second"]["ci_low"] == pytest.approx(low * 100)
     assert body["second"]["ci_high"] == pytest.approx(high * 100)
-    expected = stats.compare_rates(10, 10, 5, 10)
-    assert body["p_value"] == pytest.approx(expected.p_value)
-    assert body["significant"] is expected.significant
+    # Paired: the same ten contacts, five of which only v1 calls a success (the transfers).
+    assert (body["first_only"], body["second_only"]) == (5, 0)
+    expected = mcnemar([[5, 5], [0, 0]], exact=True).pvalue  # 2 * 0.5**5
+    assert body["p_value"] == pytest.approx(expected) == pytest.approx(0.0625)
+    assert body["significant"] is False
 
 
 def test_the_period_defaults_to_eight_weeks_up_to_the_last_day_judged(api_for, strict):
