@@ -178,10 +178,9 @@ def test_an_agent_reads_their_scorecard_switches_period_and_opens_a_kpi_definiti
     period.get_by_role("link", name="Month").click()
     expect(page.get_by_test_id("period-label")).to_have_text(periods.span("month", monday).label)
     _drawn_chart(page, _kpi(page, "fcr"))
-    # Switching keeps the start of the period shown: from a month, the week of its first day.
+    # Switching keeps the day that was asked for: back to the week one came from.
     period.get_by_role("link", name="Week").click()
-    first_week = periods.span("week", monday.replace(day=1))
-    expect(page.get_by_test_id("period-label")).to_have_text(first_week.label)
+    expect(page.get_by_test_id("period-label")).to_have_text(periods.span("week", monday).label)
     assert page.evaluate("window.__sameDocument") is True
 
     # The KPI wall shows the whole center; a KPI's name opens its definition.

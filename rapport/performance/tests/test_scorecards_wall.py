@@ -342,3 +342,13 @@ def test_a_kpi_page_reads_a_bounded_number_of_queries(client, world, django_asse
         response = client.get(f"{WALL}fcr/?{WEEK}")
 
     assert response.status_code == 200
+
+
+def test_switching_period_keeps_the_day_asked_for(client, world):
+    client.force_login(world.lead)
+
+    page = client.get(f"{WALL}?period=month&date=2024-03-20").content.decode()
+
+    # From March, the week and the day of the 20th, not of the 1st.
+    assert f'href="{WALL}?period=week&amp;date=2024-03-20"' in page
+    assert f'href="{WALL}?period=day&amp;date=2024-03-20"' in page

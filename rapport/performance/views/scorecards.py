@@ -5,6 +5,7 @@ name links to its definition. Whose figures a person may open is decided by the 
 answer "not found" for anything out of reach.
 """
 
+import datetime
 import re
 from typing import Any
 
@@ -161,6 +162,13 @@ def _period_nav(request: AuthedHttpRequest, span: periods.Span, **keep: Any) -> 
     def link(period: str, day) -> str:
         return f"{request.path}?{urlencode({'period': period, 'date': day.isoformat(), **kept})}"
 
+    # Switching between day, week and month keeps the day that was asked for, so a week opened
+    # from a month is the week one came from, not the month's first.
+    try:
+        asked = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        asked = span.start
+    anchor = asked if span.start <= asked <= span.end else span.start
     earlier, later = span.previous(), span.next()
     return {
         "span": span,
@@ -168,7 +176,7 @@ def _period_nav(request: AuthedHttpRequest, span: periods.Span, **keep: Any) -> 
             {
                 "value": value,
                 "label": label,
-                "url": link(value, span.start),
+                "url": link(value, anchor),
                 "active": value == span.period,
             }
             for value, label in Period.choices
