@@ -620,6 +620,7 @@ def settings_form(w) -> dict:
         "offer_window_days": "30",
         "staff_cost_per_hour": "32.00",
         "min_sample": "30",
+        "min_team_size": "3",
         **costs,
     }
 
@@ -1238,7 +1239,8 @@ MATRIX: dict[str, list[Case]] = {
     # scorecard does not exist.
     "performance:wall": [
         Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
-        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     LOGIN),
+        # Blue has one agent, fewer than the smallest team (3) executives and trainers see.
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     LOGIN),
              query=lambda w: f"?team={w.blue.pk}"),
     ],
     "performance:kpi_detail": [
@@ -1253,8 +1255,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     LOGIN),
              args=team_agent_args),
     ],
+    # A team's aggregates: its members, its supervisor, admins; executives and trainers only for
+    # teams of at least the smallest team shown (3 agents) — Blue has one, so its figures are one
+    # person's (test_small_teams_* below).
     "performance:team_scorecard": [
-        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     LOGIN),
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     LOGIN),
              args=blue_id),
     ],
     # --------------------------------------------------------------- performance: success pages
@@ -1420,7 +1425,7 @@ MATRIX: dict[str, list[Case]] = {
              args=team_agent_args),
     ],
     "api-team-scorecard": [
-        Case("GET",    row(HIDE,   OK,     OK,     HIDE,   HIDE,   OK,     OK,     UNAUTH),
+        Case("GET",    row(HIDE,   OK,     HIDE,   HIDE,   HIDE,   HIDE,   OK,     UNAUTH),
              args=blue_id),
     ],
     # --------------------------------------------------------------- performance: success API
@@ -2350,7 +2355,10 @@ NAMES_ON_TEAM_PAGES = [
 def test_team_figures_name_only_agents_the_viewer_may_open(world, world_as, clients, who, named):
     """Ranking on: the team page ranks the same people it names, and nobody else."""
     w = world_as(person(world, who))
-    MeasurementSettings.objects.update_or_create(pk=1, defaults={"ranking_enabled": True})
+    # Blue has one agent: names are the question here, not the smallest team shown.
+    MeasurementSettings.objects.update_or_create(
+        pk=1, defaults={"ranking_enabled": True, "min_team_size": 1}
+    )
     client = page_client(clients, w.me)
     scorecard = reverse("performance:agent_scorecard", args=[w.team_agent.pk])
     team_page = reverse("performance:team_scorecard", args=[w.blue.pk])
@@ -2449,3 +2457,21 @@ def test_signed_endpoints_admit_a_signature_not_a_user(
 
     assert signed.status_code == admitted, signed.content[:300]
     assert delivery_stored(w)
+
+
+@pytest.mark.parametrize("who", ["trainer", "executive"])
+@pytest.mark.parametrize(("smallest", "shown"), [(1, True), (2, False)])
+def test_small_teams_are_hidden_from_executives_and_trainers(
+    world, world_as, clients, who, smallest, shown
+):
+    """Blue has one agent: its figures reach executives and trainers only when admins allow
+    teams that small."""
+    w = world_as(person(world, who))
+    MeasurementSettings.objects.update_or_create(pk=1, defaults={"min_team_size": smallest})
+    client = page_client(clients, w.me)
+
+    team_page = client.get(reverse("performance:team_scorecard", args=[w.blue.pk]))
+    wall = client.get(reverse("performance:wall"))
+
+    assert team_page.status_code == (OK if shown else HIDE)
+    assert (w.blue in list(wall.context["teams"])) is shown

@@ -75,6 +75,12 @@ class MeasurementSettings(BaseModel):
     ranking_enabled = models.BooleanField(
         default=False, help_text="Show agents ranked against each other on team scorecards."
     )
+    min_team_size = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Executives and trainers see a team's figures only when it has at least this "
+        "many agents: a smaller team's figures are, in effect, one person's.",
+    )
 
     class Meta:
         verbose_name = "measurement settings"

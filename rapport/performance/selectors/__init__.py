@@ -10,7 +10,7 @@ Nobody else sees an individual's scores. A record the viewer may not see is "not
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.models import Team, User
@@ -73,10 +73,26 @@ def may_see_agent(viewer: User, agent: User) -> bool:
 
 
 def may_see_team(viewer: User, team: Team) -> bool:
-    return bool(
-        roles_of(viewer) & ALL_TEAMS_READERS
+    if (
+        is_admin(viewer)
         or viewer.team_id == team.pk
         or (team.supervisor_id == viewer.pk and Role.SUPERVISOR in roles_of(viewer))
+    ):
+        return True
+    # From outside the team, a figure of one or two agents would be one person's score.
+    if not roles_of(viewer) & ALL_TEAMS_READERS:
+        return False
+    agents = User.objects.filter(team=team, is_active=True, groups__name=Role.AGENT).distinct()
+    return agents.count() >= measurement_settings().min_team_size
+
+
+def _agents_in(teams: QuerySet[Team]) -> QuerySet[Team]:
+    return teams.annotate(
+        agents=Count(
+            "members",
+            filter=Q(members__is_active=True, members__groups__name=Role.AGENT),
+            distinct=True,
+        )
     )
 
 
@@ -98,13 +114,15 @@ def team_scope_for(*, viewer: User, team_id: int) -> Scope:
 
 def teams_visible_to(*, viewer: User) -> QuerySet[Team]:
     teams = Team.objects.order_by("name")
-    if roles_of(viewer) & ALL_TEAMS_READERS:
+    if is_admin(viewer):
         return teams
-    return teams.filter(
-        Q(pk=viewer.team_id) | Q(supervisor=viewer)
-        if Role.SUPERVISOR in roles_of(viewer)
-        else Q(pk=viewer.team_id)
-    )
+    own = Q(pk=viewer.team_id)
+    if Role.SUPERVISOR in roles_of(viewer):
+        own |= Q(supervisor=viewer)
+    if roles_of(viewer) & ALL_TEAMS_READERS:
+        big_enough = Q(agents__gte=measurement_settings().min_team_size)
+        return _agents_in(teams).filter(own | big_enough)
+    return teams.filter(own)
 
 
 def agents_visible_to(*, viewer: User, team: Team | None = None) -> QuerySet[User]:

@@ -93,6 +93,7 @@ def settings_form(row: MeasurementSettings, **changes) -> dict:
         "staff_cost_per_hour": str(row.staff_cost_per_hour),
         "channel_costs": '{"phone": "0.90"}',
         "min_sample": row.min_sample,
+        "min_team_size": row.min_team_size,
     }
     return {**data, **changes}
 

@@ -453,6 +453,7 @@ def settings_form(**changes) -> dict:
         "offer_window_days": "30",
         "staff_cost_per_hour": "32.00",
         "min_sample": "30",
+        "min_team_size": "3",
         "channel_cost_phone": "0.90",
         "channel_cost_email": "0.30",
         "channel_cost_chat": "0.40",

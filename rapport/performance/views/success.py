@@ -148,6 +148,9 @@ class SettingsForm(StyledFormMixin, forms.Form):
     ranking_enabled = forms.BooleanField(
         required=False, label="Rank agents against each other on team scorecards"
     )
+    min_team_size = forms.IntegerField(
+        min_value=1, max_value=100, label="Smallest team executives and trainers see (agents)"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,6 +162,7 @@ class SettingsForm(StyledFormMixin, forms.Form):
             "offer_window_days",
             "min_sample",
             "ranking_enabled",
+            "min_team_size",
         ):
             model_field = MeasurementSettings._meta.get_field(name)
             self.fields[name].help_text = str(getattr(model_field, "help_text", ""))
@@ -192,6 +196,7 @@ SETTING_FIELDS = (
     "staff_cost_per_hour",
     "min_sample",
     "ranking_enabled",
+    "min_team_size",
 )
 
 
