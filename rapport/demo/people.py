@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from rapport.accounts.models import Team, User
 from rapport.core.roles import Role
+from rapport.customers.choices import HoldingStatus
 from rapport.customers.models import Holding, Product
 from rapport.interactions.models import Interaction
 from rapport.performance import catalog as performance_catalog
@@ -70,6 +71,7 @@ def people_side_load(*, rng: random.Random, reference_day: date) -> None:
         User.objects.filter(groups__name=Role.AGENT, team__isnull=False).select_related("team")
     )
     _offer_uptake(rng, reference_day)
+    _cancellations(rng, reference_day)
     evaluations = _evaluations(rng, form, criteria, analyst, agents, reference_day)
     _disputes(evaluations, reference_day)
     _calibration(rng, form, criteria, analyst, reference_day)
@@ -96,6 +98,25 @@ def _offer_uptake(rng: random.Random, reference_day: date) -> None:
             )
         )
     bulk_create_with_history(holdings, Holding, batch_size=2000)
+
+
+def _cancellations(rng: random.Random, reference_day: date) -> None:
+    """Not every customer who asks to cancel is kept: about four in ten end their products within
+    six weeks (customers saved)."""
+    asked = Interaction.objects.filter(
+        contact_type__churn_intent=True, agent__isnull=False, customer__isnull=False
+    ).values_list("customer_id", "started_at")
+    leaving: dict[int, date] = {}
+    for customer_id, started_at in asked.iterator():
+        if customer_id not in leaving and rng.random() < 0.4:
+            day = timezone.localtime(started_at).date() + timedelta(days=rng.randint(3, 42))
+            leaving[customer_id] = min(day, reference_day)
+    ended = []
+    for holding in Holding.objects.filter(customer_id__in=leaving, ended_on__isnull=True):
+        holding.ended_on = max(leaving[holding.customer_id], holding.since)
+        holding.status = HoldingStatus.CANCELLED
+        ended.append(holding)
+    Holding.objects.bulk_update(ended, ["ended_on", "status"], batch_size=2000)
 
 
 def _answers(rng: random.Random, criteria, skill: float) -> list[tuple]:
