@@ -107,6 +107,8 @@ def _menu(page: Page, label: str) -> None:
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("button", name="Performance").click()
     nav.get_by_role("link", name=label, exact=True).click()
+    # The page's scripts (deferred) must have run before a test types into what they enhance.
+    page.wait_for_load_state("load")
 
 
 def _flash(page: Page) -> Locator:
