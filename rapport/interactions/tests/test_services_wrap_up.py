@@ -114,3 +114,45 @@ def test_an_outcome_is_required(make_user, outcome):
     assert "outcome" in raised.value.fields
     call.refresh_from_db()
     assert call.wrapped_up_at is None and call.outcome == ""
+
+
+@pytest.mark.parametrize(
+    ("offer", "made", "accepted"),
+    [("none", False, False), ("declined", True, False), ("accepted", True, True)],
+)
+def test_wrap_up_records_whether_an_offer_was_made_and_taken(make_user, offer, made, accepted):
+    agent = make_user("agent")
+    call = InteractionFactory(agent=agent)
+
+    wrap_up(
+        interaction=call,
+        by=agent,
+        contact_type=ContactTypeFactory(),
+        outcome="sale" if accepted else "resolved",
+        relationship_attempt=True,
+        compliment_received=False,
+        offer=offer,
+    )
+
+    call.refresh_from_db()
+    assert (call.offer_made, call.offer_accepted) == (made, accepted)
+
+
+def test_an_unknown_offer_answer_is_refused_and_nothing_is_saved(make_user):
+    agent = make_user("agent")
+    call = InteractionFactory(agent=agent)
+
+    with pytest.raises(ValidationFailed) as refused:
+        wrap_up(
+            interaction=call,
+            by=agent,
+            contact_type=ContactTypeFactory(),
+            outcome="resolved",
+            relationship_attempt=True,
+            compliment_received=False,
+            offer="maybe",
+        )
+
+    assert "offer" in refused.value.fields
+    call.refresh_from_db()
+    assert call.wrapped_up_at is None and call.offer_made is None

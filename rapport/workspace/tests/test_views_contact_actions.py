@@ -207,6 +207,21 @@ class TestWrapUp:
         assert 'id="desk-state" hx-swap-oob="true"' in text and "Now: Available" in text
         assert 'id="queue"' in text  # the queue is refreshed out of band
 
+    def test_an_accepted_offer_is_recorded(self, client, desk, on_call):
+        response = client.post(
+            _url("wrap-up", on_call), _wrap(desk, outcome="sale", offer="accepted"), **HTMX
+        )
+
+        assert response.status_code == 200
+        on_call.refresh_from_db()
+        assert (on_call.offer_made, on_call.offer_accepted) == (True, True)
+
+    def test_without_an_offer_answer_no_offer_is_recorded(self, client, desk, on_call):
+        client.post(_url("wrap-up", on_call), _wrap(desk), **HTMX)
+
+        on_call.refresh_from_db()
+        assert (on_call.offer_made, on_call.offer_accepted) == (False, False)
+
     def test_linking_one_of_the_callers_open_cases(self, client, desk, on_call):
         case = CaseFactory(customer=desk.customer, queue=desk.tier1, status="open")
 
