@@ -88,12 +88,18 @@ class KpiValue:
 
     @property
     def on_target(self) -> bool | None:
-        value, target = self.estimate.value, self.kpi.target
-        if self.state != OK or value is None or target is None:
+        if self.state != OK or self.kpi.target is None:
             return None
-        if self.kpi.better == Better.HIGHER:
-            return value >= float(target)
-        return value <= float(target)
+        return meets(self.kpi, self.estimate.value, self.kpi.target)
+
+
+def meets(kpi: Kpi, value: float | None, target: Decimal) -> bool | None:
+    """Whether a value reaches a target, in the KPI's better direction (None: no value)."""
+    if value is None:
+        return None
+    if kpi.better == Better.HIGHER:
+        return value >= float(target)
+    return value <= float(target)
 
 
 def _sum(rows: Iterable[dict]) -> dict[str, dict]:
@@ -243,22 +249,36 @@ def _cost_per_contact(
 
 Calculator = Callable[[dict, MeasurementSettings, Totals], stats.Estimate]
 
+# Rates: (what is counted, out of what). FCR is the share *not* repeated.
+RATES: dict[str, tuple[str, str]] = {
+    Formula.FCR: ("fcr_repeat", "fcr_n"),
+    Formula.REPEAT: ("fcr_repeat", "fcr_n"),
+    Formula.SERVICE_LEVEL: ("answered_in_sl", "offered"),
+    Formula.ABANDONMENT: ("abandoned", "offered"),
+    Formula.TRANSFER: ("transferred", "handled"),
+    Formula.ESCALATION: ("escalated", "handled"),
+    Formula.SUCCESS: ("success_yes", "success_n"),
+    Formula.SAVED: ("saved", "intent_n"),
+    Formula.UPSELL: ("offers_accepted", "offers_made"),
+    Formula.RELATIONSHIP: ("relationship_yes", "relationship_n"),
+    Formula.COMPLIMENTS: ("compliments", "handled"),
+}
+COMPLEMENTS = frozenset({Formula.FCR})
+# Means and what they rest on: (n, sum, sum of squares). Cost per contact prices handle time.
+MEANS: dict[str, tuple[str, str, str]] = {
+    Formula.AHT: ("handled", "handle_sum", "handle_sumsq"),
+    Formula.ASA: ("answered", "wait_sum", "wait_sumsq"),
+    Formula.COST_PER_CONTACT: ("handled", "handle_sum", "handle_sumsq"),
+}
+
 CALCULATORS: dict[str, Calculator] = {
-    Formula.FCR: _rate("fcr_repeat", "fcr_n", complement=True),
-    Formula.REPEAT: _rate("fcr_repeat", "fcr_n"),
-    Formula.AHT: _mean("handled", "handle_sum", "handle_sumsq"),
-    Formula.ASA: _mean("answered", "wait_sum", "wait_sumsq"),
-    Formula.SERVICE_LEVEL: _rate("answered_in_sl", "offered"),
-    Formula.ABANDONMENT: _rate("abandoned", "offered"),
-    Formula.TRANSFER: _rate("transferred", "handled"),
-    Formula.ESCALATION: _rate("escalated", "handled"),
-    Formula.SUCCESS: _rate("success_yes", "success_n"),
-    Formula.SAVED: _rate("saved", "intent_n"),
-    Formula.UPSELL: _rate("offers_accepted", "offers_made"),
+    **{
+        formula: _rate(k, n, complement=formula in COMPLEMENTS) for formula, (k, n) in RATES.items()
+    },
+    Formula.AHT: _mean(*MEANS[Formula.AHT]),
+    Formula.ASA: _mean(*MEANS[Formula.ASA]),
     Formula.REVENUE: _revenue,
     Formula.COST_PER_CONTACT: _cost_per_contact,
-    Formula.RELATIONSHIP: _rate("relationship_yes", "relationship_n"),
-    Formula.COMPLIMENTS: _rate("compliments", "handled"),
     Formula.QA_SCORE: _qa_score,
 }
 # Survey KPIs: no calculator until survey answers exist.
@@ -282,6 +302,24 @@ def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> Kp
         )
     state = OK if estimate.value is not None else NOT_ENOUGH_DATA
     return KpiValue(kpi=kpi, estimate=estimate, state=state)
+
+
+def change(kpi: Kpi, now: Totals, before: Totals) -> stats.Comparison:
+    """Is this period different from the one before, beyond noise? A z test for rates, Welch's t
+    test for means; no test for totals and for KPIs without data."""
+    a, b = now.of(kpi.channel), before.of(kpi.channel)
+    if kpi.formula in RATES:
+        k, n = RATES[kpi.formula]
+        return stats.compare_rates(int(a[k]), int(a[n]), int(b[k]), int(b[n]))
+    if kpi.formula in MEANS:
+        n, total, total_sq = MEANS[kpi.formula]
+        return stats.compare_means(
+            int(a[n]), float(a[total]), float(a[total_sq]),
+            int(b[n]), float(b[total]), float(b[total_sq]),
+        )  # fmt: skip
+    if kpi.formula == Formula.QA_SCORE:
+        return stats.compare_means(*now.qa, *before.qa)
+    return stats.Comparison(p_value=None, significant=False)
 
 
 def kpis_active() -> list[Kpi]:

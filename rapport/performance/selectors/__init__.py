@@ -183,43 +183,6 @@ class Scorecard:
         return [(label, items) for label, items in grouped if items]
 
 
-def _change(kpi: Kpi, now: kpis.Totals, before: kpis.Totals, settings_row) -> stats.Comparison:
-    """Is this period different from the last one, beyond noise?"""
-    counts = {
-        "fcr": ("fcr_repeat", "fcr_n"),
-        "repeat": ("fcr_repeat", "fcr_n"),
-        "service_level": ("answered_in_sl", "offered"),
-        "abandonment": ("abandoned", "offered"),
-        "transfer": ("transferred", "handled"),
-        "escalation": ("escalated", "handled"),
-        "success": ("success_yes", "success_n"),
-        "saved": ("saved", "intent_n"),
-        "upsell": ("offers_accepted", "offers_made"),
-        "relationship": ("relationship_yes", "relationship_n"),
-        "compliments": ("compliments", "handled"),
-    }
-    means = {"aht": "handle", "asa": "wait", "cost_per_contact": "handle"}
-    a = now.of(kpi.channel)
-    b = before.of(kpi.channel)
-    if kpi.formula in counts:
-        k, n = counts[kpi.formula]
-        return stats.compare_rates(int(a[k]), int(a[n]), int(b[k]), int(b[n]))
-    if kpi.formula in means:
-        base = means[kpi.formula]
-        n = "answered" if base == "wait" else "handled"
-        return stats.compare_means(
-            int(a[n]),
-            float(a[f"{base}_sum"]),
-            float(a[f"{base}_sumsq"]),
-            int(b[n]),
-            float(b[f"{base}_sum"]),
-            float(b[f"{base}_sumsq"]),
-        )
-    if kpi.formula == "qa_score":
-        return stats.compare_means(*now.qa, *before.qa)
-    return stats.Comparison(p_value=None, significant=False)
-
-
 def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Scorecard:
     """Every active KPI for a scope and period, with the previous period and a trend.
 
@@ -258,7 +221,7 @@ def scorecard(*, scope: Scope, span: periods.Span, trend_length: int = 12) -> Sc
             ScoreItem(
                 value=value,
                 previous=previous,
-                change=_change(kpi, now, before, settings_row),
+                change=kpis.change(kpi, now, before),
                 trend=trend,
             )
         )

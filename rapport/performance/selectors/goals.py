@@ -15,7 +15,7 @@ from rapport.accounts.models import User
 from rapport.core.errors import NotFound
 from rapport.core.roles import Role, is_admin, roles_of
 from rapport.performance import kpis, rollups, stats
-from rapport.performance.choices import Better, GoalStatus
+from rapport.performance.choices import GoalStatus
 from rapport.performance.models import DailyRollup, Evaluation, Goal, GoalEvent, Kpi
 
 AGENT_SIDE, SUPERVISOR_SIDE = "agent", "supervisor"
@@ -266,14 +266,6 @@ def baseline_for(*, agent: User, kpi: Kpi, starts_on: datetime.date) -> Decimal 
     return as_decimal(value.estimate.value) if value.state == kpis.OK else None
 
 
-def meets(kpi: Kpi, value: float | None, target: Decimal) -> bool | None:
-    if value is None:
-        return None
-    if kpi.better == Better.HIGHER:
-        return value >= float(target)
-    return value <= float(target)
-
-
 @dataclass
 class Progress:
     """Where an agreed goal stands: the KPI since the goal started, against baseline and target."""
@@ -326,7 +318,9 @@ def goal_progress(
             goal=goal, start=goal.starts_on, end=end, value=None, met=None, checkins=checkins
         )
     value = agent_kpi_value(agent=goal.agent, kpi=goal.kpi, start=goal.starts_on, end=end)
-    met = meets(goal.kpi, value.estimate.value, goal.target) if value.state == kpis.OK else None
+    met = (
+        kpis.meets(goal.kpi, value.estimate.value, goal.target) if value.state == kpis.OK else None
+    )
     return Progress(
         goal=goal, start=goal.starts_on, end=end, value=value, met=met, checkins=checkins
     )

@@ -317,7 +317,7 @@ def _measured(goal: Goal) -> tuple[Decimal | None, dict]:
         "ci_high": _figure(estimate.ci_high),
     }
     number = selectors.as_decimal(estimate.value) if value.state == kpis.OK else None
-    met = selectors.meets(goal.kpi, None if number is None else float(number), goal.target)
+    met = kpis.meets(goal.kpi, None if number is None else float(number), goal.target)
     detail["met"] = met
     return number, detail
 
