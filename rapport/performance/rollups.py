@@ -247,9 +247,13 @@ def _still_holding(holdings: list[tuple], on: datetime.date) -> bool:
     )
 
 
-def rollup_rows(day: datetime.date, contacts: list[Contact], settings_row: MeasurementSettings):
+def rollup_rows(
+    day: datetime.date,
+    contacts: list[Contact],
+    settings_row: MeasurementSettings,
+    published: list[SuccessDefinition],
+):
     """The DailyRollup rows of all three grains for one day's contacts (unsaved)."""
-    published = definitions_in_force()
     in_force = definition_for(day, published)
     save_decided = (
         day + datetime.timedelta(days=settings_row.save_window_days) <= timezone.localdate()
@@ -339,18 +343,18 @@ def _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided
         )
 
 
-def success_rows(day: datetime.date, contacts: list[Contact]) -> list[SuccessRollup]:
+def success_rows(
+    day: datetime.date, contacts: list[Contact], published: list[SuccessDefinition]
+) -> list[SuccessRollup]:
     """One day's handled contacts counted by channel and by which published versions of the
     definition judge them successful (unsaved)."""
-    published = definitions_in_force()
     if not published:
         return []
+    by_id = sorted(published, key=lambda definition: definition.pk)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for contact in contacts:
         if contact.handled:
-            under = ",".join(
-                str(d.pk) for d in sorted(published, key=lambda d: d.pk) if judge(contact, d)
-            )
+            under = ",".join(str(d.pk) for d in by_id if judge(contact, d))
             counts[(contact.row["channel"], under)] += 1
     return [
         SuccessRollup(day=day, channel=channel, successful_under=under, contacts=number)
@@ -395,8 +399,11 @@ def rollup_day(day: datetime.date, *, settings_row: MeasurementSettings | None =
     contacts = contacts_of_day(day)
     DailyRollup.objects.filter(day=day).delete()
     SuccessRollup.objects.filter(day=day).delete()
-    DailyRollup.objects.bulk_create(rollup_rows(day, contacts, settings_row), batch_size=1000)
-    SuccessRollup.objects.bulk_create(success_rows(day, contacts), batch_size=1000)
+    published = definitions_in_force()
+    DailyRollup.objects.bulk_create(
+        rollup_rows(day, contacts, settings_row, published), batch_size=1000
+    )
+    SuccessRollup.objects.bulk_create(success_rows(day, contacts, published), batch_size=1000)
     RollupDirtyDay.objects.filter(day=day).delete()
     return len(contacts)
 
