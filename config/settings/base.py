@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "rapport.access",
     "rapport.interactions",
     "rapport.cases",
+    "rapport.insights",
+    "rapport.surveys",
     "rapport.performance",
     "rapport.workspace",
     "rapport.demo",

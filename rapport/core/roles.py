@@ -45,6 +45,22 @@ GOAL_PARTIES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 SCORECARD_READERS = frozenset(
     {Role.AGENT, Role.SUPERVISOR, Role.TRAINER, Role.EXECUTIVE, Role.ADMIN}
 )
+# Who designs surveys and sets how contacts are drawn for them.
+SURVEY_ADMINS = frozenset({Role.ADMIN})
+# Who reads survey figures (center, channel, contact type; teams and agents as scope allows).
+SURVEY_READERS = frozenset(
+    {Role.SUPERVISOR, Role.QA_ANALYST, Role.TRAINER, Role.EXECUTIVE, Role.ADMIN}
+)
+# Who reviews gaming flags. Supervisors are not among them: their teams' scores are what is checked.
+GAMING_REVIEWERS = frozenset({Role.QA_ANALYST, Role.ADMIN})
+# Who reads what customers say in aggregate (sentiment, intents, topics by product and reason).
+INSIGHT_READERS = frozenset(
+    {Role.SUPERVISOR, Role.QA_ANALYST, Role.TRAINER, Role.MARKETER, Role.EXECUTIVE, Role.ADMIN}
+)
+# Who sees customers ranked by churn risk.
+CHURN_RISK_READERS = frozenset({Role.SUPERVISOR, Role.MARKETER, Role.ADMIN})
+# Who works alerts: supervisors their teams', admins all, an agent the recoveries they own.
+ALERT_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 # Who may list people and their state.
 PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

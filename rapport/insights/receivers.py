@@ -1,0 +1,2 @@
+def connect() -> None:
+    """Hooks on the ledger; filled in by the app."""
