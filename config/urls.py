@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("rapport.cases.api.urls")),
     path("", include("rapport.workspace.api.urls")),
     path("", include("rapport.performance.api.urls")),
+    path("", include("rapport.surveys.api.urls")),
+    path("", include("rapport.insights.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +25,9 @@ urlpatterns = [
     path("", include("rapport.cases.urls")),
     path("", include("rapport.workspace.urls")),
     path("performance/", include("rapport.performance.urls")),
+    path("surveys/", include("rapport.surveys.urls")),
+    path("s/", include("rapport.surveys.public_urls")),
+    path("insights/", include("rapport.insights.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

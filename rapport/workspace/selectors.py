@@ -21,6 +21,8 @@ from rapport.core.roles import CASE_WORKERS, has_any_role
 from rapport.customers import selectors as customer_selectors
 from rapport.customers.choices import HoldingStatus
 from rapport.customers.models import ContactPoint, Customer, Holding
+from rapport.insights.models import ChurnRisk, InteractionSignal
+from rapport.insights.selectors import customer as insight_selectors
 from rapport.interactions import selectors as interaction_selectors
 from rapport.interactions.models import Interaction, Message, ScreenPop
 
@@ -103,6 +105,9 @@ class ContactView:
     timeline: list[Interaction] = field(default_factory=list)
     open_cases: list[Case] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
+    # How the customer sounded in each timeline contact, and their risk of leaving.
+    signals: dict[int, InteractionSignal] = field(default_factory=dict)
+    churn_risk: ChurnRisk | None = None
 
     @property
     def caller_unknown(self) -> bool:
@@ -141,6 +146,8 @@ def contact_view_for(*, user, contact: Interaction) -> ContactView:
             "resolution_due", "-opened_at", "-id"
         )[:OPEN_CASES_SHOWN]
     )
+    view.signals = insight_selectors.signals_by_interaction([i.pk for i in view.timeline])
+    view.churn_risk = insight_selectors.churn_risk_of(customer.pk)
     return view
 
 

@@ -20,6 +20,12 @@ def dash(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+@register.filter
+def get_item(mapping, key):
+    """A dictionary's value for a key held in a variable (templates cannot index by variable)."""
+    return mapping.get(key) if mapping else None
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context, page_number: int) -> str:
     """The current query string with another page number."""

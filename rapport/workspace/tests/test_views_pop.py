@@ -1,9 +1,11 @@
 """The screen-pop endpoint the open desktop polls."""
 
 import pytest
+from django.utils import timezone
 
 from rapport.cases.tests.factories import CaseFactory
 from rapport.customers.tests.factories import CustomerFactory
+from rapport.insights.models import ChurnRisk, InteractionSignal
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
 from rapport.workspace.tests.conftest import call_for
 
@@ -153,9 +155,10 @@ def test_query_count_of_a_pop_does_not_grow_with_history(
     call_for(desk.agent, customer=desk.customer)
     client.force_login(desk.agent)
 
-    # 5 to find the pop, 1 for its contact, 6 for the caller, their products, contact points,
-    # last contacts, open cases and the call's notes; none per row
-    with django_assert_max_num_queries(12):
+    # 5 to find the pop, 1 for its contact, 8 for the caller, their products, contact points,
+    # last contacts, how the customer sounded in them, their risk of leaving, open cases and the
+    # call's notes; none per row
+    with django_assert_max_num_queries(14):
         response = client.get(POP)
 
     assert response.status_code == 200
@@ -193,3 +196,30 @@ def test_another_agents_dialogs_are_not_found(client, desk):
     )
 
     assert response.status_code == 404
+
+
+def test_the_pop_shows_how_the_customer_sounded_and_their_risk_of_leaving(client, desk):
+    earlier = InteractionFactory(customer=desk.customer, agent=desk.other_agent)
+    InteractionSignal.objects.create(
+        interaction=earlier,
+        customer=desk.customer,
+        day=timezone.localdate(earlier.started_at),
+        channel=earlier.channel,
+        compound=-0.8,
+        sentiment="negative",
+        scored_at=timezone.now(),
+    )
+    ChurnRisk.objects.create(
+        customer=desk.customer,
+        score=0.81,
+        band="high",
+        components=[{"name": "churn intent", "contribution": 0.4, "why": "asked to cancel"}],
+        computed_at=timezone.now(),
+    )
+    call_for(desk.agent, customer=desk.customer)
+    client.force_login(desk.agent)
+
+    page = _text(client.get(POP))
+
+    assert "High (0.81)" in page and "asked to cancel" in page
+    assert "Negative" in page

@@ -1,0 +1,3 @@
+"""The insights API under /api/v1/; each module lists its own routes."""
+
+urlpatterns: list = []

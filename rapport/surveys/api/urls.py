@@ -1,0 +1,3 @@
+"""The surveys API under /api/v1/; each module lists its own routes."""
+
+urlpatterns: list = []
