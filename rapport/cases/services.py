@@ -16,6 +16,7 @@ from rapport.cases import errors, selectors
 from rapport.cases.choices import OPEN_STATUSES, TRANSITIONS, CaseEventKind, CaseStatus, Clock
 from rapport.cases.events import case_event
 from rapport.cases.models import Case, Escalation, EscalationReason, SlaBreach
+from rapport.cases.signals import case_escalated
 from rapport.core.audit import audit_record
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.customers.models import Customer
@@ -331,6 +332,7 @@ def case_escalate(
     audit_record(
         actor=by, action="case.escalated", target=case, detail={"escalation": escalation.pk}
     )
+    case_escalated.send(sender=Escalation, escalation=escalation)
     return escalation
 
 

@@ -1,5 +1,10 @@
 """Pages of the insights app; each views module lists its own routes."""
 
+from rapport.insights.views import alerts, trends
+
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    *trends.urls,
+    *alerts.urls,
+]

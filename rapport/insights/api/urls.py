@@ -1,3 +1,8 @@
 """The insights API under /api/v1/; each module lists its own routes."""
 
-urlpatterns: list = []
+from rapport.insights.api import alerts, trends
+
+urlpatterns = [
+    *trends.urls,
+    *alerts.urls,
+]
