@@ -165,7 +165,7 @@ KPIS = [
         "customer_experience",
         "soft",
         "Share of survey answers at 4 or 5 on a 1–5 scale (top-two box).",
-        "Top-two-box answers ÷ survey answers, with the response rate. Needs survey answers.",
+        "Answers of 4 or 5 ÷ CSAT answers, credited to the surveyed contact's day, agent and team. Wilson interval; shown with the mean answer and the response rate (answers ÷ invitations sent).",
     ),
     (
         "nps",
@@ -178,7 +178,7 @@ KPIS = [
         "retention",
         "soft",
         "Promoters (9–10) minus detractors (0–6) on the likelihood-to-recommend question.",
-        "% promoters − % detractors over answers; −100…100. Needs survey answers.",
+        "(Promoters − detractors) ÷ answers × 100, credited to the surveyed contact's day, agent and team; −100…100. Normal interval from the multinomial variance; shown with the response rate.",
     ),
     (
         "customer_effort",
@@ -191,7 +191,7 @@ KPIS = [
         "customer_experience",
         "soft",
         "How easy customers say we made it to handle their issue, 1–7.",
-        "Mean answer on the 1–7 effort question; t interval. Needs survey answers.",
+        "Mean answer on the 1–7 effort question, credited to the surveyed contact's day, agent and team. t interval; shown with the response rate.",
     ),
     (
         "customers_saved",
@@ -269,7 +269,7 @@ KPIS = [
         "customer_experience",
         "soft",
         "Share of handled contacts in which the customer paid the agent a compliment.",
-        "Contacts with a compliment recorded at wrap-up ÷ handled contacts. Wilson interval.",
+        "Handled contacts with a compliment recorded at wrap-up, in the customer's survey answer or in their words ÷ handled contacts. Wilson interval.",
     ),
     (
         "qa_score",

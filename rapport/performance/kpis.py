@@ -1,7 +1,8 @@
 """KPI values from rollups: one calculator per formula, every value an Estimate with n and interval.
 
-A KPI whose data comes from a capability that is not collecting yet (surveys) says "no data yet"
-instead of showing a number.
+Survey KPIs (CSAT, NPS, customer effort) also carry the response rate behind them; a low one is a
+warning shown with the figure (GLOSSARY). A KPI whose data comes from a capability that is not
+collecting yet (PENDING) says "no data yet" instead of showing a number.
 """
 
 import datetime
@@ -49,10 +50,22 @@ SUMMED = (
     "revenue",
     "intent_n",
     "saved",
+    "survey_invited",
+    "csat_n",
+    "csat_top2",
+    "csat_sum",
+    "csat_sumsq",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+    "ces_n",
+    "ces_sum",
+    "ces_sumsq",
 )
 
 OK, NOT_ENOUGH_DATA, NO_DATA_YET = "ok", "not_enough_data", "no_data_yet"
-SURVEY_PENDING = "Comes from survey answers, which are not collected yet."
+# Below this share of invited customers answering, survey figures carry a warning.
+LOW_RESPONSE_RATE = 10.0
 
 
 @dataclass
@@ -80,11 +93,38 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class SurveyFigures:
+    """What a survey KPI rests on: how many customers were invited, how many answered its
+    question (the response rate, in %) and, for CSAT, the mean answer on 1–5."""
+
+    invited: int
+    answered: int
+    response_rate: stats.Estimate
+    mean: stats.Estimate | None = None
+
+    @property
+    def low_response(self) -> bool:
+        rate = self.response_rate.value
+        return rate is not None and rate < LOW_RESPONSE_RATE
+
+    @property
+    def warning(self) -> str:
+        rate = self.response_rate.value
+        if rate is None or not self.low_response:
+            return ""
+        return (
+            f"Low response rate: {rate:.1f} % ({self.answered} of {self.invited} invited "
+            "customers answered). Those who answer may not speak for those who did not."
+        )
+
+
+@dataclass(frozen=True)
 class KpiValue:
     kpi: Kpi
     estimate: stats.Estimate
     state: str
     note: str = ""
+    survey: SurveyFigures | None = None
 
     @property
     def on_target(self) -> bool | None:
@@ -247,6 +287,15 @@ def _cost_per_contact(
     )
 
 
+def _nps(sums: dict, settings_row: MeasurementSettings, totals: Totals) -> stats.Estimate:
+    return stats.nps(
+        int(sums["nps_promoters"]),
+        int(sums["nps_detractors"]),
+        int(sums["nps_n"]),
+        min_n=settings_row.min_sample,
+    )
+
+
 Calculator = Callable[[dict, MeasurementSettings, Totals], stats.Estimate]
 
 # Rates: (what is counted, out of what). FCR is the share *not* repeated.
@@ -262,6 +311,7 @@ RATES: dict[str, tuple[str, str]] = {
     Formula.UPSELL: ("offers_accepted", "offers_made"),
     Formula.RELATIONSHIP: ("relationship_yes", "relationship_n"),
     Formula.COMPLIMENTS: ("compliments", "handled"),
+    Formula.CSAT: ("csat_top2", "csat_n"),
 }
 COMPLEMENTS = frozenset({Formula.FCR})
 # Means and what they rest on: (n, sum, sum of squares). Cost per contact prices handle time.
@@ -269,6 +319,13 @@ MEANS: dict[str, tuple[str, str, str]] = {
     Formula.AHT: ("handled", "handle_sum", "handle_sumsq"),
     Formula.ASA: ("answered", "wait_sum", "wait_sumsq"),
     Formula.COST_PER_CONTACT: ("handled", "handle_sum", "handle_sumsq"),
+    Formula.CES: ("ces_n", "ces_sum", "ces_sumsq"),
+}
+# Survey KPIs and the answers they count; each is shown with its response rate.
+SURVEY_ANSWERS: dict[str, str] = {
+    Formula.CSAT: "csat_n",
+    Formula.NPS: "nps_n",
+    Formula.CES: "ces_n",
 }
 
 CALCULATORS: dict[str, Calculator] = {
@@ -277,16 +334,28 @@ CALCULATORS: dict[str, Calculator] = {
     },
     Formula.AHT: _mean(*MEANS[Formula.AHT]),
     Formula.ASA: _mean(*MEANS[Formula.ASA]),
+    Formula.CES: _mean(*MEANS[Formula.CES]),
+    Formula.NPS: _nps,
     Formula.REVENUE: _revenue,
     Formula.COST_PER_CONTACT: _cost_per_contact,
     Formula.QA_SCORE: _qa_score,
 }
-# Survey KPIs: no calculator until survey answers exist.
-PENDING: dict[str, str] = {
-    Formula.CSAT: SURVEY_PENDING,
-    Formula.NPS: SURVEY_PENDING,
-    Formula.CES: SURVEY_PENDING,
-}
+# KPIs whose data comes from a capability that is not collecting yet, and why (none today).
+PENDING: dict[str, str] = {}
+
+
+def survey_figures(formula: str, sums: dict, settings_row: MeasurementSettings) -> SurveyFigures:
+    """The response rate behind a survey KPI (and CSAT's mean answer)."""
+    answered, invited = int(sums[SURVEY_ANSWERS[formula]]), int(sums["survey_invited"])
+    mean = None
+    if formula == Formula.CSAT:
+        mean = _mean("csat_n", "csat_sum", "csat_sumsq")(sums, settings_row, Totals())
+    return SurveyFigures(
+        invited=invited,
+        answered=answered,
+        response_rate=_percent(stats.rate(answered, invited, min_n=settings_row.min_sample)),
+        mean=mean,
+    )
 
 
 def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> KpiValue:
@@ -301,12 +370,17 @@ def kpi_value(kpi: Kpi, totals: Totals, settings_row: MeasurementSettings) -> Kp
             kpi=kpi, estimate=estimate, state=NO_DATA_YET, note="No offers recorded yet."
         )
     state = OK if estimate.value is not None else NOT_ENOUGH_DATA
-    return KpiValue(kpi=kpi, estimate=estimate, state=state)
+    survey = None
+    if kpi.formula in SURVEY_ANSWERS:
+        survey = survey_figures(kpi.formula, sums, settings_row)
+    return KpiValue(kpi=kpi, estimate=estimate, state=state, survey=survey)
 
 
 def change(kpi: Kpi, now: Totals, before: Totals) -> stats.Comparison:
-    """Is this period different from the one before, beyond noise? A z test for rates, Welch's t
-    test for means; no test for totals and for KPIs without data."""
+    """Is this period different from the one before, beyond noise? A z test for rates (CSAT's
+    top-two box among them), Welch's t test for means (customer effort among them), a z test on
+    the difference with both multinomial variances for NPS; no test for totals and for KPIs
+    without data."""
     a, b = now.of(kpi.channel), before.of(kpi.channel)
     if kpi.formula in RATES:
         k, n = RATES[kpi.formula]
@@ -319,6 +393,11 @@ def change(kpi: Kpi, now: Totals, before: Totals) -> stats.Comparison:
         )  # fmt: skip
     if kpi.formula == Formula.QA_SCORE:
         return stats.compare_means(*now.qa, *before.qa)
+    if kpi.formula == Formula.NPS:
+        return stats.compare_nps(
+            int(a["nps_promoters"]), int(a["nps_detractors"]), int(a["nps_n"]),
+            int(b["nps_promoters"]), int(b["nps_detractors"]), int(b["nps_n"]),
+        )  # fmt: skip
     return stats.Comparison(p_value=None, significant=False)
 
 

@@ -227,6 +227,18 @@ class DailyRollup(models.Model):
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     intent_n = models.PositiveIntegerField(default=0)
     saved = models.PositiveIntegerField(default=0)
+    # Surveys of these contacts, credited to the surveyed contact's day whenever the answer came.
+    survey_invited = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_top2 = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveIntegerField(default=0)
+    csat_sumsq = models.PositiveIntegerField(default=0)
+    nps_n = models.PositiveIntegerField(default=0)
+    nps_promoters = models.PositiveIntegerField(default=0)
+    nps_detractors = models.PositiveIntegerField(default=0)
+    ces_n = models.PositiveIntegerField(default=0)
+    ces_sum = models.PositiveIntegerField(default=0)
+    ces_sumsq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["day"]

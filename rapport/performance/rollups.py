@@ -3,7 +3,8 @@
 Rebuilding a day replaces its rows, so running it twice changes nothing. A day is rebuilt when
 its ledger changed (RollupDirtyDay) and while later contacts can still change it: a repeat
 contact within the repeat window, a save decided after the save window, revenue within the
-offer window.
+offer window. Survey answers are credited to the surveyed contact's day, so an answer that
+arrives a week later marks that day for rebuilding (receivers.py).
 """
 
 import datetime
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,17 +23,24 @@ from rapport.cases.models import Escalation
 from rapport.customers.models import Holding
 from rapport.interactions.choices import Direction, Outcome
 from rapport.interactions.models import Interaction
-from rapport.performance.choices import Grain
+from rapport.performance.choices import Grain, KudosKind
 from rapport.performance.models import (
     DailyRollup,
+    Kudos,
     MeasurementSettings,
     RollupDirtyDay,
     SuccessDefinition,
     SuccessRollup,
 )
+from rapport.surveys.choices import InvitationState
+from rapport.surveys.models import Invitation, Response
 
 RESOLVED_OUTCOMES = frozenset({Outcome.RESOLVED, Outcome.INFORMATION, Outcome.SALE})
 NOT_HANDLED = frozenset({Outcome.ABANDONED, Outcome.NO_ANSWER})
+# Scale cut-offs (GLOSSARY): CSAT top-two box on 1 to 5; NPS promoters and detractors on 0 to 10.
+CSAT_TOP2, NPS_PROMOTER, NPS_DETRACTOR = 4, 9, 6
+# An invitation counts as sent once it left (or was answered, whatever its delivery record says).
+INVITED_STATES = (InvitationState.SENT, InvitationState.OPENED, InvitationState.ANSWERED)
 
 FIELDS = (
     "id",
@@ -103,6 +111,11 @@ class Contact:
     next_same_reason: datetime.datetime | None
     escalated: bool
     churn_intent: bool
+    invited: bool = False
+    csat: int | None = None
+    nps: int | None = None
+    ces: int | None = None
+    complimented: bool = False
 
     @property
     def handled(self) -> bool:
@@ -147,9 +160,15 @@ class Contact:
 def judge(contact: Contact, definition: SuccessDefinition) -> bool:
     """Whether a handled contact was a success under one version of the definition.
 
-    Survey scores arrive with the survey capability; until then no contact has been surveyed, so
-    the survey part never fails a contact.
+    The survey part judges only contacts whose customer answered the CSAT question; a contact
+    nobody surveyed (or whose customer skipped it) is judged on the rest.
     """
+    if (
+        definition.min_survey_score
+        and contact.csat is not None
+        and contact.csat < definition.min_survey_score
+    ):
+        return False
     if definition.require_resolved and contact.row["outcome"] not in RESOLVED_OUTCOMES:
         return False
     if (
@@ -183,8 +202,9 @@ def contacts_of_day(day: datetime.date) -> list[Contact]:
             next_same=Subquery(next_same_reason),
             has_escalation=Exists(Escalation.objects.filter(interaction_id=OuterRef("pk"))),
             churn=F("contact_type__churn_intent"),
+            **_survey_annotations(),
         )
-        .values(*FIELDS, "team", "next_same", "has_escalation", "churn")
+        .values(*FIELDS, "team", "next_same", "has_escalation", "churn", *SURVEY_COLUMNS)
         .order_by()
     )
     return [
@@ -194,9 +214,33 @@ def contacts_of_day(day: datetime.date) -> list[Contact]:
             next_same_reason=row["next_same"],
             escalated=row["has_escalation"] or row["outcome"] == Outcome.ESCALATED,
             churn_intent=bool(row["churn"]),
+            invited=row["invited"],
+            csat=row["survey_csat"],
+            nps=row["survey_nps"],
+            ces=row["survey_ces"],
+            complimented=row["compliment_received"] or row["credited_compliment"],
         )
         for row in rows
     ]
+
+
+SURVEY_COLUMNS = ("invited", "survey_csat", "survey_nps", "survey_ces", "credited_compliment")
+
+
+def _survey_annotations() -> dict:
+    """What each contact's survey and recognition say, as columns of the one ledger query: a
+    contact has at most one invitation (one draw) and so at most one answer."""
+    answer = Response.objects.filter(interaction_id=OuterRef("pk")).order_by("-created_at")
+    sent = Q(sent_at__isnull=False) | Q(state__in=INVITED_STATES) | Q(response__isnull=False)
+    return {
+        "invited": Exists(Invitation.objects.filter(sent, interaction_id=OuterRef("pk"))),
+        "survey_csat": Subquery(answer.values("csat")[:1]),
+        "survey_nps": Subquery(answer.values("nps")[:1]),
+        "survey_ces": Subquery(answer.values("ces")[:1]),
+        "credited_compliment": Exists(
+            Kudos.objects.filter(interaction_id=OuterRef("pk"), kind=KudosKind.COMPLIMENT)
+        ),
+    }
 
 
 def _offers_by_customer(
@@ -291,8 +335,26 @@ def rollup_rows(
     return list(rows.values())
 
 
+def _add_survey(rollup: DailyRollup, contact: Contact) -> None:
+    rollup.survey_invited += contact.invited
+    if contact.csat is not None:
+        rollup.csat_n += 1
+        rollup.csat_top2 += contact.csat >= CSAT_TOP2
+        rollup.csat_sum += contact.csat
+        rollup.csat_sumsq += contact.csat * contact.csat
+    if contact.nps is not None:
+        rollup.nps_n += 1
+        rollup.nps_promoters += contact.nps >= NPS_PROMOTER
+        rollup.nps_detractors += contact.nps <= NPS_DETRACTOR
+    if contact.ces is not None:
+        rollup.ces_n += 1
+        rollup.ces_sum += contact.ces
+        rollup.ces_sumsq += contact.ces * contact.ces
+
+
 def _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided) -> None:
     row = contact.row
+    _add_survey(rollup, contact)
     if contact.real_time_inbound:
         wait = row["wait_seconds"]
         if contact.answered:
@@ -325,7 +387,7 @@ def _add(rollup, contact, settings_row, in_force, holdings, offers, save_decided
     if row["relationship_attempt"] is not None:
         rollup.relationship_n += 1
         rollup.relationship_yes += bool(row["relationship_attempt"])
-    rollup.compliments += bool(row["compliment_received"])
+    rollup.compliments += contact.complimented
     customer_holdings = holdings.get(row["customer_id"], [])
     if row["offer_made"]:
         rollup.offers_made += 1

@@ -86,6 +86,28 @@ def mean(n: int, total: float, total_sq: float, *, min_n: int) -> Estimate:
     return Estimate(value=value, n=n, ci_low=low, ci_high=high)
 
 
+def _nps_moments(promoters: int, detractors: int, n: int) -> tuple[float, float]:
+    """NPS as a proportion (−1…1) and its variance: the answers are a multinomial sample of
+    promoters, passives and detractors, so Var(p̂ − d̂) = (p + d − (p − d)²) ÷ n."""
+    p, d = promoters / n, detractors / n
+    return p - d, max(0.0, p + d - (p - d) ** 2) / n
+
+
+def nps(promoters: int, detractors: int, n: int, *, min_n: int) -> Estimate:
+    """Net Promoter Score (−100…100) with a normal interval from the multinomial variance,
+    or 'not enough data' below min_n. The interval is clipped to the scale."""
+    if n < max(1, min_n):
+        return Estimate(value=None, n=n, enough_data=False)
+    score, variance = _nps_moments(promoters, detractors, n)
+    half = _z() * math.sqrt(variance)
+    return Estimate(
+        value=score * 100,
+        n=n,
+        ci_low=max(-1.0, score - half) * 100,
+        ci_high=min(1.0, score + half) * 100,
+    )
+
+
 def scaled(estimate: Estimate, factor: float) -> Estimate:
     """The same estimate in other units (a proportion as a percentage)."""
     if estimate.value is None:
@@ -142,4 +164,17 @@ def compare_means(
     p = float(result.pvalue)
     if math.isnan(p):
         return Comparison(p_value=None, significant=False)
+    return Comparison(p_value=p, significant=p < 1 - CONFIDENCE)
+
+
+def compare_nps(p1: int, d1: int, n1: int, p2: int, d2: int, n2: int) -> Comparison:
+    """z test on the difference of two independent NPS, each with its multinomial variance."""
+    if n1 <= 0 or n2 <= 0:
+        return Comparison(p_value=None, significant=False)
+    score1, variance1 = _nps_moments(p1, d1, n1)
+    score2, variance2 = _nps_moments(p2, d2, n2)
+    if variance1 + variance2 == 0:
+        return Comparison(p_value=None, significant=False)
+    z = (score1 - score2) / math.sqrt(variance1 + variance2)
+    p = float(2 * scipy_stats.norm.sf(abs(z)))
     return Comparison(p_value=p, significant=p < 1 - CONFIDENCE)

@@ -3,12 +3,15 @@
 from dataclasses import dataclass
 
 from rapport.core.roles import (
+    ALERT_WORKERS,
     CALL_RECORD_IMPORTERS,
+    CHURN_RISK_READERS,
     CASE_WORKERS,
     CONVERSATION_READERS,
     CUSTOMER_READERS,
     ESCALATION_ANALYSTS,
     GOAL_PARTIES,
+    INSIGHT_READERS,
     PEOPLE_READERS,
     QA_READERS,
     SCORECARD_READERS,
@@ -24,6 +27,8 @@ class NavItem:
     section: str
     menu: str = ""  # items sharing a menu name fold into one drop-down
 
+
+VOICE = "Customer voice"
 
 NAVIGATION: list[NavItem] = [
     NavItem("Desktop", "workspace:desktop", frozenset(CASE_WORKERS), "desktop"),
@@ -42,6 +47,18 @@ NAVIGATION: list[NavItem] = [
     NavItem("Goals", "performance:goals", frozenset(GOAL_PARTIES), "goals", "Performance"),
     NavItem("QA", "performance:qa", frozenset(QA_READERS), "qa", "Performance"),
     NavItem("Kudos", "performance:recognition", frozenset(Role.values), "kudos", "Performance"),
+    NavItem("Alerts", "insights:alerts", frozenset(ALERT_WORKERS), "alerts", VOICE),
+    NavItem(
+        "Recovery report",
+        "insights:recovery_report",
+        frozenset(ALERT_WORKERS),
+        "recovery",
+        VOICE,
+    ),
+    NavItem("What customers say", "insights:trends", frozenset(INSIGHT_READERS), "insights", VOICE),
+    NavItem(
+        "Churn risk", "insights:churn_risk", frozenset(CHURN_RISK_READERS), "churn-risk", VOICE
+    ),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
     ),

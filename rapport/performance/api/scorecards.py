@@ -43,16 +43,35 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _figure(value: kpis.KpiValue) -> dict[str, Any]:
-    estimate = value.estimate
+def _estimate(estimate: stats.Estimate) -> dict[str, Any]:
     return {
         "value": _round(estimate.value),
         "n": estimate.n,
         "ci_low": _round(estimate.ci_low),
         "ci_high": _round(estimate.ci_high),
+    }
+
+
+def _survey(survey: kpis.SurveyFigures | None) -> dict[str, Any] | None:
+    if survey is None:
+        return None
+    return {
+        "invited": survey.invited,
+        "answered": survey.answered,
+        "response_rate": _estimate(survey.response_rate),
+        "low_response": survey.low_response,
+        "warning": survey.warning,
+        "mean": None if survey.mean is None else _estimate(survey.mean),
+    }
+
+
+def _figure(value: kpis.KpiValue) -> dict[str, Any]:
+    return {
+        **_estimate(value.estimate),
         "state": value.state,
         "note": value.note,
         "on_target": value.on_target,
+        "survey": _survey(value.survey),
     }
 
 

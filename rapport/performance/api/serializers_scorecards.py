@@ -9,6 +9,28 @@ from rapport.performance.choices import Better, GoalArea, KpiKind, Period, QaCat
 STATES = ["ok", "not_enough_data", "no_data_yet"]
 
 
+class KpiSurveyEstimateSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="Null without enough data.")
+    n = serializers.IntegerField(help_text="Observations the figure rests on.")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% interval, lower bound.")
+    ci_high = serializers.FloatField(allow_null=True, help_text="95% interval, upper bound.")
+
+
+class KpiSurveyFiguresSerializer(serializers.Serializer):
+    invited = serializers.IntegerField(help_text="Customers invited to answer (invitations sent).")
+    answered = serializers.IntegerField(help_text="Of them, how many answered this question.")
+    response_rate = KpiSurveyEstimateSerializer(
+        help_text="Answered ÷ invited, in %; n is the invited."
+    )
+    low_response = serializers.BooleanField(
+        help_text="The response rate is under 10 %: the figure may not speak for non-respondents."
+    )
+    warning = serializers.CharField(allow_blank=True)
+    mean = KpiSurveyEstimateSerializer(
+        allow_null=True, help_text="CSAT only: the mean answer on 1–5."
+    )
+
+
 class FigureSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     n = serializers.IntegerField(help_text="Observations the figure rests on.")
@@ -17,6 +39,9 @@ class FigureSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=STATES)
     note = serializers.CharField(allow_blank=True, help_text="Why there is no figure yet.")
     on_target = serializers.BooleanField(allow_null=True)
+    survey = KpiSurveyFiguresSerializer(
+        allow_null=True, help_text="Survey KPIs only: the response rate behind the figure."
+    )
 
 
 class TrendPointSerializer(FigureSerializer):
@@ -66,6 +91,9 @@ class ScorecardKpiSerializer(serializers.Serializer):
     ci_high = serializers.FloatField(allow_null=True)
     state = serializers.ChoiceField(choices=STATES)
     note = serializers.CharField(allow_blank=True)
+    survey = KpiSurveyFiguresSerializer(
+        allow_null=True, help_text="Survey KPIs only: the response rate behind the figure."
+    )
     target = serializers.FloatField(allow_null=True)
     on_target = serializers.BooleanField(allow_null=True)
     previous_value = serializers.FloatField(

@@ -218,7 +218,7 @@ def agents_for_proposals(*, viewer: User) -> QuerySet[User]:
 
 
 def goal_kpis() -> QuerySet[Kpi]:
-    """KPIs a goal may be set on: active ones with data (survey KPIs have none yet)."""
+    """KPIs a goal may be set on: active ones whose data is collected (not PENDING)."""
     return Kpi.objects.filter(is_active=True).exclude(formula__in=list(kpis.PENDING))
 
 

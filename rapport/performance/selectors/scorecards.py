@@ -31,7 +31,7 @@ def team_led_by(*, viewer: User) -> Team | None:
 
 
 def ranking_kpis() -> list[Kpi]:
-    """KPIs agents can be ranked on: those with figures today (not waiting for surveys)."""
+    """KPIs agents can be ranked on: those whose data is collected (not PENDING)."""
     return [kpi for kpi in selectors.kpi_list() if kpi.formula not in kpis.PENDING]
 
 

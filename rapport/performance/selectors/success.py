@@ -103,8 +103,8 @@ def success_parts_in_words(definition: SuccessDefinition) -> list[str]:
     if definition.min_survey_score:
         words.append(
             f"When the customer answered a survey, they scored it at least "
-            f"{definition.min_survey_score} of 5 (surveys are not collected yet, so this part "
-            "fails no contact today)."
+            f"{definition.min_survey_score} of 5 (contacts nobody surveyed are judged on the "
+            "rest)."
         )
     return words
 

@@ -12,24 +12,48 @@ from rapport.interactions.models import Interaction
 from rapport.performance.choices import KudosKind
 from rapport.performance.models import Kudos
 
+# Where a customer's compliment was found, as the agent reads it on the kudos.
+COMPLIMENT_SOURCES = {
+    "wrap_up": "recorded at wrap-up",
+    "survey": "in the customer's survey answer",
+    "conversation": "in the customer's own words in the conversation",
+}
 
-def compliment_credit(*, interaction: Interaction) -> Kudos | None:
-    """Credit the compliment recorded at wrap-up to the agent, once per contact."""
-    if not interaction.compliment_received or interaction.agent_id is None:
+
+def compliment_credit(*, interaction: Interaction, source: str = "wrap_up") -> Kudos | None:
+    """Credit a customer's compliment on a contact to its agent, once per contact whichever of
+    wrap-up, the survey or the conversation found it first (a database constraint keeps it so).
+
+    The message says where it came from and never quotes or names the customer.
+    """
+    if source not in COMPLIMENT_SOURCES:
+        raise ValueError(f"unknown compliment source {source!r}")
+    if interaction.agent_id is None:
+        return None
+    if source == "wrap_up" and not interaction.compliment_received:
         return None
     existing = Kudos.objects.filter(interaction=interaction, kind=KudosKind.COMPLIMENT).first()
     if existing is not None:
         return existing
+    channel = interaction.get_channel_display().lower()
     try:
         with transaction.atomic():
-            return Kudos.objects.create(
+            kudos = Kudos.objects.create(
                 agent_id=interaction.agent_id,
                 kind=KudosKind.COMPLIMENT,
                 interaction=interaction,
-                message=f"A customer paid a compliment on a {interaction.get_channel_display().lower()} contact.",
+                message=f"A customer paid a compliment on a {channel} contact "
+                f"({COMPLIMENT_SOURCES[source]}).",
             )
-    except IntegrityError:  # a concurrent wrap-up credited it first
+    except IntegrityError:  # credited concurrently from another source
         return Kudos.objects.filter(interaction=interaction, kind=KudosKind.COMPLIMENT).first()
+    audit_record(
+        actor=None,
+        action="performance.compliment_credited",
+        target=kudos,
+        detail={"interaction": interaction.pk, "agent": interaction.agent_id, "source": source},
+    )
+    return kudos
 
 
 MESSAGE_MIN, MESSAGE_MAX = 3, 500

@@ -230,14 +230,13 @@ def test_only_the_proposer_withdraws_before_agreement():
 
 
 @pytest.mark.parametrize("key", ["csat", "nps", "customer_effort"])
-def test_survey_kpis_cannot_have_goals_yet(key):
+def test_survey_kpis_can_have_goals_now_that_surveys_collect_answers(key):
     c = crew()
 
-    with pytest.raises(ValidationFailed, match="no data yet") as refused:
-        propose(c.agent, c.agent, kpi=kpi(key), target=Decimal("50"))
+    goal = propose(c.agent, c.agent, kpi=kpi(key), target=Decimal("5"))
 
-    assert "kpi" in refused.value.fields
-    assert not Goal.objects.exists()
+    assert goal.kpi.key == key
+    assert Goal.objects.count() == 1
 
 
 def test_an_inactive_kpi_is_refused():

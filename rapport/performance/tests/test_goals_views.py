@@ -255,13 +255,13 @@ def test_a_bad_proposal_shows_its_errors(client):
     assert not Goal.objects.exists()
 
 
-def test_survey_kpis_are_not_offered(client):
+def test_survey_kpis_are_offered(client):
     c = crew()
     login(client, c.agent)
 
     form = text(client.get(NEW))
 
-    assert f'value="{kpi("csat").pk}"' not in form and f'value="{kpi().pk}"' in form
+    assert f'value="{kpi("csat").pk}"' in form and f'value="{kpi().pk}"' in form
 
 
 def test_an_admin_cannot_propose(client):

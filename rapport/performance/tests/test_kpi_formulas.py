@@ -578,14 +578,15 @@ def test_qa_score_counts_submitted_evaluations_only():
 
 
 @pytest.mark.parametrize("key", ["csat", "nps", "customer_effort"])
-def test_survey_kpis_say_no_data_yet(key):
+def test_survey_kpis_without_answers_say_not_enough_data(key):
     contact(day=DAY)
 
     result = value(key)
 
-    assert result.state == kpis.NO_DATA_YET
+    assert result.state == kpis.NOT_ENOUGH_DATA
     assert result.estimate.value is None
-    assert "survey" in result.note.lower()
+    assert result.survey is not None and (result.survey.invited, result.survey.answered) == (0, 0)
+    # Survey KPIs are computed in tests/test_survey_kpis.py.
 
 
 # --- The same figures through the scorecard -----------------------------------------------------

@@ -71,6 +71,7 @@ def test_the_registry_carries_each_kpis_definition_and_the_centers_figure(world)
             "state": "ok",
             "note": "",
             "on_target": False,
+            "survey": None,
         },
     }
     assert kpis["aht_phone"]["channel"] == "phone"
@@ -87,9 +88,17 @@ def test_the_registry_says_when_there_is_no_data_yet_or_not_enough(world):
         "n": 0,
         "ci_low": None,
         "ci_high": None,
-        "state": "no_data_yet",
-        "note": "Comes from survey answers, which are not collected yet.",
+        "state": "not_enough_data",
+        "note": "",
         "on_target": None,
+        "survey": {
+            "invited": 0,
+            "answered": 0,
+            "response_rate": {"value": None, "n": 0, "ci_low": None, "ci_high": None},
+            "low_response": False,
+            "warning": "",
+            "mean": {"value": None, "n": 0, "ci_low": None, "ci_high": None},
+        },
     }
     assert kpis["aht_email"]["value"]["state"] == "not_enough_data"
     assert kpis["aht_email"]["value"]["value"] is None
@@ -157,6 +166,7 @@ def test_an_agents_scorecard_has_her_figures_and_the_change_from_last_week(world
         "ci_high": high,
         "state": "ok",
         "note": "",
+        "survey": None,
         "target": 75.0,
         "on_target": True,
         "previous_value": 50.0,
@@ -174,7 +184,7 @@ def test_an_agents_scorecard_has_her_figures_and_the_change_from_last_week(world
     assert aht["change_significant"] is False
     assert aht["on_target"] is False
     assert kpis["qa_score"]["value"] == 85.0
-    assert kpis["csat"]["state"] == "no_data_yet"
+    assert kpis["csat"]["state"] == "not_enough_data"
 
 
 def test_soft_skills_are_rates_of_criteria_met(world):

@@ -235,12 +235,13 @@ def test_too_few_contacts_say_not_enough_data(client, world):
     assert "Not enough data (n=0)" in skills
 
 
-def test_survey_kpis_say_no_data_yet(client, world):
+def test_survey_kpis_show_their_response_rate(client, world):
     client.force_login(world.ann)
 
     page = client.get(f"{agent_url(world.ann)}?{WEEK}").content.decode()
 
-    assert "No data yet — Comes from survey answers" in card(page, "nps")
+    assert "Not enough data (n=0)" in card(page, "nps")
+    assert "0 answered of 0 invited" in card(page, "nps")
 
 
 def test_a_bad_period_on_a_scorecard_is_a_readable_error(client, world):
@@ -354,7 +355,7 @@ def test_ranking_shows_only_agents_the_viewer_may_see(client, world, ranking_on)
 def test_ranking_by_an_unknown_kpi_is_a_readable_error(client, world, ranking_on):
     client.force_login(world.lead)
 
-    response = client.get(f"{team_url(world.blue)}?{WEEK}&rank=csat")
+    response = client.get(f"{team_url(world.blue)}?{WEEK}&rank=no-such-kpi")
 
     assert response.status_code == 400
     assert "Choose a KPI to rank by from the list." in response.content.decode()

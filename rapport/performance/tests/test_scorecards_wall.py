@@ -81,15 +81,15 @@ def test_goals_group_their_kpis_and_every_name_links_to_its_definition(client, w
         assert f'href="/performance/kpis/{key}/"' in card(page, key)
 
 
-def test_survey_kpis_say_no_data_yet_and_have_no_chart(client, world):
+def test_survey_kpis_without_answers_say_not_enough_data_with_their_response_rate(client, world):
     client.force_login(world.ann)
 
     page = client.get(f"{WALL}?{WEEK}").content.decode()
 
     csat = card(page, "csat")
-    assert "No data yet — Comes from survey answers, which are not collected yet." in csat
-    assert "data-chart=" not in csat
-    assert "csat" not in charts(page)
+    assert "Not enough data (n=0)" in csat
+    assert "0 answered of 0 invited" in csat
+    assert 'data-testid="response-warning"' not in csat
 
 
 def test_too_few_observations_say_not_enough_data(client, world):

@@ -111,6 +111,24 @@ def _shown(value: kpis.KpiValue) -> str:
     return "no data yet"
 
 
+def _survey(value: kpis.KpiValue) -> dict[str, Any] | None:
+    """The response rate behind a survey figure, and the low-response warning."""
+    survey = value.survey
+    if survey is None:
+        return None
+    rate = survey.response_rate
+    mean = survey.mean
+    return {
+        "invited": survey.invited,
+        "answered": survey.answered,
+        "rate": number(rate.value, Unit.PERCENT) if rate.value is not None else None,
+        "interval": _interval(rate, Unit.PERCENT),
+        "warning": survey.warning,
+        "mean": None if mean is None or mean.value is None else number(mean.value, Unit.SCORE),
+        "mean_interval": "" if mean is None else _interval(mean, Unit.SCORE),
+    }
+
+
 def kpi_row(item: selectors.ScoreItem) -> dict[str, Any]:
     """One KPI as a card shows it."""
     kpi, value = item.kpi, item.value
@@ -120,6 +138,7 @@ def kpi_row(item: selectors.ScoreItem) -> dict[str, Any]:
         "name": kpi.name,
         "state": value.state,
         "note": value.note,
+        "survey": _survey(value),
         "value": number(value.estimate.value, kpi.unit),
         "interval": _interval(value.estimate, kpi.unit),
         "n": value.estimate.n,

@@ -63,7 +63,8 @@ class PartsForm(StyledFormMixin, forms.Form):
         empty_value=None,
         choices=[("", "Not checked"), *((n, f"At least {n} of 5") for n in range(1, 6))],
         label="Survey score, when the customer answered a survey",
-        help_text="Surveys are not collected yet: until they are, this part fails no contact.",
+        help_text="A contact whose customer gave a lower CSAT is not a success; contacts nobody "
+        "surveyed are judged on the other parts.",
     )
     notes = forms.CharField(
         required=False,
