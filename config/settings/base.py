@@ -173,6 +173,16 @@ SPECTACULAR_SETTINGS = {
         "KpiKindEnum": "rapport.performance.choices.KpiKind",
         "FigureStateEnum": "rapport.performance.api.serializers_scorecards.STATES",
         "AnswerEnum": "rapport.performance.choices.Answer",
+        "GamingFlagStateEnum": "rapport.surveys.choices.FlagState",
+        "GamingCheckEnum": "rapport.surveys.choices.GamingCheck",
+        "GamingReviewDecisionEnum": "rapport.surveys.api.gaming.REVIEW_DECISIONS",
+        "AlertStateEnum": "rapport.insights.choices.AlertState",
+        "RecoveryOutcomeEnum": "rapport.insights.choices.RecoveryOutcome",
+        "SeverityEnum": "rapport.insights.choices.Severity",
+        "IntentEnum": "rapport.insights.choices.Intent",
+        "SentimentEnum": "rapport.insights.choices.Sentiment",
+        "RiskBandEnum": "rapport.insights.choices.RiskBand",
+        "OutcomeEnum": "rapport.interactions.choices.Outcome",
     },
 }
 
@@ -231,6 +241,10 @@ RAPPORT_WEBHOOK_SECRETS = {
     for channel in ("chat", "sms", "social", "phone")
 }
 RAPPORT_WEBHOOK_MAX_SKEW_SECONDS = env_int("RAPPORT_WEBHOOK_MAX_SKEW_SECONDS", 300)
+# Survey invitations by SMS: POST {to, text} as JSON, signed like the SMS webhook; "" = no SMS.
+RAPPORT_SMS_GATEWAY_URL = env_str("RAPPORT_SMS_GATEWAY_URL", "")
+# Where customers reach this Rapport (survey links); "" = the first trusted origin.
+RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "")
 
 LOGGING = {
     "version": 1,

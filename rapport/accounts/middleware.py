@@ -9,7 +9,14 @@ from rapport.accounts import selectors
 from rapport.accounts.errors import SecondFactorRequired
 from rapport.core.api import error_body
 
-EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/second-factor/", "/static/")
+# /s/ is the customers' public survey page: a signed-in colleague opening a link is a customer there.
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/second-factor/",
+    "/static/",
+    "/s/",
+)
 # Exact paths: a prefix would also let /api/v1/auth/tokens through.
 EXEMPT_PATHS = ("/healthz", "/api/v1/auth/token")
 

@@ -5,16 +5,20 @@ The receivers run inside the ledger's transaction. A failure to score or alert m
 the customer's message, so each runs in its own savepoint and a failure is logged, not raised.
 """
 
+import datetime
 import logging
+import math
 
 from django.db import transaction
+from django.utils import timezone
 
 from rapport.cases.models import Escalation
 from rapport.cases.signals import case_escalated
+from rapport.insights import tasks
 from rapport.insights.services import alerts
 from rapport.insights.services import signals as signal_services
 from rapport.interactions.models import Interaction
-from rapport.interactions.signals import inbound_received, wrapped_up
+from rapport.interactions.signals import inbound_received, ledger_changed, wrapped_up
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,19 @@ def on_case_escalated(sender, escalation: Escalation, **kwargs) -> None:
         logger.exception("Alerting failed for escalation %s", escalation.pk)
 
 
+def on_ledger_changed(sender, days, **kwargs) -> None:
+    """Bulk imports write without per-row signals: sweep their days for alerts once they commit."""
+    if not days:
+        return
+    since = datetime.datetime.combine(
+        min(days), datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    hours = math.ceil((timezone.now() - since).total_seconds() / 3600) + 1
+    transaction.on_commit(lambda: tasks.alerts_sweep.enqueue(hours=hours))
+
+
 def connect() -> None:
     inbound_received.connect(on_inbound_received, dispatch_uid="insights.inbound")
     wrapped_up.connect(on_wrapped_up, dispatch_uid="insights.wrapped_up")
     case_escalated.connect(on_case_escalated, dispatch_uid="insights.case_escalated")
+    ledger_changed.connect(on_ledger_changed, dispatch_uid="insights.ledger_changed")

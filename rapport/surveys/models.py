@@ -65,7 +65,9 @@ class DrawSettings(BaseModel):
         help_text="Share of eligible contacts invited, in every channel × contact type × agent.",
     )
     channel_rates = models.JSONField(
-        default=dict, blank=True, help_text='Per-channel rate instead of the default: {"chat": 0.5}.'
+        default=dict,
+        blank=True,
+        help_text='Per-channel rate instead of the default: {"chat": 0.5}.',
     )
     cooldown_days = models.PositiveSmallIntegerField(
         default=30, help_text="A customer is invited at most once in this many days."
@@ -104,7 +106,9 @@ class Draw(models.Model):
     stratum = models.CharField(max_length=120, help_text="channel/contact type/agent.")
     seed = models.CharField(max_length=64)
     rate = models.DecimalField(max_digits=4, decimal_places=3)
-    ticket = models.FloatField(help_text="Uniform 0…1 from the seed and the contact; drawn if < rate.")
+    ticket = models.FloatField(
+        help_text="Uniform 0…1 from the seed and the contact; drawn if < rate."
+    )
     excluded = models.CharField(max_length=16, choices=Exclusion.choices, blank=True)
     selected = models.BooleanField()
     drawn_at = models.DateTimeField()
@@ -158,9 +162,7 @@ class Invitation(BaseModel):
 class Response(BaseModel):
     """A customer's answers. Figures are credited to the surveyed contact's day, agent and team."""
 
-    invitation = models.OneToOneField(
-        Invitation, on_delete=models.CASCADE, related_name="response"
-    )
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="response")
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     interaction = models.ForeignKey(
         "interactions.Interaction", on_delete=models.CASCADE, related_name="survey_responses"
@@ -229,4 +231,4 @@ class GamingFlag(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_check_display()} for {self.agent_id}"
+        return f"{self.get_kind_display()} for {self.agent_id}"

@@ -5,16 +5,19 @@ from dataclasses import dataclass
 from rapport.core.roles import (
     ALERT_WORKERS,
     CALL_RECORD_IMPORTERS,
-    CHURN_RISK_READERS,
     CASE_WORKERS,
+    CHURN_RISK_READERS,
     CONVERSATION_READERS,
     CUSTOMER_READERS,
     ESCALATION_ANALYSTS,
+    GAMING_REVIEWERS,
     GOAL_PARTIES,
     INSIGHT_READERS,
     PEOPLE_READERS,
     QA_READERS,
     SCORECARD_READERS,
+    SURVEY_ADMINS,
+    SURVEY_READERS,
     Role,
 )
 
@@ -59,6 +62,11 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "Churn risk", "insights:churn_risk", frozenset(CHURN_RISK_READERS), "churn-risk", VOICE
     ),
+    NavItem("Survey report", "surveys:report", frozenset(SURVEY_READERS), "survey-report", VOICE),
+    NavItem("Survey gaming", "surveys:gaming", frozenset(GAMING_REVIEWERS), "gaming", VOICE),
+    NavItem("Surveys", "surveys:survey_list", frozenset(SURVEY_ADMINS), "surveys", VOICE),
+    NavItem("Draw settings", "surveys:draw_settings", frozenset(SURVEY_ADMINS), "draw", VOICE),
+    NavItem("Invitations", "surveys:invitations", frozenset(SURVEY_ADMINS), "invitations", VOICE),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
     ),

@@ -4,6 +4,7 @@ contact through the real ledger) and the recovery work on them (take, assign, no
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from rapport.access.tests.factories import ContactTypeFactory, QueueFactory
@@ -24,7 +25,9 @@ from rapport.insights.tests.alert_helpers import (
     team_with_lead,
 )
 from rapport.interactions import services as interaction_services
+from rapport.interactions.models import Interaction
 from rapport.interactions.services import InboundMessage
+from rapport.interactions.signals import ledger_changed
 from rapport.interactions.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +315,16 @@ def test_a_sweep_raises_alerts_for_imported_contacts_once():
     assert alerts_sweep.call(hours=1) == 1
     assert Alert.objects.count() == 1
     assert AlertEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_announcing_its_days_gets_those_days_swept_once_it_commits():
+    # Rows written in bulk send no per-row signal; the import announces their days instead.
+    imported = contact(CHURN, at=timezone.now() - dt.timedelta(days=2))
+    Alert.objects.all().delete()
+
+    with transaction.atomic():
+        ledger_changed.send(sender=Interaction, days={timezone.localdate(imported.started_at)})
+        assert not Alert.objects.exists()  # nothing before the import commits
+
+    assert Alert.objects.get().interaction == imported

@@ -1,3 +1,9 @@
 """The surveys API under /api/v1/; each module lists its own routes."""
 
-urlpatterns: list = []
+from rapport.surveys.api import gaming, invitations, reports
+
+urlpatterns = [
+    *reports.urls,
+    *gaming.urls,
+    *invitations.urls,
+]

@@ -1,0 +1,93 @@
+"""Contacts, customers and settings for the draw, invitation, response and page tests."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from rapport.accounts.tests.factories import TeamFactory, UserFactory
+from rapport.customers.models import Customer
+from rapport.customers.tests.factories import ContactPointFactory, CustomerFactory
+from rapport.interactions.models import Interaction
+from rapport.interactions.tests.factories import InteractionFactory
+from rapport.surveys.choices import InvitationState, InviteChannel
+from rapport.surveys.models import Draw, DrawSettings, Invitation
+from rapport.surveys.selectors.design import draw_settings_get
+
+_mobiles = itertools.count(1000)
+
+
+def settings_set(**fields) -> DrawSettings:
+    row = draw_settings_get()
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
+def customer_with_email(**kwargs) -> Customer:
+    customer: Customer = CustomerFactory(**kwargs)
+    ContactPointFactory(customer=customer, kind="email")
+    return customer
+
+
+def customer_with_mobile(*, label: str = "mobile") -> Customer:
+    customer: Customer = CustomerFactory()
+    number = f"+4477009{next(_mobiles):05d}"
+    ContactPointFactory(
+        customer=customer, kind="phone", value=number, normalised=number, label=label
+    )
+    return customer
+
+
+def agent_in_team():
+    return UserFactory(roles=["agent"], team=TeamFactory())
+
+
+def contact(*, customer=None, agent=None, ago=datetime.timedelta(hours=2), **fields) -> Interaction:
+    """A handled inbound call: answered, talked for five minutes, ended."""
+    started = timezone.now() - ago
+    values = {
+        "customer": customer if customer is not None else customer_with_email(),
+        "agent": agent,
+        "channel": "phone",
+        "started_at": started,
+        "answered_at": started + datetime.timedelta(seconds=20),
+        "ended_at": started + datetime.timedelta(minutes=5),
+        "handle_seconds": 280,
+    }
+    values.update(fields)
+    interaction: Interaction = InteractionFactory(**values)
+    return interaction
+
+
+def invitation_for(*, channel: str = InviteChannel.EMAIL, address: str = "", **contact_fields):
+    """A queued invitation for a handled contact, as a selected draw makes it."""
+    interaction = contact(agent=agent_in_team(), **contact_fields)
+    draw = Draw.objects.create(
+        interaction=interaction,
+        agent=interaction.agent,
+        day=timezone.localdate(interaction.started_at),
+        stratum="phone/-/-",
+        seed="s",
+        rate=1,
+        ticket=0.5,
+        selected=True,
+        drawn_at=timezone.now(),
+    )
+    customer = interaction.customer
+    if not address:
+        point = customer.contact_points.first()
+        address = point.normalised if point else "someone@example.com"
+    return Invitation.objects.create(
+        draw=draw,
+        survey=draw_settings_get().survey,
+        interaction=interaction,
+        customer=customer,
+        agent=interaction.agent,
+        team=interaction.agent.team,
+        channel=channel,
+        address=address,
+        state=InvitationState.QUEUED,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
