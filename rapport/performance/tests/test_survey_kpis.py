@@ -26,6 +26,7 @@ from rapport.performance.models import (
     Kudos,
     MeasurementSettings,
     RollupDirtyDay,
+    SuccessDefinition,
 )
 from rapport.performance.tests.factories import SuccessDefinitionFactory, contact
 from rapport.surveys.models import Draw, Invitation, Response, Survey
@@ -327,7 +328,8 @@ def test_min_survey_score_fails_a_low_answer_and_leaves_unsurveyed_contacts_alon
 
     center = DailyRollup.objects.get(day=DAY, grain=Grain.CENTER)
     assert (center.success_yes, center.success_n) == (3, 4)
-    counts = rollups.success_counts(first_id=version.pk, second_id=1, start=DAY, end=DAY)
+    shipped = SuccessDefinition.objects.get(version=1)
+    counts = rollups.success_counts(first_id=version.pk, second_id=shipped.pk, start=DAY, end=DAY)
     # The first version (no survey part) judges all four successful.
     assert (counts.first, counts.second, counts.second_only) == (3, 4, 1)
 
