@@ -1,6 +1,6 @@
 """Bulk writes for the demo's large tables (contacts, messages, cases and their timelines)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC
 from typing import Any, cast
 
@@ -10,18 +10,25 @@ from django.db import connection, models
 CHUNK = 5_000
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple]) -> int:
+def rows_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    prepared: Collection[str] = (),
+) -> int:
     """Insert rows whose ids the caller chose, with executemany in chunks.
 
     At a hundred thousand rows, building model instances for bulk_create costs about ten times
     the insert itself on SQLite, so the rows go in as plain tuples. Values are adapted per column
-    the way the field would adapt them (date-times, JSON)."""
+    the way the field would adapt them (date-times, JSON), except in the `prepared` fields, whose
+    values the caller adapted already (see `db_value`: repeated JSON is adapted once)."""
     opts = model._meta
     columns = [cast(models.Field, opts.get_field(name)) for name in fields]
     adapters = [
         (index, adapter)
         for index, column in enumerate(columns)
-        if (adapter := _adapter(column)) is not None
+        if column.name not in prepared and (adapter := _adapter(column)) is not None
     ]
     quote = connection.ops.quote_name
     # Only names from the model go into the statement; every value is a parameter.
@@ -38,6 +45,13 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Sequence
             # psycopg 3 pipelines executemany, so PostgreSQL does not pay a round trip per row.
             cursor.executemany(sql, chunk)
     return len(rows)
+
+
+def db_value(model: type[models.Model], field: str, value: Any) -> Any:
+    """A value as `rows_insert` would adapt it for the field, for a `prepared` field."""
+    column = cast(models.Field, model._meta.get_field(field))
+    adapter = _adapter(column)
+    return adapter(value) if adapter is not None and value is not None else value
 
 
 def sequences_reset(*model_classes: type[models.Model]) -> None:
@@ -67,6 +81,12 @@ def _adapter(column: Any) -> Callable[[Any], Any] | None:
     if isinstance(column, models.DateTimeField):
         if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
             # What the SQLite backend stores for an aware date-time, without its checks per value.
-            return lambda value: str(value.astimezone(UTC).replace(tzinfo=None))
+            return _sqlite_datetime
         return connection.ops.adapt_datetimefield_value
     return None
+
+
+def _sqlite_datetime(value: Any) -> str:
+    if value.tzinfo is UTC:
+        return str(value)[:-6]  # the same text without its "+00:00"
+    return str(value.astimezone(UTC).replace(tzinfo=None))

@@ -304,3 +304,73 @@ CONFIRMATION = [
     "Hello {first}, just confirming our conversation about {your_topic}. If you have the documents "
     "we discussed, simply reply to this e-mail. {agent}",
 ]
+
+# What customers write in the survey's free-text box, by how the contact went for them. They name
+# no one: a verbatim is shown to readers of conversations, and the agent is known from the contact.
+SURVEY_POSITIVE = [
+    "Quick and friendly, sorted in one go.",
+    "Really helpful, everything was explained clearly.",
+    "Problem solved on the first call. Thank you!",
+    "Very easy, hardly any waiting.",
+    "Great service, I didn't have to repeat myself.",
+    "Fast answer and it actually fixed the problem.",
+    "Good experience overall, thanks.",
+    "Clear answer, no fuss. Exactly what I needed.",
+]
+SURVEY_COMPLIMENT = [
+    "The person I spoke to was patient and knew exactly what to do.",
+    "Please thank the agent who helped me, they went above and beyond.",
+    "Excellent, the agent really listened and was so kind.",
+    "Wonderful service, polite and genuinely caring. Thank you!",
+    "The agent was brilliant, friendly and very professional.",
+]
+SURVEY_EFFORT = [
+    "Got there in the end, but I had to explain it three times.",
+    "Fine, but it took two calls to sort out.",
+    "OK. The website should let me do this myself.",
+    "It was resolved, but the wait was long.",
+    "Helpful once I got through, but I was transferred twice.",
+    "Not bad, though I still had to chase it by e-mail.",
+]
+SURVEY_NEGATIVE = [
+    "Still waiting for the refund I was promised. Very disappointed.",
+    "Nobody called me back. Third time I've had to chase this.",
+    "I was passed from one team to another and nothing got fixed.",
+    "Terrible. The problem is still not solved.",
+    "Far too long on hold, and then the call dropped. Awful.",
+    "Useless. I'm thinking of cancelling and moving to another provider.",
+    "Unacceptable service, I want to make a formal complaint.",
+    "If this isn't fixed I will take it to the ombudsman.",
+]
+
+# An agent asking for a good score (survey begging): what the gaming checks look for.
+SURVEY_BEGGING = [
+    "If you get a survey, a 10 would really help me!",
+    "You may get a short survey after this chat. Please rate me 10, it means a lot.",
+    "Glad I could help! If you receive a survey, please score me high, only a 10 counts for us.",
+    "One favour: if you get a survey, give me a 10. Anything less than a 10 counts against me.",
+]
+
+# What recovery writes on an alert's timeline when calling the customer back.
+RECOVERY_NOTES = [
+    "Called the customer back; apologised and went through what went wrong.",
+    "Left a voicemail, then reached the customer by SMS and agreed a time to talk.",
+    "Spoke to the customer: they mostly wanted someone to own it. Confirmed the next steps in writing.",
+    "Checked the account history before calling; the earlier promise was not kept.",
+    "Customer was calmer on the call back and accepted the explanation.",
+]
+CLOSING_NOTES = {
+    "saved": [
+        "Offered a goodwill credit; the customer is staying.",
+        "Fixed the cause and waived the fee; customer decided not to leave.",
+    ],
+    "resolved": [
+        "Issue fixed and confirmed with the customer.",
+        "Explained the charge and corrected the bill; customer satisfied.",
+        "Put the fix in place and followed up the next day: all working.",
+    ],
+    "lost": [
+        "Customer had already decided to leave; closed their products as asked.",
+        "Could not meet what the customer wanted; they are moving to another provider.",
+    ],
+}

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from rapport.demo import catalog
 from rapport.demo.management.commands.seed_demo import AGENTS_PER_TEAM, EXTRA_LOGINS, ROLE_USERS
+from rapport.demo.voice_ledger import gamers_find
 
 
 class Command(BaseCommand):
@@ -29,9 +30,31 @@ class Command(BaseCommand):
             "(see People when logged in as supervisor or admin)",
             f"  measures  {url}performance/kpis/  (the KPI wall; agent: own scorecard, goals, QA; "
             "supervisor: Northside's)",
+            f"  surveys   {url}surveys/report/  (scores with their uncertainty; supervisor, executive)",
+            f"  gaming    {url}surveys/gaming/  (log in as qa_analyst: the gaming checks' flags)",
+            *_gamers(),
+            f"  alerts    {url}insights/alerts/  (supervisor: Northside's recovery inbox, "
+            f"report at {url}insights/alerts/report/)",
+            f"  insights  {url}insights/  (what customers say; churn risk at "
+            f"{url}insights/churn-risk/)",
             f"  API docs  {url}api/docs/",
             f"  mail      send to support@rapport.example via SMTP on 127.0.0.1:{settings.RAPPORT_MAIL_PORT}",
             "  a call    .venv/bin/python manage.py demo_call agent   (with the agent's /desk/ open)",
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def _gamers() -> list[str]:
+    """The agents who game their surveys in the loaded demo (none before it is loaded)."""
+    gamers = gamers_find()
+    found = [
+        (user, what)
+        for user, what in (
+            (gamers.begging, "asks customers for a 10"),
+            (gamers.clustering, "answers own invitations from one phone"),
+            (gamers.improbable, "scores improbably high for the mix"),
+        )
+        if user is not None
+    ]
+    return [f"            {user.username}: {what}" for user, what in found]

@@ -26,7 +26,7 @@ from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.demo import bulk, catalog, contacts, people
+from rapport.demo import bulk, catalog, contacts, people, voice
 from rapport.demo.center import access_strategy_create, center_load
 from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import Direction, Outcome, Side, Source
@@ -126,6 +126,8 @@ class Command(BaseCommand):
                 people.people_side_load(
                     rng=random.Random(f"{seed}:people"), reference_day=REFERENCE_DAY
                 )
+            # Stages of its own (words, draw, alerts …), each timed: the load's other big part.
+            voice.voice_load(seed=seed, reference_time=REFERENCE_TIME, stage=self._stage)
             with self._stage("passwords"):
                 demo_staff = User.objects.filter(email__endswith="@rapport.example")
                 demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
