@@ -313,7 +313,8 @@ BEHAVIOUR = st.fixed_dictionaries(
             [o for o in Outcome.values if o]  # including abandoned and no answer
         ),
         "compliment": st.booleans(),
-        "note": st.text(max_size=40),
+        # Any note an agent can type; the web refuses NUL characters before they reach a service.
+        "note": st.text(st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=40),
     }
 )
 

@@ -235,7 +235,9 @@ def test_the_tick_sweeps_sends_and_expires(db):
     assert len(mail.outbox) == 1
 
 
-def test_survey_watch_once_runs_a_tick(db):
+@pytest.mark.django_db(transaction=True)
+def test_survey_watch_once_runs_a_tick():
+    # As a process: the command closes stale connections, which a test transaction would not survive.
     settings_set(rate=Decimal("1"))
     interaction = contact(ago=datetime.timedelta(hours=3))
     call_command("survey_watch", "--once")
