@@ -13,7 +13,8 @@ docs/access.md; this file is its executable form.
 * The signed endpoints (channel webhooks, phone-switch events) answer to a signature, not to a
   user: their rows expect UNSIGNED from every visitor, whatever they are logged in as, and
   `test_signed_endpoints_admit_a_signature_not_a_user` shows that a valid signature is what
-  admits a delivery.
+  admits a delivery. The public survey page answers to its signed token in the same way: a valid
+  one opens it for every visitor, an altered one is not found whoever is logged in.
 
 Expected values are the policy, not what the code happens to do: a case where the code is wrong
 keeps the correct value and is marked xfail(strict=True, reason="BUG: ..."), so the fix turns the
@@ -52,6 +53,7 @@ from rapport.accounts.tests.factories import PASSWORD, SkillFactory, TeamFactory
 from rapport.cases import models as case_models
 from rapport.cases import services as case_services
 from rapport.cases.tests.factories import EscalationReasonFactory
+from rapport.core.models import AuditEvent
 from rapport.core.roles import Role
 from rapport.customers.models import (
     Consent,
@@ -72,6 +74,11 @@ from rapport.customers.tests.factories import (
     PhoneFactory,
     ProductFactory,
 )
+from rapport.insights import catalog as insights_catalog
+from rapport.insights.choices import AlertState, RecoveryOutcome
+from rapport.insights.models import Alert, RootCause
+from rapport.insights.services import alerts as alert_services
+from rapport.insights.services import signals as signal_services
 from rapport.interactions import webhooks
 from rapport.interactions.models import (
     Attachment,
@@ -103,6 +110,12 @@ from rapport.performance.tests.factories_qa import (
     form_with,
     open_dispute,
 )
+from rapport.surveys import catalog as surveys_catalog
+from rapport.surveys.choices import FlagState, GamingCheck, InvitationState, InviteChannel
+from rapport.surveys.models import Draw, DrawSettings, GamingFlag, Invitation, Question, Survey
+from rapport.surveys.selectors.design import draw_settings_get
+from rapport.surveys.services import invitations as invitation_services
+from rapport.surveys.services import responses as response_services
 
 ROLES = list(Role.values)  # agent, supervisor, trainer, qa_analyst, marketer, executive, admin
 ANONYMOUS = "anonymous"
@@ -162,9 +175,13 @@ def build_world() -> SimpleNamespace:
     message and an attachment. The erased customer has a case, a contact and an escalation too.
     The phone switch offered a call of the live customer to Blue's agent (a screen pop). The
     supervisor imported a call-record file; a channel rejected one message. The performance
-    records (goals, QA, kudos, success definitions) are described in `build_performance`.
+    records (goals, QA, kudos, success definitions) are described in `build_performance`, the
+    customer-voice ones (surveys, alerts, churn risk) in `build_voice`.
     """
-    catalog.defaults_ensure()  # gone if a transactional test ran earlier in this worker
+    # Gone if a transactional test ran earlier in this worker.
+    catalog.defaults_ensure()
+    surveys_catalog.defaults_ensure()
+    insights_catalog.defaults_ensure()
     users = {role: UserFactory(roles=[role]) for role in ROLES}
     lead = users[Role.SUPERVISOR]
     blue = TeamFactory(name="Blue", supervisor=lead)
@@ -227,14 +244,18 @@ def build_world() -> SimpleNamespace:
         users=users, lead=lead, team_agent=team_agent, red_agent=red_agent, customer=customer
     )
 
+    voice = build_voice(
+        users=users, lead=lead, team_agent=team_agent, red_agent=red_agent, customer=customer
+    )
+
     tokens = {
         user.pk: account_services.api_token_issue(user=user, name="matrix").token
         for user in [*users.values(), team_agent]
     }
     others_token = account_services.api_token_issue(user=red_agent, name="someone else's").token
     world = dict(locals())
-    del world["performance"]
-    return SimpleNamespace(**world, **performance)
+    del world["performance"], world["voice"]
+    return SimpleNamespace(**world, **performance, **voice)
 
 
 def build_performance(*, users, lead, team_agent, red_agent, customer) -> dict[str, Any]:
@@ -300,6 +321,117 @@ def build_performance(*, users, lead, team_agent, red_agent, customer) -> dict[s
             published_by=users[Role.ADMIN],
             published_at=timezone.now(),
         ),
+    }
+
+
+ANGRY = "This is the worst service ever, terrible and useless. I am furious."
+LEAVING = "I want to cancel my account and leave."
+
+
+def said(text: str, *, agent: User, customer: Customer) -> Interaction:
+    """A chat in which the customer said `text`, scored as the ledger's receivers score it."""
+    chat: Interaction = InteractionFactory(
+        customer=customer, agent=agent, channel="chat", summary=""
+    )
+    MessageFactory(interaction=chat, side="customer", body_text=text)
+    signal_services.interaction_score(interaction=chat)
+    return chat
+
+
+def alert_on(text: str, *, agent: User, customer: Customer) -> Alert:
+    alert = alert_services.alerts_evaluate_interaction(
+        interaction=said(text, agent=agent, customer=customer)
+    )
+    assert alert is not None and alert.team_id == agent.team_id, "the world needs this alert"
+    return alert
+
+
+def invitation_of(*, agent: User, customer: Customer) -> Invitation:
+    """A sent invitation to the shipped survey, as a selected draw of a call of `agent` makes it."""
+    now = timezone.now()
+    call = InteractionFactory(customer=customer, agent=agent, channel="phone", summary="")
+    draw = Draw.objects.create(
+        interaction=call,
+        agent=agent,
+        day=timezone.localdate(call.started_at),
+        stratum="phone/-/-",
+        seed="matrix",
+        rate=1,
+        ticket=0.5,
+        selected=True,
+        drawn_at=now,
+    )
+    return Invitation.objects.create(
+        draw=draw,
+        survey=draw_settings_get().survey,
+        interaction=call,
+        customer=customer,
+        agent=agent,
+        team=agent.team,
+        channel=InviteChannel.EMAIL,
+        address="ada@example.com",
+        state=InvitationState.SENT,
+        sent_at=now,
+        expires_at=now + datetime.timedelta(days=7),
+    )
+
+
+def satisfied_answers(invitation: Invitation) -> dict[str, str]:
+    """The public form's fields: satisfied (5), would recommend (9)."""
+    scores = {"csat": "5", "nps": "9"}
+    questions = invitation.survey.questions.filter(kind__in=scores)
+    return {response_services.field_name(q): scores[q.kind] for q in questions}
+
+
+def answered(invitation: Invitation) -> Invitation:
+    response_services.response_submit(invitation=invitation, answers=satisfied_answers(invitation))
+    invitation.refresh_from_db()
+    return invitation
+
+
+def build_voice(*, users, lead, team_agent, red_agent, customer) -> dict[str, Any]:
+    """What the customer-voice pages read.
+
+    Alerts: the live customer was angry in a chat with Blue's agent (`alert`, Blue's, open, no
+    owner) and said they would leave in a chat with Red's agent (`red_alert`, Red's); Blue's lead
+    closed the recovery of another of Blue's (`closed_alert`). The escalated cases raise alerts
+    on Red's team too (their contacts waited in Red's queue). The live customer's churn risk is
+    computed. QA flagged Blue's agent for survey begging (`flag`). Surveys: the live customer
+    answered an invitation after a call with Blue's agent (`answered_invitation`) and one after
+    a call with Red's agent (`red_invitation`), and has one still open (`open_invitation`, the
+    public page's valid token). `matrix_survey` is an unanswered survey with two questions for
+    the design pages.
+    """
+    root_cause = RootCause.objects.filter(is_active=True).order_by("pk").first()
+    closed_alert = alert_on(ANGRY, agent=team_agent, customer=customer)
+    alert_services.alert_close(
+        alert=closed_alert, by=lead, outcome=RecoveryOutcome.RESOLVED, root_cause=root_cause
+    )
+    matrix_survey = Survey.objects.create(name="Matrix survey")
+    today = timezone.localdate()
+    return {
+        "alert": alert_on(ANGRY, agent=team_agent, customer=customer),
+        "red_alert": alert_on(LEAVING, agent=red_agent, customer=customer),
+        "closed_alert": closed_alert,
+        "root_cause": root_cause,
+        "churn_risk": signal_services.churn_risk_update(customer=customer),
+        "flag": GamingFlag.objects.create(
+            kind=GamingCheck.BEGGING,
+            agent=team_agent,
+            period_start=today - datetime.timedelta(days=27),
+            period_end=today,
+            statistic=1,
+            explanation="Asked the customer for a top score in one message.",
+            evidence={"messages": []},
+        ),
+        "answered_invitation": answered(invitation_of(agent=team_agent, customer=customer)),
+        "red_invitation": answered(invitation_of(agent=red_agent, customer=customer)),
+        "open_invitation": invitation_of(agent=team_agent, customer=customer),
+        "matrix_survey": matrix_survey,
+        "questions": [
+            Question.objects.create(survey=matrix_survey, order=i, kind="text", prompt=prompt)
+            for i, prompt in enumerate(["What went well?", "What could be better?"])
+        ],
     }
 
 
@@ -725,6 +857,90 @@ def kudos_for_team_agent(w) -> dict:
 
 def kudos_given(w) -> bool:
     return Kudos.objects.filter(message="Matrix kudos for the card call.").exists()
+
+
+def alert_id(w) -> list:
+    return [w.alert.pk]
+
+
+def alert_action(alert: str, action: str) -> Callable[[Any], list]:
+    return lambda w: [getattr(w, alert).pk, action]
+
+
+def alert_is(alert: str = "alert", **fields) -> Callable[[Any], bool]:
+    return lambda w: Alert.objects.filter(pk=getattr(w, alert).pk, **fields).exists()
+
+
+def alert_taken_by_me(w) -> bool:
+    return w.me is not None and alert_is(owner=w.me, state=AlertState.IN_RECOVERY)(w)
+
+
+def alert_noted(w) -> bool:
+    return w.alert.events.filter(note="Called back; a refund is on its way.").exists()
+
+
+def closing(w) -> dict:
+    return {"outcome": RecoveryOutcome.SAVED, "root_cause": w.root_cause.pk, "note": ""}
+
+
+def flag_id(w) -> list:
+    return [w.flag.pk]
+
+
+def flag_confirmed(w) -> bool:
+    return GamingFlag.objects.filter(pk=w.flag.pk, state=FlagState.CONFIRMED).exists()
+
+
+def review(w) -> dict:
+    return {"state": FlagState.CONFIRMED, "note": "The message asks for a ten."}
+
+
+def audited(action: str) -> Callable[[Any], bool]:
+    return lambda w: AuditEvent.objects.filter(action=action).exists()
+
+
+def matrix_survey_id(w) -> list:
+    return [w.matrix_survey.pk]
+
+
+def question_args(index: int) -> Callable[[Any], list]:
+    return lambda w: [w.matrix_survey.pk, w.questions[index].pk]
+
+
+def survey_form(w) -> dict:
+    return {"name": "Matrix survey, edited", "intro": "", "thanks": "Thanks.", "is_active": "on"}
+
+
+def draw_form(w) -> dict:
+    """The whole draw-settings form, with one value changed (the rate, to 0.25)."""
+    row = draw_settings_get()
+    return {
+        "survey": row.survey_id,
+        "rate": "0.25",
+        "cooldown_days": row.cooldown_days,
+        "expiry_days": row.expiry_days,
+        "min_responses": row.min_responses,
+    }
+
+
+def token_of(invitation: str) -> Callable[[Any], list]:
+    return lambda w: [invitation_services.invitation_token(getattr(w, invitation))]
+
+
+def bad_token(w) -> list:
+    """A token whose signature does not hold (the open invitation's, altered)."""
+    token = invitation_services.invitation_token(w.open_invitation)
+    return [token[:-1] + ("A" if token[-1] != "A" else "B")]
+
+
+def open_invitation_answered(w) -> bool:
+    return Invitation.objects.filter(
+        pk=w.open_invitation.pk, state=InvitationState.ANSWERED
+    ).exists()
+
+
+def month_start() -> str:
+    return (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1522,6 +1738,210 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET",    row(HIDE,   OK,     HIDE,   OK,     HIDE,   HIDE,   OK,     UNAUTH),
              args=calibration_id),
     ],
+    # ------------------------------------------------------------- surveys: design and the draw
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Admins design surveys and set how contacts are drawn; nobody else, so nobody whose figures
+    # the surveys measure can steer who is asked.
+    "surveys:survey_list": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=lambda w: {"name": "Matrix survey two"},
+             done=lambda w: Survey.objects.filter(name="Matrix survey two").exists()),
+    ],
+    "surveys:survey_detail": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN),
+             args=matrix_survey_id),
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=matrix_survey_id,
+             data=survey_form,
+             done=lambda w: Survey.objects.filter(name="Matrix survey, edited").exists()),
+    ],
+    "surveys:question_add": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=matrix_survey_id,
+             data=lambda w: {"kind": "text", "prompt": "Anything else?", "choices": ""},
+             done=lambda w: Question.objects.filter(prompt="Anything else?").exists()),
+    ],
+    "surveys:question_move": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=question_args(1),
+             data=lambda w: {"to": "up"},
+             done=lambda w: w.matrix_survey.questions.order_by("order", "id").first()
+             == w.questions[1]),
+    ],
+    "surveys:question_remove": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=question_args(0),
+             done=lambda w: not Question.objects.filter(pk=w.questions[0].pk).exists()),
+    ],
+    "surveys:draw_settings": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=draw_form,
+             done=lambda w: DrawSettings.objects.filter(rate="0.250").exists()),
+    ],
+    "surveys:draw_seed_rotate": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             done=audited("survey.draw_seed_rotated")),
+    ],
+    "surveys:invitations": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "api-survey-invitations": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   LISTED, UNAUTH),
+             listed=lambda w: w.answered_invitation.pk),
+    ],
+    # ---------------------------------------------------------------- surveys: figures, gaming
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Survey figures: every survey reader sees the center, channels and contact types; teams and
+    # agents as scope allows (test_survey_report_scope). Agents and marketers have none.
+    "surveys:report": [
+        Case("GET",    row(DENY,   OK,     OK,     OK,     DENY,   OK,     OK,     LOGIN)),
+    ],
+    "api-survey-report": [
+        Case("GET",    row(DENY,   OK,     OK,     OK,     DENY,   OK,     OK,     UNAUTH)),
+    ],
+    # Gaming flags: QA analysts and admins. Not supervisors: their teams' scores are what the
+    # checks question.
+    "surveys:gaming": [
+        Case("GET",    row(DENY,   DENY,   DENY,   OK,     DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "surveys:gaming_run": [
+        Case("POST",   row(DENY,   DENY,   DENY,   MOVED,  DENY,   DENY,   MOVED,  LOGIN),
+             data=lambda w: {"start": month_start(), "end": timezone.localdate().isoformat()},
+             done=audited("survey.gaming_checks_run")),
+    ],
+    "surveys:gaming_flag": [
+        Case("GET",    row(DENY,   DENY,   DENY,   OK,     DENY,   DENY,   OK,     LOGIN),
+             args=flag_id),
+        Case("POST",   row(DENY,   DENY,   DENY,   MOVED,  DENY,   DENY,   MOVED,  LOGIN),
+             args=flag_id,
+             data=review,
+             done=flag_confirmed),
+    ],
+    "api-gaming-flags": [
+        Case("GET",    row(DENY,   DENY,   DENY,   LISTED, DENY,   DENY,   LISTED, UNAUTH),
+             listed=lambda w: w.flag.pk),
+    ],
+    "api-gaming-flag": [
+        Case("GET",    row(DENY,   DENY,   DENY,   OK,     DENY,   DENY,   OK,     UNAUTH),
+             args=flag_id),
+    ],
+    "api-gaming-flag-review": [
+        Case("POST",   row(DENY,   DENY,   DENY,   OK,     DENY,   DENY,   OK,     UNAUTH),
+             args=flag_id,
+             data=review,
+             done=flag_confirmed),
+    ],
+    # ------------------------------------------------------------------ surveys: the public page
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Answers to its signed token, not to a user: a valid one opens the page for whoever holds
+    # the link, an altered one is not found whoever is logged in.
+    "survey_public:answer": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
+             args=token_of("open_invitation")),
+        Case("GET",    row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE),
+             args=bad_token),
+        Case("POST",   row(MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED),
+             args=token_of("open_invitation"),
+             data=lambda w: satisfied_answers(w.open_invitation),
+             done=open_invitation_answered),
+        Case("POST",   row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE),
+             args=bad_token,
+             data=lambda w: satisfied_answers(w.open_invitation),
+             done=open_invitation_answered),
+    ],
+    "survey_public:thanks": [
+        Case("GET",    row(OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
+             args=token_of("answered_invitation")),
+        Case("GET",    row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE),
+             args=bad_token),
+    ],
+    # ---------------------------------------------------------- insights: what customers say
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Aggregates with no person in them: insight readers (everyone but agents). Customers ranked
+    # by churn risk: supervisors, marketers, admins. One customer's risk: whoever reads that
+    # customer (trainers and executives do not find one; an erased customer nobody does).
+    "insights:trends": [
+        Case("GET",    row(DENY,   OK,     OK,     OK,     OK,     OK,     OK,     LOGIN)),
+    ],
+    "insights:churn_risk": [
+        Case("GET",    row(DENY,   OK,     DENY,   DENY,   OK,     DENY,   OK,     LOGIN)),
+    ],
+    "api-insights-trends": [
+        Case("GET",    row(DENY,   OK,     OK,     OK,     OK,     OK,     OK,     UNAUTH)),
+    ],
+    "api-insights-score": [
+        Case("POST",   row(DENY,   OK,     OK,     OK,     OK,     OK,     OK,     UNAUTH),
+             data=lambda w: {"text": "still waiting"}),
+    ],
+    "api-customer-churn-risk": [
+        Case("GET",    row(OK,     OK,     HIDE,   OK,     OK,     HIDE,   OK,     UNAUTH),
+             args=customer_id),
+        Case("GET",    row(HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   HIDE,   UNAUTH),
+             args=lambda w: [w.erased.pk]),
+    ],
+    # ---------------------------------------------------------------- insights: alerts, recovery
+    #                      agent   superv. trainer qa      market. exec.   admin   anonymous
+    # Alert workers (agents, supervisors, admins) get in; the rest are refused. Blue's alert is
+    # its supervisor's and the admins'; the matrix's agent owns no recovery, so it is not found
+    # for them. Taking and assigning is the team's supervisor's or an admin's; reopening too.
+    "insights:alerts": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "insights:recovery_report": [
+        Case("GET",    row(OK,     OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+    ],
+    "insights:alert_detail": [
+        Case("GET",    row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     LOGIN),
+             args=alert_id),
+    ],
+    "insights:alert_action": [
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=alert_action("alert", "take"),
+             done=alert_taken_by_me),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=alert_action("alert", "assign"),
+             data=lambda w: {"owner": w.team_agent.pk},
+             done=alert_is(owner__isnull=False)),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=alert_action("alert", "note"),
+             data=lambda w: {"note": "Called back; a refund is on its way."},
+             done=alert_noted),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=alert_action("alert", "close"),
+             data=closing,
+             done=alert_is(state=AlertState.CLOSED)),
+        Case("POST",   row(HIDE,   MOVED,  DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=alert_action("closed_alert", "reopen"),
+             data=lambda w: {"note": "The customer called again."},
+             done=lambda w: not alert_is("closed_alert", state=AlertState.CLOSED)(w)),
+    ],
+    "api-alerts": [
+        Case("GET",    row(EMPTY,  LISTED, DENY,   DENY,   DENY,   DENY,   LISTED, UNAUTH),
+             listed=lambda w: w.alert.pk),
+    ],
+    "api-alert": [
+        Case("GET",    row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
+             args=alert_id),
+    ],
+    "api-alert-take": [
+        Case("POST",   row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
+             args=alert_id,
+             done=alert_taken_by_me),
+    ],
+    "api-alert-assign": [
+        Case("POST",   row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
+             args=alert_id,
+             data=lambda w: {"owner": w.team_agent.pk},
+             done=lambda w: alert_is(owner=w.team_agent)(w)),
+    ],
+    "api-alert-close": [
+        Case("POST",   row(HIDE,   OK,     DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
+             args=alert_id,
+             data=closing,
+             done=alert_is(state=AlertState.CLOSED)),
+    ],
 }
 # fmt: on
 
@@ -1706,6 +2126,15 @@ def blue_goals(w) -> list[int]:
     return [w.goal.pk, w.lead_goal.pk, w.agreed_goal.pk]
 
 
+def blue_alerts(w) -> list[int]:
+    return [w.alert.pk, w.closed_alert.pk]
+
+
+def red_alerts(w) -> list[int]:
+    """Red's: the live customer's wish to leave, and the escalations from Red's queue."""
+    return list(Alert.objects.filter(team=w.red).values_list("pk", flat=True))
+
+
 def every_goal(w) -> list[int]:
     return [*blue_goals(w), w.red_goal.pk]
 
@@ -1861,6 +2290,18 @@ SCOPES = [
         )
         for viewer in AGGREGATE_READERS
     ],
+    # Alerts: a supervisor the teams they lead, an agent the recoveries they own (Blue's agent
+    # handled the contact but owns no recovery), admins all.
+    Scope("api-alerts", ("supervisor",), hidden=red_alerts, shown=blue_alerts),
+    Scope("api-alerts", "red_lead", hidden=blue_alerts, shown=lambda w: [w.red_alert.pk]),
+    Scope("api-alerts", "team_agent", hidden=lambda w: [*blue_alerts(w), *red_alerts(w)]),
+    Scope("api-alerts", "red_agent", hidden=lambda w: [*blue_alerts(w), *red_alerts(w)]),
+    Scope(
+        "api-alerts",
+        ("admin",),
+        hidden=lambda w: [],
+        shown=lambda w: [*blue_alerts(w), *red_alerts(w)],
+    ),
 ]
 
 
@@ -2014,6 +2455,34 @@ OUT_OF_REACH = [
         HIDE,
     ),
     ("red_agent", "GET", lambda w: reverse("api-qa-evaluation", args=[w.evaluation.pk]), HIDE),
+    # Another team's alert does not exist for a supervisor, nor one an agent does not own: not
+    # even the agent who handled the contact.
+    *[
+        ("red_lead", method, lambda w, route=route: reverse(route, args=[w.alert.pk]), HIDE)
+        for method, route in [
+            ("GET", "api-alert"),
+            ("GET", "insights:alert_detail"),
+            ("POST", "api-alert-take"),
+            ("POST", "api-alert-assign"),
+            ("POST", "api-alert-close"),
+        ]
+    ],
+    (
+        "red_lead",
+        "POST",
+        lambda w: reverse("insights:alert_action", args=[w.alert.pk, "take"]),
+        HIDE,
+    ),
+    ("supervisor", "GET", lambda w: reverse("api-alert", args=[w.red_alert.pk]), HIDE),
+    ("supervisor", "GET", lambda w: reverse("insights:alert_detail", args=[w.red_alert.pk]), HIDE),
+    ("team_agent", "GET", lambda w: reverse("api-alert", args=[w.alert.pk]), HIDE),
+    ("team_agent", "GET", lambda w: reverse("insights:alert_detail", args=[w.alert.pk]), HIDE),
+    ("red_agent", "GET", lambda w: reverse("api-alert", args=[w.red_alert.pk]), HIDE),
+    # An erased customer's churn risk is gone with them.
+    *[
+        (role, "GET", lambda w: reverse("api-customer-churn-risk", args=[w.erased.pk]), HIDE)
+        for role in ("supervisor", "marketer", "admin")
+    ],
 ]
 
 
@@ -2475,3 +2944,152 @@ def test_small_teams_are_hidden_from_executives_and_trainers(
 
     assert team_page.status_code == (OK if shown else HIDE)
     assert (w.blue in list(wall.context["teams"])) is shown
+
+
+# ------------------------------------------------------------------------------------------------
+# Customer voice: who works an alert, and whose survey figures a reader sees
+# ------------------------------------------------------------------------------------------------
+
+
+def give_alert_to_team_agent(w) -> None:
+    fresh = Alert.objects.get(pk=w.alert.pk)  # the world's copy may be stale
+    alert_services.alert_assign(alert=fresh, by=w.lead, owner=w.team_agent)
+
+
+# What the owner of a recovery may do: work it (notes, closing), not lead it (take, assign).
+OWNER_API = [
+    ("api-alert", "GET", None, OK),
+    ("api-alert-take", "POST", None, DENY),
+    ("api-alert-assign", "POST", lambda w: {"owner": w.team_agent.pk}, DENY),
+    ("api-alert-close", "POST", closing, OK),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "method", "payload", "expected"),
+    [pytest.param(*case, id=case[0]) for case in OWNER_API],
+)
+def test_an_alerts_owner_works_it_but_does_not_lead_it(
+    world, world_as, clients, route, method, payload, expected
+):
+    w = world_as(world.team_agent)
+    give_alert_to_team_agent(w)
+    client = api_client(clients, w.me)
+
+    listed = client.get(reverse("api-alerts"))
+    url = reverse(route, args=[w.alert.pk])
+    body = payload(w) if payload else {}
+    answer = client.get(url) if method == "GET" else client.post(url, body, format="json")
+
+    assert {item["id"] for item in listed.json()["results"]} == {w.alert.pk}
+    assert answer.status_code == expected, answer.content[:200]
+    assert alert_is(state=AlertState.CLOSED)(w) is (route == "api-alert-close")
+    assert alert_is(owner=w.team_agent)(w)
+
+
+@pytest.mark.parametrize(
+    ("who", "reopened"), [("team_agent", False), ("supervisor", True), ("admin", True)]
+)
+def test_only_the_lead_or_an_admin_reopens_a_recovery(world, world_as, clients, who, reopened):
+    """Blue's agent owns the closed recovery: they may add a note, not reopen it."""
+    w = world_as(person(world, who))
+    Alert.objects.filter(pk=w.closed_alert.pk).update(owner=w.team_agent)
+    client = page_client(clients, w.me)
+
+    note = client.post(
+        reverse("insights:alert_action", args=[w.closed_alert.pk, "note"]),
+        {"note": "The customer wrote to thank us."},
+    )
+    reopen = client.post(
+        reverse("insights:alert_action", args=[w.closed_alert.pk, "reopen"]), {"note": ""}
+    )
+
+    assert status_of(note) == MOVED
+    assert status_of(reopen) == (MOVED if reopened else DENY)
+    assert alert_is("closed_alert", state=AlertState.CLOSED)(w) is not reopened
+
+
+# Survey figures by team and agent: a supervisor the teams they lead, QA analysts and admins
+# every team; trainers and executives the center, channels and contact types only.
+SURVEY_REPORT_SCOPE = [
+    # (who, teams shown, agents shown); None: no team or agent rows at all
+    ("supervisor", lambda w: {w.blue}, lambda w: {w.team_agent}),
+    ("red_lead", lambda w: {w.red}, lambda w: {w.red_agent}),
+    ("qa_analyst", lambda w: {w.blue, w.red}, lambda w: {w.team_agent, w.red_agent}),
+    ("admin", lambda w: {w.blue, w.red}, lambda w: {w.team_agent, w.red_agent}),
+    ("trainer", None, None),
+    ("executive", None, None),
+]
+
+
+def last_month(w) -> dict:
+    return {"period": "custom", "start": month_start(), "end": timezone.localdate().isoformat()}
+
+
+def keys(records) -> set[str]:
+    return {str(record.pk) for record in records}
+
+
+@pytest.mark.parametrize(
+    ("who", "teams", "agents"), [pytest.param(*case, id=case[0]) for case in SURVEY_REPORT_SCOPE]
+)
+def test_survey_report_scope(world, world_as, clients, who, teams, agents):
+    w = world_as(person(world, who))
+
+    answer = api_client(clients, w.me).get(reverse("api-survey-report"), last_month(w))
+    page = page_client(clients, w.me).get(reverse("surveys:report"), last_month(w))
+
+    assert answer.status_code == OK, answer.content[:200]
+    assert page.status_code == OK
+    report = answer.json()
+    assert report["center"]["answered"] >= 2  # the center counts every answer, whoever asks
+    table = page.context["table"]
+    if teams is None:
+        assert report["by_team"] is None and report["by_agent"] is None
+        assert table["teams"] is None and table["agents"] is None
+        assert w.red_agent.last_name not in page.content.decode()
+        return
+    assert {row["key"] for row in report["by_team"]} == keys(teams(w))
+    assert {row["key"] for row in report["by_agent"]} == keys(agents(w))
+    assert {row["key"] for row in table["teams"]} == keys(teams(w))
+    assert {row["key"] for row in table["agents"]} == keys(agents(w))
+    named = w.red_agent in agents(w)
+    assert (w.red_agent.last_name in page.content.decode()) is named
+
+
+@pytest.mark.parametrize("who", ["supervisor", "red_lead", "team_agent"])
+def test_gaming_flags_are_not_for_the_teams_they_question(world, world_as, clients, who):
+    """Blue's agent is flagged: neither they, Blue's lead nor another lead sees or reviews it."""
+    w = world_as(person(world, who))
+
+    listed = api_client(clients, w.me).get(reverse("api-gaming-flags"))
+    reviewed = api_client(clients, w.me).post(
+        reverse("api-gaming-flag-review", args=[w.flag.pk]), review(w), format="json"
+    )
+    page = page_client(clients, w.me).get(reverse("surveys:gaming_flag", args=[w.flag.pk]))
+
+    assert listed.status_code == DENY
+    assert reviewed.status_code == DENY
+    assert page.status_code == DENY
+    assert not flag_confirmed(w)
+
+
+def test_the_draw_seed_is_never_shown_in_full(world, world_as, clients):
+    """Whoever knows the seed could tell which contacts will be surveyed: admins see a
+    fingerprint, before and after rotating it, and the API carries no seed at all."""
+    w = world_as(world.users["admin"])
+    client = page_client(clients, w.me)
+    before = draw_settings_get().seed
+
+    page = client.get(reverse("surveys:draw_settings"))
+    rotated = client.post(reverse("surveys:draw_seed_rotate"), follow=True)
+    after = draw_settings_get().seed
+    listed = api_client(clients, w.me).get(reverse("api-survey-invitations"))
+
+    assert page.status_code == rotated.status_code == listed.status_code == OK
+    assert after != before
+    assert before not in page.content.decode()
+    assert after not in rotated.content.decode()
+    assert "matrix" not in {
+        str(value) for item in listed.json()["results"] for value in item.values()
+    }

@@ -34,6 +34,11 @@ from rapport.customers.tests.factories import (
     HouseholdFactory,
     PhoneFactory,
 )
+from rapport.insights import catalog as insights_catalog
+from rapport.insights.choices import RecoveryOutcome
+from rapport.insights.models import RootCause
+from rapport.insights.services import alerts as alert_services
+from rapport.insights.services import signals as signal_services
 from rapport.interactions import webhooks
 from rapport.interactions.models import CallRecordImport, ScreenPop
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
@@ -48,10 +53,15 @@ from rapport.performance.tests.factories_qa import (
     form_with,
     open_dispute,
 )
+from rapport.surveys import catalog as surveys_catalog
+from rapport.surveys.choices import GamingCheck, InvitationState, InviteChannel
+from rapport.surveys.models import Draw, DrawSettings, GamingFlag, Invitation
+from rapport.surveys.services import responses as response_services
 
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
+ANGRY = "The worst service ever, terrible and useless. I am furious."
 SIGNED_OPERATIONS = {"/api/v1/channels/{channel}/messages", "/api/v1/telephony/events"}
 
 
@@ -71,8 +81,12 @@ def admin_token(make_user) -> str:
     """An admin's token, and one of each record the API serves, so that the fuzzer's small ids
     reach real rows: a customer with a household, contact points and a holding; a case escalated
     from one team's queue to another's, with an e-mail; a screen pop; a call-record import; and
-    the performance records of an agent of the admin's team (see `performance_records`)."""
-    catalog.defaults_ensure()  # gone if a transactional test ran earlier in this worker
+    the performance records of an agent of the admin's team (see `performance_records`) and
+    the customer-voice ones (see `voice_records`)."""
+    # Gone if a transactional test ran earlier in this worker.
+    catalog.defaults_ensure()
+    surveys_catalog.defaults_ensure()
+    insights_catalog.defaults_ensure()
     admin = make_user("admin", "supervisor")
     household = HouseholdFactory()
     point = ContactPointFactory(customer__household=household)
@@ -101,6 +115,7 @@ def admin_token(make_user) -> str:
     record = CallRecordImport.objects.create(uploaded_by=admin, filename="calls.csv")
     record.file.save("calls.csv", ContentFile(b"call_id\n"))
     performance_records(admin=admin, team=team)
+    voice_records(admin=admin, team=team, customer=customer)
     return account_services.api_token_issue(user=admin, name="fuzz").key
 
 
@@ -139,6 +154,72 @@ def performance_records(*, admin, team) -> None:
     SuccessDefinition.objects.get_or_create(
         version=2,
         defaults={"name": "Not transferred", "effective_from": datetime.date(2020, 1, 1)},
+    )
+
+
+def voice_records(*, admin, team, customer) -> None:
+    """An agent of the admin's team whose customer was angry in a chat (an open alert, and a
+    closed one), with a gaming flag, three answered survey invitations and one still open; the
+    customer's churn risk; figures shown from two answers up, so the survey report carries
+    values and intervals."""
+    agent = UserFactory(roles=["agent"], team=team)
+    DrawSettings.objects.update(min_responses=2)
+    for _ in range(2):
+        chat = InteractionFactory(customer=customer, agent=agent, channel="chat")
+        MessageFactory(interaction=chat, side="customer", body_text=ANGRY)
+        signal_services.interaction_score(interaction=chat)
+        alert = alert_services.alerts_evaluate_interaction(interaction=chat)
+    assert alert is not None
+    cause = RootCause.objects.filter(is_active=True).first()
+    alert_services.alert_close(
+        alert=alert, by=admin, outcome=RecoveryOutcome.RESOLVED, root_cause=cause
+    )
+    signal_services.churn_risk_update(customer=customer)
+    today = django_timezone.localdate()
+    GamingFlag.objects.create(
+        kind=GamingCheck.BEGGING,
+        agent=agent,
+        period_start=today - datetime.timedelta(days=27),
+        period_end=today,
+        statistic=1,
+        explanation="Asked for a top score.",
+        evidence={"messages": []},
+    )
+    for score in ("5", "4", "2", None):
+        invitation = sent_invitation(agent=agent, customer=customer)
+        if score is None:
+            continue
+        questions = invitation.survey.questions.filter(kind__in=["csat", "nps"])
+        answers = {response_services.field_name(q): score for q in questions}
+        response_services.response_submit(invitation=invitation, answers=answers)
+
+
+def sent_invitation(*, agent, customer) -> Invitation:
+    now = django_timezone.now()
+    call = InteractionFactory(customer=customer, agent=agent, channel="phone")
+    draw = Draw.objects.create(
+        interaction=call,
+        agent=agent,
+        day=django_timezone.localdate(call.started_at),
+        stratum="phone/-/-",
+        seed="fuzz",
+        rate=1,
+        ticket=0.5,
+        selected=True,
+        drawn_at=now,
+    )
+    return Invitation.objects.create(
+        draw=draw,
+        survey=DrawSettings.objects.get().survey,
+        interaction=call,
+        customer=customer,
+        agent=agent,
+        team=agent.team,
+        channel=InviteChannel.EMAIL,
+        address="fuzz@example.com",
+        state=InvitationState.SENT,
+        sent_at=now,
+        expires_at=now + datetime.timedelta(days=7),
     )
 
 

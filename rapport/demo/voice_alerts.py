@@ -188,16 +188,19 @@ _SCRATCH = (Interaction(), InteractionSignal())
 
 
 def _repeat_text(contact: Contact, ledger: Ledger, rule: AlertRule) -> str | None:
+    """The shipped rule: back within the window after a contact closed as resolved for the same
+    reason. Only the previous contact is looked at, which is enough for the demo's customers."""
     earlier = ledger.previous_inbound.get(contact.id)
     days = rule.window_days
     if not days or earlier is None or contact.direction != "inbound":
         return None
-    gap = contact.started_at - earlier
-    if gap > datetime.timedelta(days=days):
+    gap = contact.started_at - earlier.started_at
+    same_reason = None in (contact.contact_type_id, earlier.contact_type_id) or (
+        contact.contact_type_id == earlier.contact_type_id
+    )
+    if gap > datetime.timedelta(days=days) or earlier.outcome != "resolved" or not same_reason:
         return None
-    hours = int(gap.total_seconds() // 3600)
-    when = f"{gap.days} day(s)" if gap.days else f"{hours} hour(s)"
-    return f"The customer contacted us {when} before, within the {days}-day window."
+    return alert_services.repeat_reason(gap, days)
 
 
 def _fired(rng: random.Random, ledger: Ledger, reference_time: datetime.datetime) -> list[Fired]:

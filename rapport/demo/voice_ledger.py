@@ -61,7 +61,7 @@ class Ledger:
     team_of_agent: dict[int, int]
     team_of_queue: dict[int, int]
     scores: dict[int, TextScore] = field(default_factory=dict)  # filled by signals_load
-    previous_inbound: dict[int, datetime.datetime] = field(default_factory=dict)
+    previous_inbound: dict[int, Contact] = field(default_factory=dict)
 
     def team_of(self, contact: Contact) -> int | None:
         if contact.agent_id is not None and contact.agent_id in self.team_of_agent:
@@ -172,16 +172,16 @@ def _queue_teams() -> dict[int, int]:
     return dict(Queue.objects.filter(team__isnull=False).values_list("pk", "team_id"))
 
 
-def _previous_inbound(contacts: list[Contact]) -> dict[int, datetime.datetime]:
-    """The start of each inbound contact's previous inbound contact from the same customer."""
-    last: dict[int, datetime.datetime] = {}
+def _previous_inbound(contacts: list[Contact]) -> dict[int, Contact]:
+    """Each inbound contact's previous inbound contact from the same customer."""
+    last: dict[int, Contact] = {}
     previous = {}
     for contact in contacts:
         if contact.customer_id is None or contact.direction != "inbound":
             continue
         if contact.customer_id in last:
             previous[contact.id] = last[contact.customer_id]
-        last[contact.customer_id] = contact.started_at
+        last[contact.customer_id] = contact
     return previous
 
 

@@ -368,7 +368,9 @@ def _mood(rng: random.Random, contact: Contact, ledger: Ledger, bias: dict[int, 
         # than how the contact went.
         mood += 0.35 * score.compound
     previous = ledger.previous_inbound.get(contact.id)
-    if previous is not None and contact.started_at - previous <= datetime.timedelta(days=7):
+    if previous is not None and contact.started_at - previous.started_at <= datetime.timedelta(
+        days=7
+    ):
         mood -= 0.5
     if contact.wait_seconds > 300:
         mood -= 0.35

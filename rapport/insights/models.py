@@ -116,10 +116,16 @@ class Alert(BaseModel):
     source adds its reason to the one alert, so the customer gets one call back, not several."""
 
     source_key = models.CharField(
-        max_length=64, unique=True, help_text="interaction:<id> or response:<id>; a replay is a no-op."
+        max_length=64,
+        unique=True,
+        help_text="interaction:<id> or response:<id>; a replay is a no-op.",
     )
     interaction = models.ForeignKey(
-        "interactions.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -39,10 +39,10 @@ MIN_IMPROBABLE = 20
 NEGATIVE, POSITIVE = -0.5, 0.5
 # Invitations that never reached the customer although the draw selected the contact.
 LOST_STATES = frozenset({"failed", "cancelled"})
-# Exclusions the agent's own wrap-up decides (contact type, direction, handled or not, customer).
-STEERABLE = frozenset(
-    {Exclusion.CONTACT_TYPE, Exclusion.OUTBOUND, Exclusion.NOT_HANDLED, Exclusion.NO_CUSTOMER}
-)
+# Exclusions the agent's own wrap-up decides (contact type, handled or not, customer). Outbound
+# contacts are left out of this test altogether: call-backs are work a person is given (tier-2
+# specialists make mostly those), not a way of closing a contact, so they would flag the role.
+STEERABLE = frozenset({Exclusion.CONTACT_TYPE, Exclusion.NOT_HANDLED, Exclusion.NO_CUSTOMER})
 
 # Phrases of an agent asking for a score. Case-insensitive, on the agent's side of a conversation.
 BEGGING_PATTERNS: list[tuple[str, str]] = [
@@ -171,6 +171,7 @@ def _lost_invitations(rows: list[DrawRow]) -> dict[int, _Part]:
 
 
 def _steered_exclusions(rows: list[DrawRow]) -> dict[int, _Part]:
+    rows = [r for r in rows if r.excluded != Exclusion.OUTBOUND]
     per_cell: Counter = Counter()
     steered_cell: Counter = Counter()
     mine: dict[int, Counter] = defaultdict(Counter)
@@ -203,7 +204,7 @@ def _steered_exclusions(rows: list[DrawRow]) -> dict[int, _Part]:
         observed, n, expected, z = facts[agent]
         sentence = (
             f"{observed} of {n} handled contacts ({observed / n:.0%}) were closed under an "
-            f"exclusion the agent decides (contact type, outbound, not handled, no customer); "
+            f"exclusion the agent decides (contact type, not handled, no customer); "
             f"the rest of the center on the same channel mix would give {expected:.1f}"
         )
         evidence = {

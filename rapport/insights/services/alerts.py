@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import User
@@ -103,28 +104,37 @@ def _escalation(rule: AlertRule, facts: Facts) -> str | None:
 
 
 def _repeat_contact(rule: AlertRule, facts: Facts) -> str | None:
+    """The customer is back within the window after a contact we closed as resolved (for the same
+    reason, when both reasons are known): the resolution did not hold. Any earlier contact would
+    fire on every promised follow-up and bury the alerts that matter."""
     interaction = facts.interaction
     days = rule.window_days
     if not days or interaction.customer_id is None or interaction.direction != Direction.INBOUND:
         return None
-    earlier = (
-        Interaction.objects.filter(
-            customer_id=interaction.customer_id,
-            direction=Direction.INBOUND,
-            started_at__gte=interaction.started_at - datetime.timedelta(days=days),
-            started_at__lte=interaction.started_at,
+    earlier = Interaction.objects.filter(
+        customer_id=interaction.customer_id,
+        direction=Direction.INBOUND,
+        outcome=Outcome.RESOLVED,
+        started_at__gte=interaction.started_at - datetime.timedelta(days=days),
+        started_at__lte=interaction.started_at,
+    ).exclude(pk=interaction.pk)
+    if interaction.contact_type_id is not None:
+        earlier = earlier.filter(
+            Q(contact_type_id=interaction.contact_type_id) | Q(contact_type__isnull=True)
         )
-        .exclude(pk=interaction.pk)
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    if earlier is None:
+    started = earlier.order_by("-started_at").values_list("started_at", flat=True).first()
+    if started is None:
         return None
-    gap = interaction.started_at - earlier
+    return repeat_reason(interaction.started_at - started, days)
+
+
+def repeat_reason(gap: datetime.timedelta, days: int) -> str:
     hours = int(gap.total_seconds() // 3600)
     when = f"{gap.days} day(s)" if gap.days else f"{hours} hour(s)"
-    return f"The customer contacted us {when} before, within the {days}-day window."
+    return (
+        f"The customer is back {when} after a contact closed as resolved, "
+        f"within the {days}-day window."
+    )
 
 
 CHECKS = {

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from rapport.access.tests.factories import ContactTypeFactory
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.insights.models import Alert, AlertRule
 from rapport.insights.services import alerts
@@ -59,32 +60,45 @@ def test_complaint_fires_on_a_complaint():
     assert evaluate(contact(NEUTRAL)) is None
 
 
-def test_repeat_contact_fires_on_a_second_contact_within_the_window():
+def test_repeat_contact_fires_when_a_resolution_did_not_hold():
     customer = CustomerFactory()
     now = timezone.now()
-    contact(NEUTRAL, customer=customer, at=now - 3 * DAY)
+    contact(NEUTRAL, customer=customer, at=now - 3 * DAY, outcome="resolved")
     again = contact(NEUTRAL, customer=customer, at=now)
 
     alert = evaluate(again)
 
     assert kinds(alert) == {"repeat_contact"}
     assert alert is not None and alert.severity == "medium"
-    assert "3 day(s)" in alert.reasons[0]["text"]
+    assert "3 day(s) after a contact closed as resolved" in alert.reasons[0]["text"]
 
 
 def test_repeat_contact_does_not_fire_outside_the_window_or_for_another_customer():
     customer = CustomerFactory()
     now = timezone.now()
-    contact(NEUTRAL, customer=customer, at=now - 8 * DAY)
-    contact(NEUTRAL, at=now - DAY)  # someone else
+    contact(NEUTRAL, customer=customer, at=now - 8 * DAY, outcome="resolved")
+    contact(NEUTRAL, at=now - DAY, outcome="resolved")  # someone else
     assert evaluate(contact(NEUTRAL, customer=customer, at=now)) is None
 
 
 def test_repeat_contact_needs_the_customer_to_come_back_not_us_to_call():
     customer = CustomerFactory()
     now = timezone.now()
-    contact(NEUTRAL, customer=customer, at=now - DAY, direction="outbound")
+    contact(NEUTRAL, customer=customer, at=now - DAY, direction="outbound", outcome="resolved")
     assert evaluate(contact(NEUTRAL, customer=customer, at=now)) is None
+
+
+def test_a_promised_follow_up_or_another_reason_is_not_a_failed_resolution():
+    customer = CustomerFactory()
+    billing, fault = ContactTypeFactory(), ContactTypeFactory()
+    now = timezone.now()
+    contact(NEUTRAL, customer=customer, at=now - 2 * DAY, outcome="follow_up")
+    contact(NEUTRAL, customer=customer, at=now - DAY, outcome="resolved", contact_type=billing)
+
+    assert evaluate(contact(NEUTRAL, customer=customer, at=now, contact_type=fault)) is None
+    assert "repeat_contact" in kinds(
+        evaluate(contact(NEUTRAL, customer=customer, at=now, contact_type=billing))
+    )
 
 
 @pytest.mark.parametrize("outcome", ["escalated", "transferred"])

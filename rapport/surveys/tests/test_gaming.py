@@ -440,6 +440,26 @@ def test_lost_invitations_below_the_minimum_are_not_tested():
     assert gaming.suppression_check(rows, names={}) == []
 
 
+def _handled(agent: int, n: int, excluded: str, start_id: int) -> list[gaming.DrawRow]:
+    return [
+        gaming.DrawRow(start_id + i, agent, start_id + i, "phone", excluded, False, None)
+        for i in range(n)
+    ]
+
+
+def test_closing_contacts_under_an_excluded_type_is_flagged_but_making_call_backs_is_not():
+    rows = _handled(1, 30, Exclusion.CONTACT_TYPE, 0) + _handled(2, 30, Exclusion.OUTBOUND, 100)
+    for agent in range(3, 10):
+        rows += _handled(agent, 28, "", agent * 1000) + _handled(
+            agent, 2, "cooldown", agent * 1000 + 50
+        )
+
+    findings = gaming.suppression_check(rows, names={})
+
+    assert [f.agent_id for f in findings] == [1]
+    assert findings[0].evidence["exclusions"]["by_reason"] == {Exclusion.CONTACT_TYPE: 30}
+
+
 def _response(i: int, agent: int, **fields) -> gaming.ResponseRow:
     values = {"customer_id": i, "channel": "phone", "contact_type_id": 1}
     values.update(fields)
