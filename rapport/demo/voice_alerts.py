@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Min
-from scipy.special import expit
 
 from rapport.accounts.models import Team, User
 from rapport.core.roles import Role
@@ -85,17 +84,15 @@ def churn_load(ledger: Ledger, reference_time: datetime.datetime) -> int:
     next_id = bulk.next_id(ChurnRisk)
     live = set(ChurnRisk.objects.values_list("customer_id", flat=True))
     for customer_id in sorted(compounds.keys() - live):
-        parts = [
-            signal_services._churn_intent(recent[customer_id]),
-            signal_services._sentiment(compounds[customer_id][-signal_services.SENTIMENT_LAST_N :]),
-            signal_services._repeat(contacts[customer_id]),
-            signal_services._complaints(recent[customer_id]),
-            signal_services._holdings(len(holdings[customer_id])),
-            signal_services._tenure(holdings[customer_id], today),
-            signal_services._status(statuses[customer_id]),
-        ]
-        logit = signal_services.CHURN_BIAS + sum(c.weight * c.strength for c in parts)
-        risk = float(expit(logit))
+        parts = signal_services.churn_parts(
+            recent_intents=recent[customer_id],
+            last_compounds=compounds[customer_id][-signal_services.SENTIMENT_LAST_N :],
+            recent_contacts=contacts[customer_id],
+            holdings_since=holdings[customer_id],
+            status=statuses[customer_id],
+            today=today,
+        )
+        risk = signal_services.churn_score(parts)
         rows.append(
             (
                 next_id + len(rows), customer_id, round(risk, 4), signal_services.risk_band(risk),

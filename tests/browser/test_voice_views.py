@@ -341,9 +341,8 @@ def test_a_supervisor_works_an_alert_to_closure(sign_in, people, angry):
     close = page.get_by_test_id("close-form")
     root_cause = close.get_by_label("Root cause")
     expect(root_cause).to_have_attribute("aria-invalid", "true")
-    # Django's "required" today; the service's own words ("Choose the root cause.") also pass.
     expect(close.locator("#close_root_cause_error")).to_have_text(
-        re.compile(r"^(This field is required\.|Choose the root cause\.)$")
+        "Choose the root cause: it is what the report learns from."
     )
     expect(close.get_by_label("Outcome")).to_have_value(RecoveryOutcome.SAVED.value)
     expect(state).to_have_text("In recovery")

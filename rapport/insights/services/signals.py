@@ -124,8 +124,7 @@ class Component:
 def churn_risk_update(*, customer: Customer) -> ChurnRisk:
     """Recompute one customer's risk from their words, contacts and holdings; one row each."""
     components = churn_components(customer=customer)
-    logit = CHURN_BIAS + sum(c.weight * c.strength for c in components)
-    score = float(expit(logit))
+    score = churn_score(components)
     risk, _ = ChurnRisk.objects.update_or_create(
         customer=customer,
         defaults={
@@ -167,15 +166,41 @@ def churn_components(*, customer: Customer) -> list[Component]:
             customer=customer, status=HoldingStatus.ACTIVE, ended_on__isnull=True
         ).values_list("since", flat=True)
     )
+    return churn_parts(
+        recent_intents=recent,
+        last_compounds=last,
+        recent_contacts=contacts,
+        holdings_since=holdings,
+        status=customer.status,
+        today=today,
+    )
+
+
+def churn_parts(
+    *,
+    recent_intents: list[list],
+    last_compounds: list[float],
+    recent_contacts: int,
+    holdings_since: list[datetime.date],
+    status: str,
+    today: datetime.date,
+) -> list[Component]:
+    """The risk's parts from what is known of a customer (the demo loader computes them in bulk):
+    intents of the last CHURN_WINDOW_DAYS, the last SENTIMENT_LAST_N compounds, contacts in the
+    last REPEAT_WINDOW_DAYS, the start dates of active holdings, the customer's status."""
     return [
-        _churn_intent(recent),
-        _sentiment(last),
-        _repeat(contacts),
-        _complaints(recent),
-        _holdings(len(holdings)),
-        _tenure(holdings, today),
-        _status(customer.status),
+        _churn_intent(recent_intents),
+        _sentiment(last_compounds),
+        _repeat(recent_contacts),
+        _complaints(recent_intents),
+        _holdings(len(holdings_since)),
+        _tenure(holdings_since, today),
+        _status(status),
     ]
+
+
+def churn_score(parts: list[Component]) -> float:
+    return float(expit(CHURN_BIAS + sum(c.weight * c.strength for c in parts)))
 
 
 def _count_with(intent_lists: Iterable[list], intents: set[str]) -> int:

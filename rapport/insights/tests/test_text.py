@@ -233,3 +233,20 @@ def test_any_text_gives_a_bounded_score(text):
 def test_word_salad_gives_a_bounded_score(words):
     score = text_score(" ".join(words))
     assert -1.0 <= score.compound <= 1.0
+
+
+def test_praise_for_how_the_agent_handled_it_is_positive():
+    score = text_score("The person I spoke to was patient and knew exactly what to do.")
+    assert score.sentiment == Sentiment.POSITIVE
+    assert {hit["phrase"] for hit in score.explanation["phrases"]} == {
+        "was patient",
+        "knew exactly what to do",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thinking of cancelling and moving to another provider", "We are going to a cheaper bank"],
+)
+def test_talk_of_leaving_without_the_word_account_is_churn(text):
+    assert Intent.CHURN in text_score(text).intents

@@ -83,10 +83,15 @@ class RootCauseChoiceField(forms.ModelChoiceField):
 
 class CloseForm(StyledFormMixin, forms.Form):
     outcome = forms.ChoiceField(
-        choices=[("", "Choose how it ended"), *RecoveryOutcome.choices], label="Outcome"
+        choices=[("", "Choose how it ended"), *RecoveryOutcome.choices],
+        label="Outcome",
+        error_messages={"required": "Choose how the recovery ended."},
     )
     root_cause = RootCauseChoiceField(
-        queryset=RootCause.objects.none(), label="Root cause", empty_label="Choose the root cause"
+        queryset=RootCause.objects.none(),
+        label="Root cause",
+        empty_label="Choose the root cause",
+        error_messages={"required": "Choose the root cause: it is what the report learns from."},
     )
     note = _note(required=False, label="Closing note")
 
