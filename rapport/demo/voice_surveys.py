@@ -446,14 +446,8 @@ def last_full_month(reference_time: datetime.datetime) -> tuple[datetime.date, d
 
 
 def _to_dismiss(flags: list[GamingFlag], gamers: Gamers) -> tuple[GamingFlag, str] | None:
-    """What QA dismissed: a specialist's call-backs read as steered exclusions, else the
-    clustering agent's improbable scores, already under review as the clustering."""
-    for flag in flags:
-        if flag.kind == GamingCheck.SUPPRESSION and flag.agent_id not in gamers.ids().values():
-            return flag, (
-                "Tier-2 call-backs: the specialist calls customers back about escalated cases, "
-                "so most of their contacts are outbound by design. Nothing was steered."
-            )
+    """What QA dismissed: the clustering agent's improbable scores, already under review as the
+    clustering (the same answers)."""
     clustering = gamers.clustering.pk if gamers.clustering else None
     for flag in flags:
         if flag.kind == GamingCheck.IMPROBABLE and flag.agent_id == clustering:
