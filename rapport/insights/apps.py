@@ -7,6 +7,7 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
-        from rapport.insights import receivers
+        from rapport.insights import panels, receivers
 
         receivers.connect()
+        panels.register()

@@ -7,6 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
-        from rapport.surveys import receivers
+        from rapport.surveys import panels, receivers
 
         receivers.connect()
+        panels.register()

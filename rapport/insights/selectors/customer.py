@@ -11,3 +11,9 @@ def signals_by_interaction(interaction_ids: list[int]) -> dict[int, InteractionS
 
 def churn_risk_of(customer_id: int) -> ChurnRisk | None:
     return ChurnRisk.objects.filter(customer_id=customer_id).first()
+
+
+def recent_signals_of(customer_id: int, *, limit: int = 10) -> list[InteractionSignal]:
+    """The customer's last scored contacts, newest first."""
+    rows = InteractionSignal.objects.filter(customer_id=customer_id).select_related("interaction")
+    return list(rows.order_by("-interaction__started_at", "-id")[:limit])

@@ -1,0 +1,11 @@
+"""One customer's surveys, for views that already decided the asker may see that customer."""
+
+from rapport.surveys.models import Invitation
+
+
+def invitations_of(customer_id: int, *, limit: int = 10) -> list[Invitation]:
+    """The customer's last invitations with their answers, newest first."""
+    rows = Invitation.objects.filter(customer_id=customer_id).select_related(
+        "response", "interaction", "agent"
+    )
+    return list(rows.order_by("-created_at", "-id")[:limit])
