@@ -243,6 +243,10 @@ RAPPORT_WEBHOOK_SECRETS = {
 RAPPORT_WEBHOOK_MAX_SKEW_SECONDS = env_int("RAPPORT_WEBHOOK_MAX_SKEW_SECONDS", 300)
 # Survey invitations by SMS: POST {to, text} as JSON, signed like the SMS webhook; "" = no SMS.
 RAPPORT_SMS_GATEWAY_URL = env_str("RAPPORT_SMS_GATEWAY_URL", "")
+# How many trusted proxies (TLS terminator, load balancer) stand in front of gunicorn, each adding
+# the address it saw to X-Forwarded-For; 0 = visitors connect directly. Survey answers are checked
+# for clustering by the visitor's network, which behind a proxy only this reveals.
+RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)
 # Where customers reach this Rapport (survey links); "" = the first trusted origin.
 RAPPORT_PUBLIC_URL = env_str("RAPPORT_PUBLIC_URL", "")
 

@@ -1,6 +1,9 @@
 """Side effects of ledger, survey and text-scoring writes: mark rolled-up days stale, credit
 customers' compliments to agents."""
 
+import logging
+
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from rapport.insights.choices import Intent
@@ -12,6 +15,8 @@ from rapport.performance import rollups
 from rapport.performance.services import recognition
 from rapport.surveys.models import Invitation
 from rapport.surveys.signals import survey_answered
+
+logger = logging.getLogger(__name__)
 
 # A top score with a clearly positive comment is praise even when no compliment phrase matched.
 TOP_CSAT, PRAISE_SENTIMENT = 5, 0.5
@@ -55,6 +60,16 @@ def is_compliment(response) -> bool:
 
 
 def on_survey_answered(sender, response, **kwargs) -> None:
+    # A failure here must not cost the customer their answer (this runs inside its transaction):
+    # it is logged, and `rollups_rebuild --days N` recounts the day.
+    try:
+        with transaction.atomic():
+            _credit_answer(response)
+    except Exception:
+        logger.exception("Crediting survey answer %s failed", response.pk)
+
+
+def _credit_answer(response) -> None:
     interaction = response.interaction
     # Figures are credited to the surveyed contact's day, which may be long past.
     rollups.days_mark_dirty([rollups.local_day(interaction.started_at)])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,15 +32,15 @@ from rapport.performance.models import (
     SuccessDefinition,
     SuccessRollup,
 )
-from rapport.surveys.choices import InvitationState
+from rapport.surveys import stats as survey_stats
 from rapport.surveys.models import Invitation, Response
 
 RESOLVED_OUTCOMES = frozenset({Outcome.RESOLVED, Outcome.INFORMATION, Outcome.SALE})
 NOT_HANDLED = frozenset({Outcome.ABANDONED, Outcome.NO_ANSWER})
 # Scale cut-offs (GLOSSARY): CSAT top-two box on 1 to 5; NPS promoters and detractors on 0 to 10.
-CSAT_TOP2, NPS_PROMOTER, NPS_DETRACTOR = 4, 9, 6
+# The survey scales' cut-offs are the surveys app's (GLOSSARY.md): one definition for both.
+CSAT_TOP2 = min(survey_stats.CSAT_TOP)
 # An invitation counts as sent once it left (or was answered, whatever its delivery record says).
-INVITED_STATES = (InvitationState.SENT, InvitationState.OPENED, InvitationState.ANSWERED)
 
 FIELDS = (
     "id",
@@ -231,9 +231,10 @@ def _survey_annotations() -> dict:
     """What each contact's survey and recognition say, as columns of the one ledger query: a
     contact has at most one invitation (one draw) and so at most one answer."""
     answer = Response.objects.filter(interaction_id=OuterRef("pk")).order_by("-created_at")
-    sent = Q(sent_at__isnull=False) | Q(state__in=INVITED_STATES) | Q(response__isnull=False)
+    # Invited = the link went out (sent_at), as the survey report counts it.
+    sent = Invitation.objects.filter(sent_at__isnull=False, interaction_id=OuterRef("pk"))
     return {
-        "invited": Exists(Invitation.objects.filter(sent, interaction_id=OuterRef("pk"))),
+        "invited": Exists(sent),
         "survey_csat": Subquery(answer.values("csat")[:1]),
         "survey_nps": Subquery(answer.values("nps")[:1]),
         "survey_ces": Subquery(answer.values("ces")[:1]),
@@ -344,8 +345,8 @@ def _add_survey(rollup: DailyRollup, contact: Contact) -> None:
         rollup.csat_sumsq += contact.csat * contact.csat
     if contact.nps is not None:
         rollup.nps_n += 1
-        rollup.nps_promoters += contact.nps >= NPS_PROMOTER
-        rollup.nps_detractors += contact.nps <= NPS_DETRACTOR
+        rollup.nps_promoters += contact.nps >= survey_stats.NPS_PROMOTER
+        rollup.nps_detractors += contact.nps <= survey_stats.NPS_DETRACTOR
     if contact.ces is not None:
         rollup.ces_n += 1
         rollup.ces_sum += contact.ces

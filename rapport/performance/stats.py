@@ -12,6 +12,8 @@ from scipy import stats as scipy_stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportions_ztest
 
+from rapport.surveys import stats as survey_stats
+
 CONFIDENCE = 0.95
 
 
@@ -87,10 +89,10 @@ def mean(n: int, total: float, total_sq: float, *, min_n: int) -> Estimate:
 
 
 def _nps_moments(promoters: int, detractors: int, n: int) -> tuple[float, float]:
-    """NPS as a proportion (−1…1) and its variance: the answers are a multinomial sample of
-    promoters, passives and detractors, so Var(p̂ − d̂) = (p + d − (p − d)²) ÷ n."""
-    p, d = promoters / n, detractors / n
-    return p - d, max(0.0, p + d - (p - d) ** 2) / n
+    """NPS as a proportion (−1…1) and its variance (the surveys app's multinomial variance)."""
+    return (promoters - detractors) / n, max(
+        0.0, survey_stats.nps_variance(promoters, detractors, n)
+    )
 
 
 def nps(promoters: int, detractors: int, n: int, *, min_n: int) -> Estimate:

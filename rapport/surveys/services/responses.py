@@ -174,14 +174,37 @@ def response_submit(
     row.state = InvitationState.ANSWERED
     row.answered_at = response.created_at
     row.save(update_fields=["state", "answered_at", "updated_at"])
-    if response.csat is not None:
+    worst = _worst_score(response)
+    if worst is not None:
         insight_alerts.alert_raise_for_score(
             source_key=f"response:{response.pk}",
             interaction=interaction,
-            score=response.csat,
-            scale=QuestionKind.CSAT,
+            score=worst[1],
+            scale=worst[0],
             verbatim=text,
         )
     audit_record(actor=None, action="survey.response_submitted", target=response)
     survey_answered.send(sender=Response, response=response)
     return response
+
+
+def _worst_score(response: Response) -> tuple[str, int] | None:
+    """The answer lowest on its own scale (CSAT, NPS or effort): the low-score rule reads that one,
+    so a survey without a CSAT answer still alerts on a 0 out of 10."""
+    answered = [
+        (kind, score)
+        for kind, score in (
+            (QuestionKind.CSAT, response.csat),
+            (QuestionKind.NPS, response.nps),
+            (QuestionKind.CES, response.ces),
+        )
+        if score is not None
+    ]
+    if not answered:
+        return None
+
+    def position(item: tuple[str, int]) -> float:
+        low, high = SCALES[QuestionKind(item[0])]
+        return (item[1] - low) / (high - low)
+
+    return min(answered, key=position)

@@ -141,6 +141,23 @@ def test_a_low_score_raises_the_alert_rule(db):
     assert not Alert.objects.filter(source_key=f"response:{good.pk}").exists()
 
 
+def test_the_lowest_answer_on_its_own_scale_is_what_the_low_score_rule_reads(db):
+    insight_catalog.defaults_ensure()
+    detractor = invitation_for()
+    q = _ids(detractor)
+    # A 4 out of 5 is fine, a 0 out of 10 is not: the alert comes from the NPS answer.
+    response = services.response_submit(
+        invitation=detractor, answers={q["csat"]: "4", q["nps"]: "0"}
+    )
+    alert = Alert.objects.get(source_key=f"response:{response.pk}")
+    assert alert.reasons[0]["text"].startswith("Survey answer 0 on 0–10 (NPS).")
+
+    promoter = invitation_for()
+    q = _ids(promoter)
+    fine = services.response_submit(invitation=promoter, answers={q["csat"]: "4", q["nps"]: "9"})
+    assert not Alert.objects.filter(source_key=f"response:{fine.pk}").exists()
+
+
 def test_device_and_network_are_keyed_hashes_never_the_address():
     same_net = services.network_hash("203.0.113.5")
     assert same_net == services.network_hash("203.0.113.77")

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.http import client_address
 from rapport.surveys.choices import SCALES, QuestionKind
 from rapport.surveys.models import Invitation, Question
 from rapport.surveys.selectors import invitations as selectors
@@ -114,10 +115,6 @@ def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return render(request, TEMPLATES + "message.html", {"error": exc}, status=exc.status)
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -143,7 +140,7 @@ def _submit(request: HttpRequest, token: str) -> HttpResponse:
             answers=data,
             verbatim="",
             device=response_services.device_hash(request.META.get("HTTP_USER_AGENT", "")),
-            network=response_services.network_hash(_client_address(request)),
+            network=response_services.network_hash(client_address(request)),
         )
     except ValidationFailed as exc:
         context = {
