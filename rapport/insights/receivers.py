@@ -1,6 +1,9 @@
 """Listening to the ledger: score what the customer said as it arrives and raise alerts on the
 negative interactions, within the recording transaction so an alert fires within seconds.
 
+Phone calls are the exception: the switch records them without these signals until wrap-up, so
+the survey clock enqueues the alerts sweep over the last hours on every tick to catch them.
+
 The receivers run inside the ledger's transaction. A failure to score or alert must never lose
 the customer's message, so each runs in its own savepoint and a failure is logged, not raised.
 """

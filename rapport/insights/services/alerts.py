@@ -3,7 +3,11 @@
 Every rule that matches the same source (an interaction, or a survey answer) adds its reason to
 the one alert for that source, so the customer gets one call back, not several; the alert takes
 the highest severity and the shortest call-back time of its rules. Evaluating the same source
-again adds nothing that is already there, so replays are no-ops.
+again adds nothing that is already there, so replays are no-ops. A new reason on a closed alert
+reopens it: the customer said something worse after the recovery ended.
+
+Recovery actions re-read the alert locked, so two people acting at once (or an action racing a
+new reason) take turns and each sees what the other did.
 """
 
 import datetime
@@ -96,6 +100,11 @@ def _public_complaint(rule: AlertRule, facts: Facts) -> str | None:
 
 def _escalation(rule: AlertRule, facts: Facts) -> str | None:
     interaction = facts.interaction
+    if interaction.outcome == Outcome.ESCALATED:
+        return f"The contact ended {interaction.get_outcome_display().lower()}."
+    # The phone switch counts hand-overs while the call is on, long before anyone wraps it up.
+    if interaction.transfers > 0:
+        return f"The contact was transferred {interaction.transfers} time(s)."
     if interaction.outcome in ESCALATED_OUTCOMES:
         return f"The contact ended {interaction.get_outcome_display().lower()}."
     if facts.escalated or Escalation.objects.filter(interaction=interaction).exists():
@@ -182,8 +191,11 @@ def _reason(match: Match) -> dict:
 def _apply_reasons(alert: Alert, reasons: list[dict]) -> None:
     alert.reasons = reasons
     alert.severity = max((r["severity"] for r in reasons), key=lambda s: SEVERITY_RANK[s])
-    hours = min(r["callback_hours"] for r in reasons)
-    alert.callback_by = alert.fired_at + datetime.timedelta(hours=hours)
+    alert.callback_by = _callback_by(alert.fired_at, reasons)
+
+
+def _callback_by(since: datetime.datetime, reasons: list[dict]) -> datetime.datetime:
+    return since + datetime.timedelta(hours=min(r["callback_hours"] for r in reasons))
 
 
 def _locked(source_key: str) -> Alert | None:
@@ -214,19 +226,27 @@ def _create(source_key: str, interaction: Interaction | None, matches: list[Matc
 
 
 def _merge(alert: Alert, interaction: Interaction | None, matches: list[Match]) -> Alert:
-    """Add the reasons not on the alert yet; fill in who handled it once that is known."""
+    """Add the reasons not on the alert yet; fill in who handled it once that is known. The
+    alert is locked by the caller."""
     known = {reason["rule"] for reason in alert.reasons}
     new = [m for m in matches if m.rule.pk not in known]
-    changed = False
+    fields: set[str] = set()
     if interaction is not None and alert.agent_id is None and interaction.agent_id:
         alert.agent_id = interaction.agent_id
         alert.team = _team_of(interaction) or alert.team
-        changed = True
-    if new:
-        _apply_reasons(alert, [*alert.reasons, *(_reason(m) for m in new)])
-        changed = True
-    if changed:
-        alert.save()
+        fields |= {"agent", "team"}
+    added = [_reason(m) for m in new]
+    if added:
+        _apply_reasons(alert, [*alert.reasons, *added])
+        fields |= {"reasons", "severity", "callback_by"}
+    reopened = bool(added) and alert.state == AlertState.CLOSED
+    if reopened:
+        _reopen_fields(alert)
+        # The recovery starts again from now, at the pace the new bad news asks for.
+        alert.callback_by = _callback_by(timezone.now(), added)
+        fields |= {"state", "outcome", "root_cause", "closed_at"}
+    if fields:
+        alert.save(update_fields=[*sorted(fields), "updated_at"])
     for match in new:
         AlertEvent.objects.create(alert=alert, kind=REASON_ADDED, note=match.text)
         audit_record(
@@ -235,7 +255,22 @@ def _merge(alert: Alert, interaction: Interaction | None, matches: list[Match]) 
             target=alert,
             detail={"rule": match.rule.pk, "kind": match.rule.kind},
         )
+    if reopened:
+        note = "Reopened: " + "; ".join(m.text for m in new)
+        AlertEvent.objects.create(alert=alert, kind=REOPENED, note=note)
+        audit_record(
+            actor=None,
+            action="alert.reopened",
+            target=alert,
+            detail={"rules": [m.rule.pk for m in new], "by": "system"},
+        )
     return alert
+
+
+def _reopen_fields(alert: Alert) -> None:
+    """Back to work, with whoever owned the recovery; how it ended before no longer holds."""
+    alert.state = AlertState.IN_RECOVERY if alert.owner_id else AlertState.OPEN
+    alert.outcome, alert.root_cause, alert.closed_at = "", None, None
 
 
 @transaction.atomic
@@ -324,6 +359,12 @@ def _require_worker(user: User, alert: Alert, action: str) -> None:
         )
 
 
+def _relocked(alert: Alert) -> Alert:
+    """The alert as committed now, locked until the action commits: a second action (or a new
+    reason) waits and then sees this one's result instead of overwriting it."""
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
 def _require_open(alert: Alert) -> None:
     if alert.state == AlertState.CLOSED:
         raise Conflict("This alert is closed; reopen it first.", code="alert_closed")
@@ -356,6 +397,7 @@ def _clean_note(note: str, *, required: bool) -> str:
 @transaction.atomic
 def alert_take(*, alert: Alert, by: User) -> Alert:
     """The team's supervisor (or an admin) takes the recovery on themselves."""
+    alert = _relocked(alert)
     _require_lead(by, alert, "take")
     _require_open(alert)
     if alert.owner_id == by.pk and alert.state == AlertState.IN_RECOVERY:
@@ -377,6 +419,7 @@ def _assignable(alert: Alert, by: User, owner: User) -> bool:
 @transaction.atomic
 def alert_assign(*, alert: Alert, by: User, owner: User) -> Alert:
     """Give the recovery to an agent of the alert's team, or to yourself."""
+    alert = _relocked(alert)
     _require_lead(by, alert, "assign")
     _require_open(alert)
     if not _assignable(alert, by, owner):
@@ -393,11 +436,12 @@ def alert_assign(*, alert: Alert, by: User, owner: User) -> Alert:
 @transaction.atomic
 def alert_note_add(*, alert: Alert, by: User, note: str) -> AlertEvent:
     """What recovery did or learned (a call made, a promise given), on the alert's timeline."""
+    alert = _relocked(alert)
     _require_worker(by, alert, "add a note to")
     text = _clean_note(note, required=True)
     event = AlertEvent.objects.create(alert=alert, actor=by, kind=NOTED, note=text)
     audit_record(actor=by, action="alert.note", target=alert)
-    Alert.objects.filter(pk=alert.pk).update(updated_at=timezone.now())
+    alert.save(update_fields=["updated_at"])
     return event
 
 
@@ -406,6 +450,7 @@ def alert_close(
     *, alert: Alert, by: User, outcome: str, root_cause: RootCause | None, note: str = ""
 ) -> Alert:
     """Close the recovery with how it ended and why the interaction went wrong."""
+    alert = _relocked(alert)
     _require_worker(by, alert, "close")
     _require_open(alert)
     problems: dict[str, list[str]] = {}
@@ -420,7 +465,7 @@ def alert_close(
     alert.closed_at = timezone.now()
     if alert.owner_id is None:
         alert.owner = by
-    alert.save()
+    alert.save(update_fields=["state", "outcome", "root_cause", "closed_at", "owner", "updated_at"])
     summary = f"{RecoveryOutcome(outcome).label}; root cause: {root_cause}."
     _event(
         alert,
@@ -436,24 +481,26 @@ def alert_close(
 @transaction.atomic
 def alert_reopen(*, alert: Alert, by: User, note: str = "") -> Alert:
     """Open a closed recovery again (the customer came back); its outcome is cleared."""
+    alert = _relocked(alert)
     _require_lead(by, alert, "reopen")
     if alert.state != AlertState.CLOSED:
         raise Conflict("Only a closed alert can be reopened.", code="alert_not_closed")
     text = _clean_note(note, required=False)
-    alert.state = AlertState.IN_RECOVERY if alert.owner_id else AlertState.OPEN
-    alert.outcome, alert.root_cause, alert.closed_at = "", None, None
-    alert.save()
+    _reopen_fields(alert)
+    alert.save(update_fields=["state", "outcome", "root_cause", "closed_at", "updated_at"])
     _event(alert, by, REOPENED, note=text)
     return alert
 
 
-def alerts_sweep(*, since: datetime.datetime) -> int:
+def alerts_sweep(*, since: datetime.datetime, unwrapped_only: bool = False) -> int:
     """Evaluate every contact started since `since` (bulk imports and demo loads write the ledger
-    without per-row signals); replay-safe. Returns the number of contacts with an alert."""
+    without per-row signals); replay-safe. Returns the number of contacts with an alert.
+    `unwrapped_only`: only contacts nobody wrapped up yet — wrap-up evaluated the others."""
     raised = 0
-    contacts = Interaction.objects.filter(started_at__gte=since).select_related(
-        "agent__team", "queue__team"
-    )
+    contacts = Interaction.objects.filter(started_at__gte=since)
+    if unwrapped_only:
+        contacts = contacts.filter(wrapped_up_at__isnull=True)
+    contacts = contacts.select_related("agent__team", "queue__team")
     for interaction in contacts.iterator(chunk_size=500):
         raised += alerts_evaluate_interaction(interaction=interaction) is not None
     return raised

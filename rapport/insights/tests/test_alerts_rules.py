@@ -176,3 +176,9 @@ def test_a_question_without_a_score_scale_never_raises():
         source_key="response:2", interaction=None, score=1, scale="text", verbatim=""
     )
     assert alert is None
+
+
+def test_escalation_fires_on_a_transferred_call_before_wrap_up():
+    alert = evaluate(contact(NEUTRAL, channel="phone", outcome="open", transfers=2))
+    assert alert is not None and kinds(alert) == {"escalation"}
+    assert alert.reasons[0]["text"] == "The contact was transferred 2 time(s)."

@@ -328,3 +328,92 @@ def test_a_bulk_import_announcing_its_days_gets_those_days_swept_once_it_commits
         assert not Alert.objects.exists()  # nothing before the import commits
 
     assert Alert.objects.get().interaction == imported
+
+
+# --- Closed alerts and concurrent actions ----------------------------------------------------------
+
+
+def test_new_bad_news_on_the_same_thread_reopens_a_closed_alert():
+    QueueFactory()
+    lead = UserFactory(roles=["admin"])
+    first = interaction_services.inbound_receive(inbound=inbound(text=COMPLAINT))
+    alert = Alert.objects.get(source_key=f"interaction:{first.interaction.pk}")
+    cause = RootCause.objects.get(name="Agent knowledge gap")
+    alerts.alert_close(alert=alert, by=lead, outcome="resolved", root_cause=cause)
+    later = inbound(message_id="m2", text="I am going to cancel my account and leave.")
+
+    second = interaction_services.inbound_receive(inbound=later)
+
+    assert second.interaction.pk == first.interaction.pk
+    alert.refresh_from_db()
+    assert (alert.state, alert.owner, alert.outcome, alert.root_cause, alert.closed_at) == (
+        "in_recovery",
+        lead,
+        "",
+        None,
+        None,
+    )
+    assert kinds(alert)[0] == "complaint" and "churn_intent" in kinds(alert)
+    assert alert.severity == "critical"
+    # Called back at the new reason's pace (churn: 4 h) from now, not from the first firing.
+    assert alert.callback_by is not None
+    assert timezone.now() + 3 * HOUR < alert.callback_by <= timezone.now() + 4 * HOUR
+    after_close = events(alert)[events(alert).index("closed") + 1 :]
+    assert after_close == ["reason_added"] * (len(kinds(alert)) - 1) + ["reopened"]
+    reopened = AlertEvent.objects.get(alert=alert, kind="reopened")
+    assert reopened.actor is None and "cancelling" in reopened.note
+    audit = AuditEvent.objects.get(action="alert.reopened", target_id=str(alert.pk))
+    assert audit.actor is None
+
+    interaction_services.inbound_receive(inbound=later)  # a replay reopens nothing more
+    assert events(alert).count("reopened") == 1
+
+
+def test_a_replay_leaves_a_closed_alert_closed(world):
+    alert = alerts.alert_close(
+        alert=world["alert"], by=world["lead"], outcome="saved", root_cause=world["cause"]
+    )
+    alerts.alerts_evaluate_interaction(interaction=alert.interaction)
+    alert.refresh_from_db()
+    assert alert.state == "closed"
+    assert events(alert) == ["fired", "closed"]
+
+
+def test_a_second_close_from_a_stale_page_is_refused(world):
+    stale = Alert.objects.get(pk=world["alert"].pk)
+    alerts.alert_close(
+        alert=world["alert"], by=world["lead"], outcome="saved", root_cause=world["cause"]
+    )
+
+    with pytest.raises(Conflict):
+        alerts.alert_close(alert=stale, by=world["lead"], outcome="lost", root_cause=world["cause"])
+
+    stale.refresh_from_db()
+    assert (stale.state, stale.outcome) == ("closed", "saved")
+    assert events(stale).count("closed") == 1
+
+
+def test_an_action_from_a_stale_page_keeps_the_reasons_merged_meanwhile(world):
+    stale = Alert.objects.get(pk=world["alert"].pk)
+    interaction = stale.interaction
+    MessageFactory(interaction=interaction, side="customer", body_text=COMPLAINT)
+    signal_services.interaction_score(interaction=interaction)
+    alerts.alerts_evaluate_interaction(interaction=interaction)
+
+    alerts.alert_take(alert=stale, by=world["lead"])
+    alerts.alert_close(alert=stale, by=world["lead"], outcome="saved", root_cause=world["cause"])
+
+    stale.refresh_from_db()
+    assert kinds(stale)[0] == "churn_intent" and "complaint" in kinds(stale)
+    assert stale.state == "closed"
+
+
+def test_a_reopen_from_a_stale_page_is_refused_once_reopened(world):
+    alert = alerts.alert_close(
+        alert=world["alert"], by=world["lead"], outcome="lost", root_cause=world["cause"]
+    )
+    stale = Alert.objects.get(pk=alert.pk)
+    alerts.alert_reopen(alert=alert, by=world["lead"])
+    with pytest.raises(Conflict):
+        alerts.alert_reopen(alert=stale, by=world["lead"])
+    assert events(alert).count("reopened") == 1

@@ -15,9 +15,12 @@ from django.utils import timezone
 
 from rapport.access.tests.factories import ContactTypeFactory
 from rapport.customers.tests.factories import ContactPointFactory
+from rapport.insights import catalog as insights_catalog
+from rapport.insights.models import Alert
 from rapport.interactions import services as interaction_services
 from rapport.interactions import webhooks
 from rapport.surveys.choices import InvitationState, InviteChannel
+from rapport.surveys.management.commands.survey_watch import ALERTS_LOOKBACK_HOURS
 from rapport.surveys.models import Invitation
 from rapport.surveys.selectors import invitations as selectors
 from rapport.surveys.services import draw as draw_services
@@ -236,9 +239,18 @@ def test_the_tick_sweeps_sends_and_expires(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_survey_watch_once_runs_a_tick():
+def test_survey_watch_once_runs_a_tick_and_sweeps_recent_calls_for_alerts():
     # As a process: the command closes stale connections, which a test transaction would not survive.
     settings_set(rate=Decimal("1"))
+    insights_catalog.defaults_ensure()  # the alert rules, gone if a transactional test ran first
     interaction = contact(ago=datetime.timedelta(hours=3))
+    # Calls the switch recorded (no ledger signal): transferred within the look-back, and before.
+    transferred = contact(ago=datetime.timedelta(minutes=30), outcome="open", transfers=2)
+    contact(ago=datetime.timedelta(hours=ALERTS_LOOKBACK_HOURS, minutes=5), transfers=1)
+
     call_command("survey_watch", "--once")
+
     assert Invitation.objects.get(interaction=interaction).state == InvitationState.SENT
+    alert = Alert.objects.get()
+    assert alert.interaction == transferred
+    assert alert.reasons[0]["text"] == "The contact was transferred 2 time(s)."
