@@ -7,10 +7,10 @@ adjusted p below ALPHA (0.01). Below a check's minimum n an agent is not tested 
 
 | check | tested per agent | minimum |
 |---|---|---|
-| suppression: drawn contacts left without a sent invitation | binomial, one-sided, vs the rest's rate | 10 drawn |
+| suppression: drawn contacts whose invitation was never sent | binomial, one-sided, vs the rest's rate | 10 drawn |
 | suppression: handled contacts under an exclusion an agent can steer | z over the channel mix (Σ n·p, Σ n·p(1−p)), one-sided | 20 handled |
 | suppression: a draw whose ticket no longer re-derives from its seed | none: one is tampering | 1 draw |
-| begging: the agent asks for a score in a message (BEGGING_PATTERNS) | none: the words are the evidence | 1 message |
+| begging: the agent asks for a high score in a message (BEGGING_PATTERNS) | none: the words are the evidence | 2 contacts |
 | contradiction: high score while the customer's words are negative (≤ −0.5) | binomial, one-sided, vs the rest's rate | 10 responses |
 | clustering: ≥ 3 customers' answers from one device or network hash | binomial of the hash's share in the rest, one-sided | 3 customers |
 | improbable: top-two-box share vs what the agent's contact mix predicts | Poisson-binomial z, one-sided (high) | 20 responses |
@@ -37,32 +37,93 @@ MIN_CONTRADICTION = 10
 MIN_CLUSTER = 3
 MIN_IMPROBABLE = 20
 NEGATIVE, POSITIVE = -0.5, 0.5
-# Invitations that never reached the customer although the draw selected the contact.
-LOST_STATES = frozenset({"failed", "cancelled"})
-# Exclusions the agent's own wrap-up decides (contact type, handled or not, customer). Outbound
+# What became of a selected draw's invitation (services/gaming.py derives it; "sent" is the one
+# definition of invited, selectors/invitations.invited(): sent_at is set).
+SENT, PENDING, NOT_SENT = "sent", "pending", "not_sent"
+# Exclusions the agent's own work decides: the wrap-up (contact type, handled or not, customer)
+# and the customer's record (a declined-surveys consent, a removed e-mail or mobile). Outbound
 # contacts are left out of this test altogether: call-backs are work a person is given (tier-2
 # specialists make mostly those), not a way of closing a contact, so they would flag the role.
-STEERABLE = frozenset({Exclusion.CONTACT_TYPE, Exclusion.NOT_HANDLED, Exclusion.NO_CUSTOMER})
+STEERABLE = frozenset(
+    {
+        Exclusion.CONTACT_TYPE,
+        Exclusion.NOT_HANDLED,
+        Exclusion.NO_CUSTOMER,
+        Exclusion.NO_CONSENT,
+        Exclusion.NO_ADDRESS,
+    }
+)
 
-# Phrases of an agent asking for a score. Case-insensitive, on the agent's side of a conversation.
-BEGGING_PATTERNS: list[tuple[str, str]] = [
-    ("give me a 10", r"\bgive (?:me|us) (?:a|an) ?(?:10|ten|9|nine|5|five)\b"),
-    ("rate me", r"\brate (?:me|us)\b"),
-    ("5 stars", r"\b(?:5|five|10|ten)[ -]stars?\b"),
-    ("if you get a survey", r"\bif you (?:get|receive|are sent) (?:a|the|our) (?:short )?survey\b"),
-    ("please score", r"\bplease (?:score|rate|mark)\b"),
-    ("score me high", r"\b(?:score|rate|mark) (?:me|us) (?:highly|high|well|top)\b"),
+# Survey begging: an agent asking for a HIGH score. Each pattern needs a request (give me, rate
+# us, please choose, would help me, only … counts, anything less … counts against) tied to a high
+# score (10, 9, five, 5 stars, full marks, highly); asking for honest feedback, or a number that
+# is a quantity ("a five minute window", "less than 10 minutes"), is not begging.
+_NUMBER = (
+    r"(?:10|ten|9|nine|5|five)(?:\s*(?:/|out of)\s*(?:10|ten|5|five))?"
+    r"(?![\w%-])(?!\s*(?:%|percent|per\b|minutes?|mins?|hours?|hrs?|days?|seconds?|secs?|weeks?"
+    r"|months?|years?|euros?|pounds?|dollars?|cents?|calls?|times?|items?|people|digits?|of\b))"
+)
+_STARS = r"(?:5|five|10|ten)[ -]stars?\b"
+_TOP = r"(?:full|top|high(?:est)?|perfect|maximum) (?:marks|score|rating)s?\b"
+_HIGH = rf"(?:(?:an? )?{_STARS}|{_TOP}|an? {_NUMBER})"
+# Where the asking words alone are ambiguous, the message must also speak of the survey.
+SURVEY_CONTEXT = re.compile(r"\b(?:survey|questionnaire|feedback|rating|score|stars?)\b", re.I)
+BEGGING_PATTERNS: list[tuple[str, str, bool]] = [
     (
-        "survey … good/high/top",
-        r"\bsurvey\b[^.!?\n]{0,60}\b(?:good|high|highest|top|great|excellent|perfect|positive)\b",
+        "give me a 10",
+        rf"\b(?:give|leave|award|send) (?:me|us) {_HIGH}(?=\s*(?:[.!?,;:)]|$|(?:on|in|for|when) "
+        r"(?:the|your|our|this|that|a|an|it)\b|out of\b))",
+        False,
     ),
-    ("only a 10 counts", r"\bonly (?:a )?(?:10|ten|9|nine|5|five)s? (?:counts?|matters?)\b"),
     (
-        "anything below a 10",
-        r"\b(?:anything|something) (?:less|lower|below) (?:than )?(?:a )?(?:10|ten|5|five)\b",
+        "rate me highly",
+        r"\b(?:(?:rate|score) (?:me|us|my service|our service|(?:the|this|our) "
+        r"(?:call|chat|conversation|service))|mark (?:me|us)) (?:as |with |a |an )?"
+        rf"(?:{_STARS}|{_TOP}|{_NUMBER}|highly\b|high\b|well\b|top\b|excellent\b|perfect\b)",
+        False,
+    ),
+    (
+        "a 10 would help me",
+        rf"(?:{_HIGH}|\b(?:a )?(?:good|great|positive|high|top) (?:score|rating|review)) "
+        r"(?:would|will|could)(?: (?:really|truly|so|honestly|also))? (?:help|mean|make)\w*\b"
+        r"[^.!?\n]{0,12}?\b(?:me|us|my|our|a lot|the world|so much|everything)\b",
+        False,
+    ),
+    (
+        "only a 10 counts",
+        r"\bonly (?:an? )?(?:(?:10|ten|9|nine|5|five)s?(?![\w%-])|"
+        rf"{_STARS}|{_TOP}) (?:counts?|matters?|is a pass|passes|helps?)\b",
+        False,
+    ),
+    (
+        "anything less than a 10 counts against me",
+        rf"\b(?:anything|something) (?:less|lower|below|under) (?:than )?(?:an? )?(?:{_STARS}|"
+        rf"{_NUMBER})[^.!?\n]{{0,30}}?\b(?:counts? against|is a fail|fails? me|hurts?|is bad for"
+        r"|is a zero|(?:doesn'?t|does not) count|counts? as (?:a )?(?:fail|zero|bad|negative))",
+        False,
+    ),
+    (
+        "please choose 10",
+        r"\b(?:please|just|kindly) (?:tick|choose|pick|select|click|circle|put) (?:the )?[\"'“‘]?"
+        rf"(?:very satisfied|extremely (?:satisfied|likely)|excellent|{_STARS}|{_NUMBER}"
+        r"|the (?:top|highest|best) (?:box|score|rating|option))",
+        True,
     ),
 ]
-_COMPILED = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in BEGGING_PATTERNS]
+_COMPILED = [
+    (name, re.compile(pattern, re.IGNORECASE), context)
+    for name, pattern, context in BEGGING_PATTERNS
+]
+# Words one of the patterns always contains: the database narrows the agents' messages with them.
+BEGGING_WORDS = (
+    "10", "ten", "9", "nine", "5", "five", "star", "mark", "score", "rat", "survey",
+    "questionnaire", "feedback",
+)  # fmt: skip
+# A flag needs begging on at least this many different contacts: one line on one contact can be
+# a joke or a sentence the patterns misread; a habit shows on several. No rate is tested against
+# the rest of the center: the patterns ask for a high score in so many words, which an honest
+# agent does not do at any rate, so the count of contacts is the evidence.
+MIN_BEGGING_CONTACTS = 2
 
 
 @dataclass(frozen=True)
@@ -112,11 +173,11 @@ class DrawRow:
     channel: str
     excluded: str
     selected: bool
-    invitation_state: str | None  # None: no invitation was made
+    invitation: str | None  # SENT, PENDING (queued) or NOT_SENT; None: no invitation was made
 
 
 def _lost(row: DrawRow) -> bool:
-    return row.invitation_state is None or row.invitation_state in LOST_STATES
+    return row.invitation is None or row.invitation == NOT_SENT
 
 
 def suppression_check(
@@ -162,7 +223,7 @@ def _lost_invitations(rows: list[DrawRow]) -> dict[int, _Part]:
     for agent, p in _holm_pick(tests).items():
         k, n, p0, ids = facts[agent]
         sentence = (
-            f"{k} of {n} contacts the draw selected got no invitation that reached the customer "
+            f"{k} of {n} contacts the draw selected got no invitation that was sent "
             f"({k / n:.0%}); the rest of the center loses {p0:.1%}, so {n * p0:.1f} were expected"
         )
         evidence = {"selected": n, "lost": k, "expected": round(n * p0, 2), "draw_ids": ids}
@@ -204,7 +265,8 @@ def _steered_exclusions(rows: list[DrawRow]) -> dict[int, _Part]:
         observed, n, expected, z = facts[agent]
         sentence = (
             f"{observed} of {n} handled contacts ({observed / n:.0%}) were closed under an "
-            f"exclusion the agent decides (contact type, not handled, no customer); "
+            f"exclusion the agent's work decides (contact type, not handled, no customer, "
+            f"no consent, no address); "
             f"the rest of the center on the same channel mix would give {expected:.1f}"
         )
         evidence = {
@@ -270,10 +332,17 @@ class AgentMessage:
 
 def begging_matches(text: str) -> list[str]:
     """The begging phrases found in one message (the matched words, as written)."""
-    return [match.group(0) for _, pattern in _COMPILED if (match := pattern.search(text or ""))]
+    text = text or ""
+    found = []
+    for _, pattern, needs_context in _COMPILED:
+        match = pattern.search(text)
+        if match and (not needs_context or SURVEY_CONTEXT.search(text)):
+            found.append(match.group(0))
+    return found
 
 
 def begging_check(messages: Iterable[AgentMessage], *, names: Names) -> list[Finding]:
+    """Agents who asked for a high score on at least MIN_BEGGING_CONTACTS different contacts."""
     hits: dict[int, list[dict]] = defaultdict(list)
     for message in messages:
         matched = begging_matches(message.text)
@@ -284,9 +353,11 @@ def begging_check(messages: Iterable[AgentMessage], *, names: Names) -> list[Fin
             )  # fmt: skip
     findings = []
     for agent, found in sorted(hits.items()):
+        contacts = len({hit["interaction_id"] for hit in found})
+        if contacts < MIN_BEGGING_CONTACTS:
+            continue
         phrases = Counter(p.lower() for hit in found for p in hit["phrases"])
         common = ", ".join(f"“{p}”" for p, _ in phrases.most_common(3))
-        contacts = len({hit["interaction_id"] for hit in found})
         findings.append(
             Finding(
                 kind=GamingCheck.BEGGING,
@@ -297,7 +368,10 @@ def begging_check(messages: Iterable[AgentMessage], *, names: Names) -> list[Fin
                     f"{_name(names, agent)} asked customers for a score in {len(found)} "
                     f"message(s) on {contacts} contact(s), for example {common}."
                 ),
-                evidence={"messages": found[:200], "patterns": [n for n, _ in BEGGING_PATTERNS]},
+                evidence={
+                    "messages": found[:200],
+                    "patterns": [n for n, _, _ in BEGGING_PATTERNS],
+                },
             )
         )
     return findings

@@ -1,6 +1,7 @@
 """The survey report over the API: the same figures and the same scope as the page.
 
-`period` (week, month, custom) with `date`, or `start` and `end` (YYYY-MM-DD, at most a year).
+`period` (week, month, custom) with `date`, or `start` and `end` (YYYY-MM-DD, at most a year,
+between 2000 and 2100).
 Figures below the minimum n have a null value and `enough_data` false. 403 for anyone who is not
 a survey reader; `teams` and `agents` are null where the reader may not see them.
 """
@@ -58,7 +59,7 @@ class SurveyGroupTestSerializer(serializers.Serializer):
 
 
 class SurveyRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(help_text='Agent rows: "<agent id>:<team id>".')
     name = serializers.CharField(source="label")
     invited = serializers.IntegerField()
     answered = serializers.IntegerField()
@@ -68,6 +69,9 @@ class SurveyRowSerializer(serializers.Serializer):
     nps = SurveyNpsSerializer()
     ces = SurveyEstimateSerializer(help_text="Mean effort on 1–7, t 95% interval.")
     versus_rest = SurveyGroupTestSerializer(allow_null=True, required=False)
+    team = serializers.IntegerField(
+        allow_null=True, help_text="Agent rows: the team the answers were credited to."
+    )
 
 
 class SurveyWeekSerializer(serializers.Serializer):

@@ -5,21 +5,24 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from statsmodels.stats.proportion import proportion_confint
 
 from rapport.core.errors import ApplicationError, NotFound
 from rapport.core.roles import SURVEY_ADMINS, has_any_role
+from rapport.surveys import stats
 from rapport.surveys.choices import InvitationState
 from rapport.surveys.models import Invitation
 
 TOKEN_SALT = "rapport.surveys"  # noqa: S105 - a signing salt, not a secret
-# Invitations the customer could have answered: delivered, whatever happened next.
-DELIVERED = (
-    InvitationState.SENT,
-    InvitationState.OPENED,
-    InvitationState.ANSWERED,
-    InvitationState.EXPIRED,
-)
+# The one definition of "invited": the invitation went out (sent_at is set), whatever happened
+# next. A queued one not sent yet, a failed send, and one that expired before it was ever sent
+# are not invitations the customer had; the report, the non-response check, the invitations page
+# and the gaming checks all count with this.
+INVITED = Q(sent_at__isnull=False)
+
+
+def invited(rows: QuerySet[Invitation] | None = None) -> QuerySet[Invitation]:
+    """The invitations among `rows` (default: all) that count as invited."""
+    return (Invitation.objects.all() if rows is None else rows).filter(INVITED)
 
 
 class InvitationInvalid(NotFound):
@@ -89,25 +92,23 @@ class ResponseRate:
 
 
 def response_rate(*, viewer, min_n: int) -> ResponseRate:
-    """Answered ÷ delivered invitations with a Wilson 95% interval; failed sends are counted apart
-    (the customer never had the link, so they are not non-response)."""
+    """Answered ÷ invited (stats.response_rate: Wilson 95% interval, none below min_n); failed
+    sends are counted apart (the customer never had the link, so they are not non-response)."""
     if not has_any_role(viewer, SURVEY_ADMINS):
         raise NotFound()
     counts = Invitation.objects.aggregate(
-        delivered=Count("pk", filter=Q(state__in=DELIVERED)),
-        answered=Count("pk", filter=Q(state=InvitationState.ANSWERED)),
+        delivered=Count("pk", filter=INVITED),
+        answered=Count("pk", filter=INVITED & Q(state=InvitationState.ANSWERED)),
         failed=Count("pk", filter=Q(state=InvitationState.FAILED)),
     )
     delivered, answered = counts["delivered"], counts["answered"]
-    if not delivered:
-        return ResponseRate(0, 0, counts["failed"], None, None, None, False)
-    low, high = proportion_confint(answered, delivered, alpha=0.05, method="wilson")
+    rate = stats.response_rate(answered, delivered, min_n=min_n)
     return ResponseRate(
         delivered,
         answered,
         counts["failed"],
-        answered / delivered,
-        float(low),
-        float(high),
-        delivered >= min_n,
+        rate.value,
+        rate.ci_low,
+        rate.ci_high,
+        rate.enough_data,
     )

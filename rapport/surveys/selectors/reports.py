@@ -5,13 +5,16 @@ supervisor sees the teams they lead, QA analysts and admins all; executives and 
 (they use the KPI wall). Agents: a supervisor sees the agents of the teams they lead, QA analysts
 and admins all.
 
-Invited means an invitation that went out (sent, opened, answered or expired); a response counts
-for the day of the contact it is about, as does its invitation, so a period's response rate pairs
-the same contacts. Teams are tested against the rest of the center on CSAT (two-proportion z,
-Holm across all teams, whether the reader sees them or not).
+Invited means an invitation that went out (selectors/invitations.invited: sent_at is set); a
+response counts for the day of the contact it is about, as does its invitation, so a period's
+response rate pairs the same contacts. Teams are tested against the rest of the center on CSAT
+(two-proportion z, Holm across all teams, whether the reader sees them or not). Agent rows are
+credited like team rows, to the team the answer was credited to: an agent who moved teams has a
+row per team, and a supervisor sees only the rows of their teams.
 """
 
 import calendar
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -26,18 +29,15 @@ from rapport.accounts.models import Team, User
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.core.roles import SURVEY_READERS, Role, roles_of
 from rapport.surveys import stats
-from rapport.surveys.choices import InvitationState
 from rapport.surveys.models import DrawSettings, Invitation, Response
+from rapport.surveys.selectors.invitations import invited
 
 MAX_DAYS = 366
 MAX_WEEKS = 54  # a year of days touches at most 54 Monday weeks
 PERIODS = ("week", "month", "custom")
-SENT_STATES = (
-    InvitationState.SENT,
-    InvitationState.OPENED,
-    InvitationState.ANSWERED,
-    InvitationState.EXPIRED,
-)
+# Years a period may touch: far enough for any history, near enough that no date arithmetic
+# on a period (its end + 1 day, the previous period) can leave the calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 ALL_SCOPE = frozenset({Role.QA_ANALYST, Role.ADMIN})
 
 
@@ -70,6 +70,7 @@ class Row:
     nps: stats.Nps
     ces: stats.Estimate
     versus_rest: stats.GroupTest | None = None
+    team: int | None = None  # agent rows: the team the answers were credited to
 
     @property
     def low_response(self) -> bool:
@@ -111,12 +112,21 @@ def _date(value, name: str) -> datetime.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        message = "Enter a date as YYYY-MM-DD."
-        raise ValidationFailed(message, fields={name: [message]}) from None
+        day = value
+    else:
+        try:
+            day = datetime.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            message = "Enter a date as YYYY-MM-DD."
+            raise ValidationFailed(message, fields={name: [message]}) from None
+    _year_check(day, name)
+    return day
+
+
+def _year_check(day: datetime.date, name: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        message = f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+        raise ValidationFailed(message, fields={name: [message]})
 
 
 def period_resolve(
@@ -137,20 +147,25 @@ def period_resolve(
     anchor = _date(date, "date") or timezone.localdate()
     if period == "week":
         first = anchor - datetime.timedelta(days=anchor.weekday())
-        return first, first + datetime.timedelta(days=6)
-    days = calendar.monthrange(anchor.year, anchor.month)[1]
-    return anchor.replace(day=1), anchor.replace(day=days)
+        last = first + datetime.timedelta(days=6)
+    else:
+        days = calendar.monthrange(anchor.year, anchor.month)[1]
+        first, last = anchor.replace(day=1), anchor.replace(day=days)
+    period_check(first, last, field="date")
+    return first, last
 
 
-def period_check(start: datetime.date, end: datetime.date) -> None:
+def period_check(start: datetime.date, end: datetime.date, *, field: str = "") -> None:
+    """The one check of a survey period (reports, gaming checks, their pages, API and command):
+    in order, at most a year, and within FIRST_YEAR…LAST_YEAR."""
+    _year_check(start, field or "start")
+    _year_check(end, field or "end")
     if start > end:
         message = "The period ends before it starts."
-        raise ValidationFailed(message, fields={"end": [message]})
+        raise ValidationFailed(message, fields={field or "end": [message]})
     if (end - start).days >= MAX_DAYS:
         message = "Choose a period of at most one year."
-        raise ValidationFailed(message, fields={"end": [message]})
-    if start.year < 1900 or end.year > 9000:
-        raise ValidationFailed("That date is out of range.", fields={"start": ["Out of range."]})
+        raise ValidationFailed(message, fields={field or "end": [message]})
 
 
 def min_responses() -> int:
@@ -232,8 +247,8 @@ def _tallies(first: datetime.date, last: datetime.date) -> dict[Key, Tally]:
         for counter, value in ((tally.csat, csat), (tally.nps, nps), (tally.ces, ces)):
             if value is not None:
                 counter[value] += count
-    invited = (
-        Invitation.objects.filter(draw__day__range=(first, last), state__in=SENT_STATES)
+    sent = (
+        invited(Invitation.objects.filter(draw__day__range=(first, last)))
         .values_list(
             "draw__day",
             "interaction__channel",
@@ -244,7 +259,7 @@ def _tallies(first: datetime.date, last: datetime.date) -> dict[Key, Tally]:
         .annotate(count=Count("id"))
         .order_by()
     )
-    for day, channel, contact_type, team, agent, count in invited:
+    for day, channel, contact_type, team, agent, count in sent:
         tallies[(day, channel, contact_type, team, agent)].invited += count
     return tallies
 
@@ -313,15 +328,38 @@ def _people_rows(user, now, min_n: int) -> tuple[list[Row] | None, list[Row] | N
         by_team.pop(None, None)
     names = dict(Team.objects.filter(pk__in=list(by_team)).values_list("pk", "name"))
     teams = _rows(by_team, names, min_n, tests)
-    by_agent = _merge(now, lambda k: k[4])
-    by_agent.pop(None, None)
-    people = User.objects.filter(pk__in=list(by_agent)).only("pk", "first_name", "last_name",
-                                                             "username", "team_id")  # fmt: skip
-    if visible is not None:
-        people = people.filter(team_id__in=visible)
-    labels = {person.pk: str(person) for person in people}
-    agents = _rows({a: t for a, t in by_agent.items() if a in labels}, labels, min_n)
-    return teams, agents
+    return teams, _agent_rows(now, visible, min_n)
+
+
+def _agent_rows(now, visible: set[int] | None, min_n: int) -> list[Row]:
+    """One row per (team the answers were credited to, agent), only for teams the reader sees."""
+    by_key = _merge(now, lambda k: (k[3], k[4]))
+    by_key = {
+        (team, agent): tally
+        for (team, agent), tally in by_key.items()
+        if agent is not None and (visible is None or team in visible)
+    }
+    agents = {agent for _, agent in by_key}
+    people = {
+        person.pk: str(person)
+        for person in User.objects.filter(pk__in=agents).only(
+            "pk", "first_name", "last_name", "username"
+        )
+    }
+    team_names = dict(
+        Team.objects.filter(pk__in={team for team, _ in by_key if team is not None}).values_list(
+            "pk", "name"
+        )
+    )
+    moved = {a for a in agents if sum(1 for _, other in by_key if other == a) > 1}
+    rows = []
+    for (team, agent), tally in by_key.items():
+        label = people.get(agent, f"Agent {agent}")
+        if agent in moved:
+            label = f"{label} ({team_names.get(team, 'no team')})"
+        row = _row(f"{agent}:{team or ''}", label, tally, min_n)
+        rows.append(dataclasses.replace(row, team=team))
+    return sorted(rows, key=lambda r: (-r.answered, r.label))
 
 
 def _weeks(now, start: datetime.date, end: datetime.date, min_n: int) -> list[Week]:
@@ -338,9 +376,7 @@ def _weeks(now, start: datetime.date, end: datetime.date, min_n: int) -> list[We
 
 def _bias(start: datetime.date, end: datetime.date, min_n: int) -> list[stats.BiasRow]:
     """Invited customers who answered against those who did not, on what the ledger knows."""
-    rows = Invitation.objects.filter(
-        draw__day__range=(start, end), state__in=SENT_STATES
-    ).values_list(
+    rows = invited(Invitation.objects.filter(draw__day__range=(start, end))).values_list(
         "response__id", "interaction__handle_seconds", "interaction__signal__compound",
         "interaction__outcome",
     )  # fmt: skip

@@ -9,7 +9,7 @@ import datetime
 import math
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,27 +21,13 @@ from rapport.core.roles import GAMING_REVIEWERS
 from rapport.interactions.choices import Side
 from rapport.interactions.models import Message
 from rapport.surveys import gaming
-from rapport.surveys.choices import FlagState
-from rapport.surveys.models import Draw, GamingFlag, Response
+from rapport.surveys.choices import FlagState, InvitationState
+from rapport.surveys.models import Draw, GamingFlag, Invitation, Response
+from rapport.surveys.selectors.invitations import invited
+from rapport.surveys.selectors.reports import period_check
 from rapport.surveys.services import draw as draw_services
 
-MAX_DAYS = 366
 NOTE_MAX = 2000
-# Words one of the begging patterns always contains: the database narrows the messages first.
-_BEGGING_WORDS = (
-    "survey", "rate", "star", "score", "mark", "10", "ten", "five", "nine", "count", "less",
-    "lower", "below",
-)  # fmt: skip
-
-
-def period_check(start: datetime.date, end: datetime.date) -> None:
-    if start > end:
-        raise ValidationFailed(
-            "The period ends before it starts.", fields={"end": ["Before start."]}
-        )
-    if (end - start).days >= MAX_DAYS:
-        message = "Choose a period of at most one year."
-        raise ValidationFailed(message, fields={"end": [message]})
 
 
 @transaction.atomic
@@ -134,11 +120,30 @@ def gaming_flag_review(*, flag: GamingFlag, by: User, state: str, note: str) -> 
 
 
 def _draw_rows(start: datetime.date, end: datetime.date) -> list[gaming.DrawRow]:
-    rows = Draw.objects.filter(day__range=(start, end)).values_list(
+    sent = invited(Invitation.objects.filter(draw=OuterRef("pk")))
+    fields = (
         "id", "agent_id", "interaction_id", "interaction__channel", "excluded", "selected",
-        "invitation__state",
+        "invitation__state", "invited",
     )  # fmt: skip
-    return [gaming.DrawRow(*row) for row in rows]
+    rows = (
+        Draw.objects.filter(day__range=(start, end))
+        .annotate(invited=Exists(sent))
+        .values_list(*fields)
+    )
+    return [
+        gaming.DrawRow(
+            pk, agent, interaction, channel, excluded, selected, _invitation(state, sent)
+        )
+        for pk, agent, interaction, channel, excluded, selected, state, sent in rows
+    ]
+
+
+def _invitation(state: str | None, sent: bool) -> str | None:
+    if state is None:
+        return None
+    if sent:
+        return gaming.SENT
+    return gaming.PENDING if state == InvitationState.QUEUED else gaming.NOT_SENT
 
 
 def _unverified(start: datetime.date, end: datetime.date) -> dict[int, list[int]]:
@@ -173,7 +178,7 @@ def _day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.date
 def _agent_messages(start: datetime.date, end: datetime.date) -> list[gaming.AgentMessage]:
     first, after = _day_bounds(start, end)
     words = Q()
-    for word in _BEGGING_WORDS:
+    for word in gaming.BEGGING_WORDS:
         words |= Q(body_text__icontains=word)
     rows = (
         Message.objects.filter(

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from rapport.access.tests.factories import ContactTypeFactory
@@ -119,7 +120,8 @@ def test_invitations_list_filters_and_shows_the_response_rate(
     admin_client, django_assert_max_num_queries
 ):
     for state in ["sent"] * 3 + ["answered"] * 2 + ["failed"]:
-        Invitation.objects.filter(pk=invitation_for().pk).update(state=state)
+        sent_at = None if state == "failed" else timezone.now()
+        Invitation.objects.filter(pk=invitation_for().pk).update(state=state, sent_at=sent_at)
     with django_assert_max_num_queries(15):
         page = admin_client.get(reverse("surveys:invitations"))
     html = page.content.decode()

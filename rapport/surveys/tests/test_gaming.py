@@ -14,6 +14,7 @@ from rapport.accounts.tests.factories import TeamFactory, UserFactory
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.core.models import AuditEvent
 from rapport.customers.models import Customer
+from rapport.demo import phrases
 from rapport.insights.models import InteractionSignal
 from rapport.interactions.models import Interaction, Message
 from rapport.surveys import draw as survey_draw
@@ -37,12 +38,37 @@ CELL_TOP = {
     ("email", "courtesy"): 0.7,
     ("chat", "courtesy"): 0.7,
 }
+# What honest agents write, including lines that share words with begging (score, rate, 5, 10).
 HONEST_LINES = [
     "Thanks for calling, is there anything else I can help with today?",
     "I have reset the card; you may receive a short survey about this contact.",
     "I will mark the fault as resolved once the engineer confirms.",
     "Sorry for the wait, I can see the payment now.",
     "Your bill for March is 42.10 and it is due on the 10th.",
+    "Could you give me a five minute window tomorrow morning for the engineer?",
+    "Please mark the e-mail as not spam so our replies reach you.",
+    "The technician will not need anything less than 10 minutes on site.",
+    "The offer includes two nights in 5-star hotels.",
+    "If you get a survey, any feedback is welcome.",
+    "The survey result was good news for the new opening hours.",
+    "Please rate your experience in the survey honestly.",
+    "I'll mark the case as resolved.",
+]
+# Realistic honest sentences the begging patterns must leave alone.
+NOT_BEGGING = [
+    *HONEST_LINES,
+    "You may receive a short survey about this contact.",
+    "The rate on your loan is 5 percent.",
+    "Please score the call when the survey arrives.",
+    "Can you give me a 10-digit reference?",
+    "Please give us 5 minutes while I check.",
+    "A 10% discount would help you this month.",
+    "I will mark this call as high priority.",
+    "Our app is rated 5 stars in the store.",
+    "Please press 5 for billing.",
+    "Could you give me a second?",
+    "Anything less than 5 days is fine for the refund.",
+    "",
 ]
 BEGGING_LINES = [
     "If you get a survey, please give me a 10!",
@@ -310,7 +336,7 @@ def test_each_check_flags_exactly_its_gaming_agent(center, qa):
 def test_flags_explain_themselves_with_the_data_behind_them(center, qa):
     flags = {f.kind: f for f in services.gaming_checks_run(start=START, end=END, by=qa)}
     begging = flags[GamingCheck.BEGGING]
-    assert "asked customers for a score in 10 message(s)" in begging.explanation
+    assert "asked customers for a score in 10 message(s) on 10 contact(s)" in begging.explanation
     message_ids = [m["message_id"] for m in begging.evidence["messages"]]
     assert set(Message.objects.filter(pk__in=message_ids).values_list("side", flat=True)) == {
         "agent"
@@ -367,7 +393,7 @@ def test_a_draw_changed_after_the_fact_is_flagged(center, qa):
 def test_below_the_minimum_n_nobody_is_flagged(db, qa):
     small = Center(seed=5).build(per_agent=6)
     flags = services.gaming_checks_run(start=START, end=END, by=qa)
-    # Begging needs no sample (the words are the evidence) and a cluster needs only three
+    # Begging needs two contacts (the words are the evidence) and a cluster needs only three
     # customers on one device; every check that needs a sample stays silent, and no honest agent
     # is flagged by anything.
     small_enough = {GamingCheck.BEGGING, GamingCheck.CLUSTERING}
@@ -375,11 +401,17 @@ def test_below_the_minimum_n_nobody_is_flagged(db, qa):
     assert {small.by_id[f.agent_id] for f in flags} <= {GAMERS[kind] for kind in small_enough}
 
 
-def test_period_is_checked():
+def test_period_is_checked(db):
     with pytest.raises(ValidationFailed):
         services.gaming_checks_run(start=END, end=START)
     with pytest.raises(ValidationFailed):
         services.gaming_checks_run(start=START, end=START + datetime.timedelta(days=400))
+    last = datetime.date(9999, 12, 31)
+    with pytest.raises(ValidationFailed, match="between 2000 and 2100"):
+        services.gaming_checks_run(start=last - datetime.timedelta(days=6), end=last)
+    with pytest.raises(ValidationFailed):
+        services.gaming_checks_run(start=datetime.date(1, 1, 1), end=datetime.date(1, 1, 3))
+    assert not AuditEvent.objects.filter(action="survey.gaming_checks_run").exists()
 
 
 # --- The pure checks on hand-made rows ------------------------------------------------------------
@@ -388,36 +420,53 @@ def test_period_is_checked():
 @pytest.mark.parametrize(
     "text",
     [
-        "If you get a survey please give me a 10",
+        *BEGGING_LINES,
+        *phrases.SURVEY_BEGGING,  # the demo's begging agent must stay findable
+        "Give me a 10 on the survey.",
+        "Please rate me 5 stars.",
+        "A 10 would really help me.",
+        "If you get a survey, please score us highly.",
+        "Only a 10 counts.",
         "rate me well please",
-        "Five stars would mean a lot",
-        "Please score the call when the survey arrives",
-        "The survey only counts top marks, so a top score helps",
-        "only a 10 counts",
+        "Five stars would mean a lot to me",
+        "Could you leave us 5 stars?",
+        "A good rating would really help me.",
         "anything less than a 10 hurts me",
+        "If the survey comes, please choose 'very satisfied'.",
     ],
 )
 def test_begging_phrases_are_found(text):
     assert gaming.begging_matches(text)
+    # The database narrows messages with these words before the patterns run.
+    assert any(word in text.lower() for word in gaming.BEGGING_WORDS)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "You may receive a short survey about this contact.",
-        "The rate on your loan is 5 percent.",
-        "I will mark the fault as resolved.",
-        "",
-    ],
-)
+@pytest.mark.parametrize("text", NOT_BEGGING)
 def test_ordinary_words_are_not_begging(text):
     assert gaming.begging_matches(text) == []
 
 
-def _draws(agent: int, n: int, lost: int, start_id: int) -> list[gaming.DrawRow]:
+def _message(i: int, agent: int, contact: int, text: str) -> gaming.AgentMessage:
+    return gaming.AgentMessage(i, agent, contact, text)
+
+
+def test_one_begging_contact_is_not_a_flag_two_are():
+    plea = "If you get a survey, please give me a 10!"
+    once = [_message(1, 1, 100, plea), _message(2, 1, 100, "Only a 10 counts for me.")]
+    assert gaming.begging_check(once, names={}) == []
+    twice = [*once, _message(3, 1, 101, plea)]
+    [finding] = gaming.begging_check(twice, names={1: "Bea"})
+    assert finding.agent_id == 1 and finding.p_value is None
+    assert finding.explanation.startswith("Bea asked customers for a score in 3 message(s) on 2")
+    assert [m["message_id"] for m in finding.evidence["messages"]] == [1, 2, 3]
+
+
+def _draws(
+    agent: int, n: int, lost: int, start_id: int, how: str | None = None
+) -> list[gaming.DrawRow]:
     return [
         gaming.DrawRow(start_id + i, agent, start_id + i, "phone", "", True,
-                       None if i < lost else "answered")
+                       how if i < lost else gaming.SENT)
         for i in range(n)
     ]  # fmt: skip
 
@@ -431,6 +480,14 @@ def test_lost_invitations_are_flagged_against_the_rest():
     evidence = findings[0].evidence["lost_invitations"]
     assert evidence["lost"] == 15 and len(evidence["draw_ids"]) == 15
     assert findings[0].explanation.startswith("Sam: 15 of 40 contacts the draw selected")
+
+
+def test_an_invitation_never_sent_is_lost_a_queued_one_is_not():
+    rows = _draws(1, 40, 15, 0, gaming.NOT_SENT) + _draws(2, 40, 15, 100, gaming.PENDING)
+    for agent in range(3, 10):
+        rows += _draws(agent, 40, 1, agent * 1000, gaming.NOT_SENT)
+    findings = gaming.suppression_check(rows, names={})
+    assert [f.agent_id for f in findings] == [1]
 
 
 def test_lost_invitations_below_the_minimum_are_not_tested():
@@ -458,6 +515,32 @@ def test_closing_contacts_under_an_excluded_type_is_flagged_but_making_call_back
 
     assert [f.agent_id for f in findings] == [1]
     assert findings[0].evidence["exclusions"]["by_reason"] == {Exclusion.CONTACT_TYPE: 30}
+
+
+@pytest.mark.parametrize("reason", [Exclusion.NO_CONSENT, Exclusion.NO_ADDRESS])
+def test_declined_consents_and_removed_addresses_are_steerable(reason):
+    # Compared over the channel mix: agent 1 has many on phone, where the rest have few; agent 2
+    # has as many on SMS as everyone there, which is no deviation.
+    rows = _handled(1, 15, reason, 0) + _handled(1, 15, "", 50)
+    rows += [
+        gaming.DrawRow(200 + i, 2, 200 + i, "sms", reason if i < 10 else "", False, None)
+        for i in range(30)
+    ]
+    for agent in range(3, 10):
+        rows += _handled(agent, 28, "", agent * 1000) + _handled(
+            agent, 1, reason, agent * 1000 + 50
+        )
+        rows += [
+            gaming.DrawRow(agent * 1000 + 100 + i, agent, agent * 1000 + 100 + i, "sms",
+                           reason if i < 10 else "", False, None)
+            for i in range(30)
+        ]  # fmt: skip
+
+    findings = gaming.suppression_check(rows, names={1: "Sam"})
+
+    assert [f.agent_id for f in findings] == [1]
+    assert findings[0].evidence["exclusions"]["by_reason"] == {reason: 15}
+    assert "no consent, no address" in findings[0].explanation
 
 
 def _response(i: int, agent: int, **fields) -> gaming.ResponseRow:
@@ -579,6 +662,9 @@ def test_run_checks_now_from_the_page(client, center, qa):
     client.force_login(qa)
     bad = client.post("/surveys/gaming/run/", {"start": "2025-03-30", "end": "2025-03-01"})
     assert bad.status_code == 400 and not GamingFlag.objects.exists()
+    far = client.post("/surveys/gaming/run/", {"start": "9999-12-25", "end": "9999-12-31"})
+    assert far.status_code == 400 and "between 2000 and 2100" in far.content.decode()
+    assert not GamingFlag.objects.exists()
     response = client.post(
         "/surveys/gaming/run/", {"start": START.isoformat(), "end": END.isoformat()}
     )
@@ -589,6 +675,22 @@ def test_run_checks_now_from_the_page(client, center, qa):
     response_id = flag.evidence["response_ids"][0]
     interaction = Response.objects.get(pk=response_id).interaction_id
     assert f'href="/interactions/{interaction}/"' in detail
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--start", "9999-12-25", "--end", "9999-12-31"],
+        ["--end", "9999-12-31"],
+        ["--end", "0001-01-05"],
+        ["--start", "2025-03-30", "--end", "2025-03-01"],
+    ],
+)
+def test_management_command_refuses_bad_periods(db, args):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("survey_gaming_checks", *args)
 
 
 def test_management_command_runs_the_checks(center):

@@ -37,6 +37,8 @@ def _contact(agent, day: datetime.date, channel: str, contact_type, handle: int 
 
 
 def invite(agent, day, *, channel="phone", contact_type=None, state=InvitationState.EXPIRED, **kw):
+    sent = kw.pop("sent", True)
+    team = kw.pop("team", agent.team)
     handle = kw.pop("handle", 300) + len(Draw.objects.all()[:1000]) % 7  # a little variation
     interaction = _contact(agent, day, channel, contact_type, handle)
     draw = Draw.objects.create(
@@ -56,12 +58,12 @@ def invite(agent, day, *, channel="phone", contact_type=None, state=InvitationSt
         interaction=interaction,
         customer=interaction.customer,
         agent=agent,
-        team=agent.team,
+        team=team,
         channel="email",
         address="c@example.com",
         nonce=secrets.token_hex(16),
         state=state,
-        sent_at=timezone.now(),
+        sent_at=timezone.now() if sent else None,
         expires_at=timezone.now(),
     )
 
@@ -70,12 +72,13 @@ def answer(agent, day, csat, *, nps=None, ces=None, channel="phone", contact_typ
     invitation = invite(
         agent, day, channel=channel, contact_type=contact_type, state=InvitationState.ANSWERED, **kw
     )
+    team = invitation.team
     return Response.objects.create(
         invitation=invitation,
         survey=invitation.survey,
         interaction=invitation.interaction,
         agent=agent,
-        team=agent.team,
+        team=team,
         day=day,
         channel=channel,
         contact_type=contact_type,
@@ -251,3 +254,75 @@ def test_bias_block_uses_the_conversation_sentiment(world):
     assert 600 <= handle.non_respondents.value < 607
     assert handle.differs and "lower" in handle.verdict  # respondents had shorter contacts
     assert resolved.p_value is None or not resolved.differs
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=week&date=9999-12-31",
+        "period=month&date=9999-12-31",
+        "period=week&date=2100-12-31",  # the week ends in 2101
+        "period=week&date=0001-01-01",
+        "start=9999-12-25&end=9999-12-31",
+        "start=1999-12-30&end=2000-01-05",
+    ],
+)
+def test_dates_at_the_calendar_edge_are_a_clear_400(world, client, query):
+    assert _api("admin").get(f"/api/v1/surveys/report?{query}").status_code == 400
+    client.force_login(UserFactory(roles=["admin"]))
+    page = client.get(f"/surveys/report/?{query}")
+    assert page.status_code == 400 and "between 2000 and 2100" in page.content.decode()
+
+
+def test_the_period_check_is_the_one_the_gaming_checks_use():
+    from rapport.surveys.services import gaming as gaming_services
+    from rapport.surveys.views import gaming as gaming_views
+
+    assert not hasattr(gaming_services, "MAX_DAYS")
+    assert gaming_services.period_check is reports.period_check
+    assert gaming_views.period_check is reports.period_check
+    assert reports.period_resolve(period="month", date="2100-12-05") == (
+        datetime.date(2100, 12, 1),
+        datetime.date(2100, 12, 31),
+    )
+
+
+def test_only_invitations_that_were_sent_count_as_invited(world):
+    r1 = world["r1"]
+    invite(r1, WEEK[0], state=InvitationState.QUEUED, sent=False)
+    invite(r1, WEEK[0], state=InvitationState.FAILED, sent=False)
+    invite(r1, WEEK[0], state=InvitationState.EXPIRED, sent=False)  # expired before it was sent
+    invite(r1, WEEK[0], state=InvitationState.OPENED)
+    report = reports.report_for(UserFactory(roles=["admin"]), start=WEEK[0], end=WEEK[1])
+    assert (report.center.answered, report.center.invited) == (12, 21)
+    handle = report.bias[0]
+    assert handle.respondents.n + handle.non_respondents.n == 21
+
+
+def test_an_agent_who_moved_teams_is_shown_by_the_team_credited(world):
+    ann, blue, red = world["a1"], world["blue"], world["red"]
+    for csat in (1, 1, 1):  # answered while Ann was in Red
+        answer(ann, WEEK[0], csat, team=red)
+    ann.team = red
+    ann.save()
+    lead_red = red.supervisor
+
+    blue_view = reports.report_for(world["lead_blue"], start=WEEK[0], end=WEEK[1])
+    rows = {row.label: row for row in blue_view.by_agent}
+    assert rows["Ann Blue"].answered == 4 and rows["Ann Blue"].team == blue.pk
+    assert rows["Ann Blue"].csat.top_two == 3  # her Blue answers only
+
+    red_view = reports.report_for(lead_red, start=WEEK[0], end=WEEK[1])
+    rows = {row.label: row for row in red_view.by_agent}
+    assert set(rows) == {"Ann Blue", "Rae Red"}
+    assert rows["Ann Blue"].answered == 3 and rows["Ann Blue"].csat.top_two == 0
+    assert {row.label: row.answered for row in red_view.by_team} == {"Red": 8}
+
+    admin = _api("admin").get(URL).json()
+    ann_rows = {row["name"]: row for row in admin["by_agent"] if row["name"].startswith("Ann")}
+    assert {name: row["answered"] for name, row in ann_rows.items()} == {
+        "Ann Blue (Blue)": 4,
+        "Ann Blue (Red)": 3,
+    }
+    assert ann_rows["Ann Blue (Red)"]["team"] == red.pk
+    assert ann_rows["Ann Blue (Red)"]["key"] == f"{ann.pk}:{red.pk}"

@@ -1,5 +1,6 @@
 """Survey statistics against reference computations (scipy, statsmodels, numpy)."""
 
+import datetime
 import math
 
 import numpy as np
@@ -201,3 +202,30 @@ def test_nps_stays_in_range(answers):
     score = stats.nps(answers, min_n=30).score
     assert score.value is not None and score.ci_low is not None and score.ci_high is not None
     assert -100 <= score.ci_low <= score.value <= score.ci_high <= 100
+
+
+def test_the_invitations_page_rate_is_stats_response_rate_over_sent_invitations(db):
+    from django.utils import timezone
+
+    from rapport.accounts.tests.factories import UserFactory
+    from rapport.surveys.choices import InvitationState
+    from rapport.surveys.models import Invitation
+    from rapport.surveys.selectors import invitations
+    from rapport.surveys.tests.factories_draw import invitation_for
+
+    now: datetime.datetime | None = timezone.now()
+    states = [("answered", now)] * 3 + [("sent", now)] * 4 + [("expired", now)] * 2
+    # Never sent: still queued, failed, expired before a send; none of them is invited.
+    states += [("queued", None), ("failed", None), ("expired", None)]
+    for state, sent_at in states:
+        Invitation.objects.filter(pk=invitation_for().pk).update(state=state, sent_at=sent_at)
+    admin = UserFactory(roles=["admin"])
+
+    rate = invitations.response_rate(viewer=admin, min_n=5)
+
+    expected = stats.response_rate(3, 9, min_n=5)
+    assert (rate.delivered, rate.answered, rate.failed) == (9, 3, 1)
+    assert (rate.rate, rate.low, rate.high) == (expected.value, expected.ci_low, expected.ci_high)
+    assert rate.enough and not invitations.response_rate(viewer=admin, min_n=10).enough
+    assert invitations.invited().count() == 9
+    assert not invitations.invited().filter(state=InvitationState.QUEUED).exists()

@@ -17,6 +17,7 @@ from rapport.core.roles import CONVERSATION_READERS, GAMING_REVIEWERS, has_any_r
 from rapport.surveys.choices import FlagState, GamingCheck
 from rapport.surveys.models import GamingFlag
 from rapport.surveys.selectors import gaming as selectors
+from rapport.surveys.selectors.reports import period_check
 from rapport.surveys.services import gaming as services
 from rapport.ui.decorators import role_required
 from rapport.ui.forms import show_refusal
@@ -55,7 +56,7 @@ class RunForm(forms.Form):
         data = super().clean() or {}
         try:
             if data.get("start") and data.get("end"):
-                services.period_check(data["start"], data["end"])
+                period_check(data["start"], data["end"])
         except ApplicationError as exc:
             show_refusal(self, exc)
         return data

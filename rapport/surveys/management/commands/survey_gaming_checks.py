@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from rapport.core.errors import ApplicationError
+from rapport.surveys.selectors.reports import period_check
 from rapport.surveys.services import gaming
 
 
@@ -25,8 +26,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, start: datetime.date | None, end: datetime.date | None, **options):
         end = end or timezone.localdate()
-        start = start or end - datetime.timedelta(days=27)
         try:
+            # The end alone first: a default start is computed from it.
+            period_check(end, end)
+            start = start or end - datetime.timedelta(days=27)
             flags = gaming.gaming_checks_run(start=start, end=end)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
