@@ -1,7 +1,9 @@
 """Side effects of ledger writes: a wrapped-up contact is drawn for a survey at once.
 
 The draw runs in a savepoint: if it fails, the wrap-up is still recorded and the clock's sweep
-draws the contact later (with the same result: the ticket depends on the seed and id only)."""
+draws the contact later (with the same result: the ticket depends on the seed and id only). A
+contact whose customer has an earlier contact not ready yet is left to the sweep too
+(`draw_services.draw_due`), so the cooldown sees that contact's decision first."""
 
 import logging
 from functools import partial
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 def on_wrapped_up(sender, interaction: Interaction, by, **kwargs) -> None:
     try:
         with transaction.atomic():
+            if not draw_services.draw_due(interaction=interaction):
+                return
             decision = draw_services.draw_for(interaction=interaction)
     except Exception:  # the wrap-up must stand; the sweep retries
         logger.exception("Survey draw failed for interaction %s", interaction.pk)

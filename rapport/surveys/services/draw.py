@@ -1,19 +1,21 @@
-"""The survey draw: one recorded decision per handled contact, re-derivable from its seed.
+"""The survey draw: one recorded decision per contact, re-derivable from its seed.
 
 `draw_for` runs when an agent wraps a contact up; `draws_sweep` runs on the clock and draws every
-contact that was handled but never drawn (call records imported in bulk, chats and e-mails nobody
-wrapped up). So not wrapping up never suppresses a survey: it only delays the draw, and the
-decision — the ticket from seed and id — is the same whenever it is taken.
-
-Handled, for the sweep: wrapped up; or ended more than GRACE ago (time for the agent to wrap up,
-so the outcome and contact type are in when the rules read them); or, for a contact no system
-ever ended (a chat or e-mail thread), started more than OPEN_AFTER ago. The rules then decide
-whether it was handled by anyone (`draw.not_handled`).
+contact that is ready but not drawn (call records imported in bulk, contacts nobody wrapped up).
+A contact is ready at wrap-up or, never wrapped up, after its channel's idle time
+(`draw.IDLE_BEFORE_DRAW`); the rules then read it like any other contact, so not wrapping up
+never suppresses a survey: it only delays the draw, and the ticket — from seed and id — is the
+same whenever the draw is taken. Whether a written contact was handled, and by whom, is read from
+the ledger (`_replies`): the agent's messages in its thread or case count, wrapped up or not; the
+draw and its invitation name that agent, so the gaming checks see who had the contact.
 
 The per-customer cooldown counts contacts by when they *started*: a contact is in cooldown when
-the customer was selected for a contact that started in the cooldown days before it. Before a
-contact is drawn, the customer's earlier contacts that have ended are drawn first, so the order in
-which agents wrap up cannot move an invitation from one contact to another.
+the customer was selected for a contact that started in the cooldown days before it. A contact is
+therefore drawn only once every earlier contact its cooldown reaches (`_chain`) is ready too; those
+are drawn first, oldest first. So every draw sees the final decisions of all earlier contacts, and
+the selected set is the same whatever the order and timing of wrap-ups: an agent can delay a
+customer's next draw by at most the idle time of an earlier contact left open, never move an
+invitation from one contact to another.
 """
 
 import datetime
@@ -25,17 +27,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from rapport.access.choices import Channel
 from rapport.access.models import ContactType
 from rapport.core.audit import audit_record
-from rapport.core.errors import ValidationFailed
+from rapport.core.errors import Conflict, ValidationFailed
 from rapport.customers.choices import ConsentChannel, ConsentPurpose, ContactKind
 from rapport.customers.models import Consent, ContactPoint, Customer
-from rapport.interactions.choices import Side
+from rapport.interactions.choices import Direction, Side
 from rapport.interactions.models import Interaction, Message
 from rapport.surveys import draw
 from rapport.surveys.choices import InvitationState, InviteChannel
@@ -44,8 +47,6 @@ from rapport.surveys.selectors.design import draw_settings_get
 
 logger = logging.getLogger(__name__)
 
-GRACE = datetime.timedelta(minutes=15)
-OPEN_AFTER = datetime.timedelta(days=2)
 MOBILE_LABELS = ("mobile", "cell")
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,)
 
@@ -104,6 +105,112 @@ def reach_of(customer: Customer) -> Reach:
     return Reach("", "", refused)
 
 
+# --- Who handled it -------------------------------------------------------------------------------
+
+
+def _replies(interaction: Interaction) -> list[tuple[datetime.datetime, int | None]]:
+    """The agents' messages answering the contact, as (sent at, agent): on the contact itself (a
+    chat or SMS transcript), on an outbound e-mail threaded under it, or on its case since it
+    started. Read from the ledger, so an agent's reply counts whether or not they wrapped up."""
+    mine = Q(interaction=interaction)
+    if interaction.case_id is not None:
+        mine |= Q(
+            interaction__case_id=interaction.case_id,
+            interaction__started_at__gte=interaction.started_at,
+        )
+    threaded = _threaded_replies(interaction)
+    if threaded:
+        mine |= Q(interaction_id__in=threaded)
+    rows = Message.objects.filter(mine, side=Side.AGENT, is_note=False).values_list(
+        "sent_at", "author_id", "interaction__agent_id"
+    )
+    return [(sent_at, author or agent) for sent_at, author, agent in rows]
+
+
+def _threaded_replies(interaction: Interaction) -> list[int]:
+    """Outbound contacts whose thread names this one (an e-mail's In-Reply-To or References)."""
+    if not interaction.external_id or interaction.customer_id is None:
+        return []
+    outbound = Interaction.objects.filter(
+        customer_id=interaction.customer_id,
+        direction=Direction.OUTBOUND,
+        started_at__gte=interaction.started_at,
+    ).values_list("pk", "thread_refs")
+    return [pk for pk, refs in outbound if interaction.external_id in (refs or [])]
+
+
+def _agent_of(interaction: Interaction, replies: list[tuple[datetime.datetime, int | None]]):
+    """The contact's agent; else the agent who replied last in its thread (who had it)."""
+    if interaction.agent_id is not None:
+        return interaction.agent_id
+    named = [(sent_at, agent) for sent_at, agent in replies if agent is not None]
+    return max(named, key=lambda row: row[0])[1] if named else None
+
+
+# --- When it is drawn -----------------------------------------------------------------------------
+
+
+def _ready_at(interaction: Interaction) -> datetime.datetime:
+    if interaction.wrapped_up_at is not None:
+        return interaction.wrapped_up_at
+    last = Message.objects.filter(interaction=interaction, is_note=False).aggregate(
+        last=Max("sent_at")
+    )["last"]
+    return draw.ready_at(
+        channel=interaction.channel,
+        direction=interaction.direction,
+        started_at=interaction.started_at,
+        ended_at=interaction.ended_at,
+        wrapped_up_at=interaction.wrapped_up_at,
+        last_message_at=last,
+    )
+
+
+def _chain(interaction: Interaction, cooldown_days: int) -> list[Interaction]:
+    """The customer's undrawn inbound contacts that started before this one and that its cooldown
+    reaches (directly, or through another of them), oldest first: all must be drawn before it.
+    An outbound contact is never selected, so it reads no cooldown and waits for nothing."""
+    if interaction.direction == Direction.OUTBOUND:
+        return []
+    if interaction.customer_id is None or not cooldown_days:
+        return []
+    window = datetime.timedelta(days=cooldown_days)
+    key = (interaction.started_at, interaction.pk)
+    undrawn = (
+        Interaction.objects.filter(
+            customer_id=interaction.customer_id,
+            started_at__lte=interaction.started_at,
+            survey_draw__isnull=True,
+        )
+        .exclude(direction=Direction.OUTBOUND)
+        .exclude(pk=interaction.pk)
+        .order_by("-started_at", "-id")
+    )
+    chain: list[Interaction] = []
+    reach = interaction.started_at - window
+    for other in undrawn.iterator():
+        if (other.started_at, other.pk) > key:
+            continue
+        if other.started_at < reach:
+            break
+        chain.append(other)
+        reach = other.started_at - window
+    return chain[::-1]
+
+
+def _waiting(interaction: Interaction, chain: list[Interaction], now: datetime.datetime) -> bool:
+    """Whether the contact, or an earlier contact in its cooldown chain, is not ready yet."""
+    return any(_ready_at(other) > now for other in [*chain, interaction])
+
+
+def draw_due(*, interaction: Interaction, now: datetime.datetime | None = None) -> bool:
+    """Whether the contact can be drawn now (see the module docstring); drawn ones are not due."""
+    if Draw.objects.filter(interaction=interaction).exists():
+        return False
+    chain = _chain(interaction, draw_settings_get().cooldown_days)
+    return not _waiting(interaction, chain, now or timezone.now())
+
+
 # --- The decision ---------------------------------------------------------------------------------
 
 
@@ -126,64 +233,43 @@ def _in_cooldown(interaction: Interaction, days: int) -> bool:
     )
 
 
-def _facts(interaction: Interaction, settings_row: DrawSettings, reach: Reach) -> draw.Facts:
+def _facts(
+    interaction: Interaction, settings_row: DrawSettings, reach: Reach, replied: bool
+) -> draw.Facts:
     customer = interaction.customer
     excluded_types = {ct.pk for ct in settings_row.excluded_contact_types.all()}
-    agent_spoke = Message.objects.filter(
-        interaction=interaction, side=Side.AGENT, is_note=False
-    ).exists()
     return draw.Facts(
         has_customer=customer is not None and customer.erased_at is None,
         direction=interaction.direction,
         outcome=interaction.outcome,
         answered=interaction.answered_at is not None,
         handle_seconds=interaction.handle_seconds,
-        has_agent=interaction.agent_id is not None or agent_spoke,
+        has_agent=interaction.agent_id is not None or replied,
         contact_type_excluded=interaction.contact_type_id in excluded_types,
         reachable=bool(reach.channel),
         declined=reach.declined,
         in_cooldown=_in_cooldown(interaction, settings_row.cooldown_days),
+        channel=interaction.channel,
+        wrapped_up=interaction.wrapped_up_at is not None,
     )
 
 
-def _settle_earlier(interaction: Interaction, settings_row: DrawSettings) -> None:
-    """Draw the customer's earlier, ended contacts in the cooldown window that are not drawn yet."""
-    if interaction.customer_id is None or not settings_row.cooldown_days:
-        return
-    start = interaction.started_at
-    earlier = (
-        Interaction.objects.filter(
-            customer_id=interaction.customer_id,
-            started_at__gte=start - datetime.timedelta(days=settings_row.cooldown_days),
-            started_at__lte=start,
-            survey_draw__isnull=True,
-        )
-        .filter(Q(ended_at__isnull=False) | Q(wrapped_up_at__isnull=False))
-        .exclude(pk=interaction.pk)
-        .order_by("started_at", "id")
-    )
-    for other in earlier:
-        if (other.started_at, other.pk) < (start, interaction.pk):
-            _draw(other, settings_row)
-
-
-def _draw(interaction: Interaction, settings_row: DrawSettings) -> Draw:
-    existing = Draw.objects.filter(interaction=interaction).first()
-    if existing is not None:
-        return existing
-    _settle_earlier(interaction, settings_row)
+def _decide(interaction: Interaction, settings_row: DrawSettings) -> Draw:
+    """Record the draw of one contact whose earlier contacts are all drawn."""
     customer = interaction.customer
     reach = reach_of(customer) if customer is not None else Reach("", "", False)
-    facts = _facts(interaction, settings_row, reach)
+    replies = _replies(interaction)
+    agent_id = _agent_of(interaction, replies)
+    facts = _facts(interaction, settings_row, reach, replied=bool(replies))
     excluded = draw.exclusion_for(facts)
     rate = draw.rate_for(settings_row, interaction.channel)
     ticket = draw.ticket(settings_row.seed, interaction.pk)
     now = timezone.now()
     decision = Draw.objects.create(
         interaction=interaction,
-        agent_id=interaction.agent_id,
+        agent_id=agent_id,
         day=timezone.localdate(interaction.started_at),
-        stratum=draw.stratum_of(interaction),
+        stratum=draw.stratum_of(interaction, agent_id),
         seed=settings_row.seed,
         rate=rate,
         ticket=ticket,
@@ -205,15 +291,16 @@ def _invite(
     settings_row: DrawSettings,
     now: datetime.datetime,
 ) -> Invitation:
-    agent = interaction.agent
     assert interaction.customer_id is not None
+    agents = get_user_model().objects.filter(pk=decision.agent_id or 0)
+    team_id = agents.values_list("team_id", flat=True).first()
     return Invitation.objects.create(
         draw=decision,
         survey=survey,
         interaction=interaction,
         customer_id=interaction.customer_id,
-        agent=agent,
-        team_id=agent.team_id if agent is not None else None,
+        agent_id=decision.agent_id,
+        team_id=team_id,
         channel=reach.channel,
         address=reach.address,
         state=InvitationState.QUEUED,
@@ -221,41 +308,67 @@ def _invite(
     )
 
 
-def draw_for(*, interaction: Interaction) -> Draw:
+def _draw(interaction: Interaction, settings_row: DrawSettings, now: datetime.datetime) -> Draw:
+    existing = Draw.objects.filter(interaction=interaction).first()
+    if existing is not None:
+        return existing
+    chain = _chain(interaction, settings_row.cooldown_days)
+    if _waiting(interaction, chain, now):
+        raise Conflict(
+            "This contact is not drawn yet: it, or an earlier contact of the same customer, is "
+            "neither wrapped up nor idle long enough. The clock draws it when it is.",
+            code="draw_not_due",
+        )
+    for other in chain:
+        _decide(other, settings_row)
+    return _decide(interaction, settings_row)
+
+
+def draw_for(*, interaction: Interaction, now: datetime.datetime | None = None) -> Draw:
     """The draw for a contact: made once; a replay returns the recorded draw unchanged.
 
-    The caller sends a queued invitation after commit (receivers and the clock task do)."""
+    Refused (Conflict) while the contact is not due (`draw_due`). The caller sends a queued
+    invitation after commit (receivers and the clock task do)."""
     settings_row = draw_settings_get()
     try:
         with transaction.atomic():
-            return _draw(interaction, settings_row)
+            return _draw(interaction, settings_row, now or timezone.now())
     except IntegrityError:
         # Drawn meanwhile by another process (wrap-up and the sweep at once): theirs stands.
         return Draw.objects.get(interaction=interaction)
 
 
-def handled_undrawn(*, since: datetime.datetime, now: datetime.datetime | None = None):
-    """Contacts started since `since`, handled (see the module docstring) and not drawn yet."""
+def _idle_passed(now: datetime.datetime) -> Q:
+    """Every contact that may be ready by `now`, in SQL; `_ready_at` then checks the last message."""
+    ready = Q(wrapped_up_at__isnull=False) | Q(direction=Direction.OUTBOUND)
+    for channel in Channel.values:
+        idle = draw.idle_before_draw(channel)
+        never_ended = max(idle, draw.NEVER_ENDED_IDLE)
+        ready |= Q(channel=channel, ended_at__lte=now - idle) | Q(
+            channel=channel, ended_at__isnull=True, started_at__lte=now - never_ended
+        )
+    return ready
+
+
+def ready_undrawn(*, since: datetime.datetime, now: datetime.datetime | None = None):
+    """Contacts started since `since`, not drawn yet, that may be ready by `now`, by start."""
     now = now or timezone.now()
-    done = (
-        Q(wrapped_up_at__isnull=False)
-        | Q(ended_at__lte=now - GRACE)
-        | Q(ended_at__isnull=True, started_at__lte=now - OPEN_AFTER)
-    )
     return (
-        Interaction.objects.filter(done, started_at__gte=since, survey_draw__isnull=True)
+        Interaction.objects.filter(_idle_passed(now), started_at__gte=since)
+        .filter(survey_draw__isnull=True)
         .select_related("customer", "agent")
         .order_by("started_at", "id")
     )
 
 
 def draws_sweep(*, since: datetime.datetime, now: datetime.datetime | None = None) -> int:
-    """Draw every handled contact since `since` that was not drawn yet; returns how many."""
+    """Draw every contact since `since` that is due and not drawn yet; returns how many."""
+    now = now or timezone.now()
     made = 0
-    for interaction in handled_undrawn(since=since, now=now).iterator():
-        if Draw.objects.filter(interaction=interaction).exists():
-            continue  # drawn while settling an earlier contact of the same customer
-        draw_for(interaction=interaction)
+    for interaction in ready_undrawn(since=since, now=now).iterator():
+        if not draw_due(interaction=interaction, now=now):
+            continue  # drawn while settling a later contact, or still waiting
+        draw_for(interaction=interaction, now=now)
         made += 1
     return made
 

@@ -5,16 +5,20 @@ import itertools
 
 from django.utils import timezone
 
+from rapport.access.models import Queue
+from rapport.access.tests.factories import QueueFactory
 from rapport.accounts.tests.factories import TeamFactory, UserFactory
 from rapport.customers.models import Customer
 from rapport.customers.tests.factories import ContactPointFactory, CustomerFactory
-from rapport.interactions.models import Interaction
+from rapport.interactions import services as interaction_services
+from rapport.interactions.models import Interaction, Message
 from rapport.interactions.tests.factories import InteractionFactory
 from rapport.surveys.choices import InvitationState, InviteChannel
 from rapport.surveys.models import Draw, DrawSettings, Invitation
 from rapport.surveys.selectors.design import draw_settings_get
 
 _mobiles = itertools.count(1000)
+_threads = itertools.count(1)
 
 
 def settings_set(**fields) -> DrawSettings:
@@ -59,6 +63,75 @@ def contact(*, customer=None, agent=None, ago=datetime.timedelta(hours=2), **fie
     values.update(fields)
     interaction: Interaction = InteractionFactory(**values)
     return interaction
+
+
+def written_contact(
+    *, channel: str, customer=None, ago=datetime.timedelta(hours=2), **fields
+) -> Interaction:
+    """A customer's chat, SMS or e-mail as the channels record it: started and "ended" at the
+    customer's last message, no agent (set at wrap-up), nothing answered on a switch."""
+    started = timezone.now() - ago
+    values = {
+        "customer": customer if customer is not None else customer_with_email(),
+        "channel": channel,
+        "source": channel,
+        "external_id": f"<thread-{next(_threads)}@customer.example>",
+        "started_at": started,
+        "ended_at": started + datetime.timedelta(minutes=3),
+    }
+    values.update(fields)
+    interaction: Interaction = InteractionFactory(**values)
+    Message.objects.create(
+        interaction=interaction, side="customer", body_text="Hello?", sent_at=started
+    )
+    return interaction
+
+
+def agent_reply(interaction: Interaction, agent, *, after=datetime.timedelta(minutes=10)):
+    """An agent's answer: in the transcript of a chat or SMS, as a threaded outbound e-mail (a
+    record of its own, as the desk sends it) for an e-mail."""
+    at = interaction.started_at + after
+    if interaction.channel != "email":
+        Message.objects.create(
+            interaction=interaction, side="agent", author=agent, body_text="Sorted.", sent_at=at
+        )
+        return interaction
+    reply: Interaction = InteractionFactory(
+        customer=interaction.customer,
+        direction="outbound",
+        channel="email",
+        source="email",
+        agent=agent,
+        started_at=at,
+        ended_at=at,
+        answered_at=at,
+        external_id=f"<reply-{next(_threads)}@rapport.example>",
+        thread_refs=[interaction.external_id],
+    )
+    Message.objects.create(
+        interaction=reply, side="agent", author=agent, body_text="Sorted.", sent_at=at
+    )
+    return reply
+
+
+def inbound_email(*, customer: Customer, sent_at: datetime.datetime) -> Interaction:
+    """An e-mail from the customer, received the way the mail listener receives it."""
+    if not Queue.objects.exists():
+        QueueFactory()  # an inbound e-mail opens a case, routed to the first queue
+    point = customer.contact_points.get(kind="email")
+    received = interaction_services.inbound_receive(
+        inbound=interaction_services.InboundMessage(
+            channel="email",
+            source="email",
+            conversation_id=f"<mail-{next(_threads)}@customer.example>",
+            sender_kind="email",
+            sender=point.value,
+            sent_at=sent_at,
+            subject="My bill",
+            text="My bill is wrong again.",
+        )
+    )
+    return received.interaction
 
 
 def invitation_for(*, channel: str = InviteChannel.EMAIL, address: str = "", **contact_fields):

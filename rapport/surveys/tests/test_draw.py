@@ -16,7 +16,8 @@ from scipy.stats import binomtest, kstest
 from rapport.access.models import ContactType
 from rapport.access.tests.factories import ContactTypeFactory
 from rapport.accounts.tests.factories import UserFactory
-from rapport.core.errors import ValidationFailed
+from rapport.cases.tests.factories import CaseFactory
+from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.models import AuditEvent
 from rapport.customers.models import ContactPoint, Customer
 from rapport.customers.tests.factories import ConsentFactory, ContactPointFactory, CustomerFactory
@@ -29,10 +30,13 @@ from rapport.surveys.models import Draw, Invitation
 from rapport.surveys.services import draw as services
 from rapport.surveys.tests.factories_draw import (
     agent_in_team,
+    agent_reply,
     contact,
     customer_with_email,
     customer_with_mobile,
+    inbound_email,
     settings_set,
+    written_contact,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -170,7 +174,8 @@ def test_the_share_invited_matches_the_rate_on_2000_contacts(db):
     settings_set(rate=Decimal("0.2"), channel_rates={"chat": "0.5"})
     _many_contacts(1500, "phone")
     _many_contacts(500, "chat")
-    made = services.draws_sweep(since=timezone.now() - 2 * DAY)
+    # A day later: the chats nobody wrapped up have been idle for their channel's time too.
+    made = services.draws_sweep(since=timezone.now() - 2 * DAY, now=timezone.now() + DAY)
     assert made == 2000
     for channel, rate, n in (("phone", 0.2, 1500), ("chat", 0.5, 500)):
         rows = Draw.objects.filter(interaction__channel=channel)
@@ -304,11 +309,112 @@ def test_sweep_draws_contacts_never_wrapped_up_after_the_grace_period(db):
     assert Draw.objects.filter(interaction=just_ended, selected=True).exists()
 
 
+# --- Written contacts nobody wrapped up ------------------------------------------------------------
+
+
+def test_an_email_not_wrapped_up_waits_for_its_idle_time_then_is_drawn_with_who_replied(db):
+    settings_set(rate=Decimal("1"))
+    agent = agent_in_team()
+    customer = customer_with_email()
+    now = timezone.now()
+    email = inbound_email(customer=customer, sent_at=now - 25 * MINUTE)
+    assert email.agent_id is None and email.ended_at == now - 25 * MINUTE
+    point = customer.contact_points.get(kind="email")
+    interaction_services.outbound_email_send(
+        by=agent, customer=customer, to=point.value, subject="Re: My bill", text="Fixed it.",
+        in_reply_to=email.external_id,
+    )  # fmt: skip
+    # Twenty-five minutes on, only the (outbound, excluded) reply is drawn; the e-mail waits.
+    assert services.draws_sweep(since=now - DAY) == 1
+    assert Draw.objects.get(interaction__direction="outbound").excluded == Exclusion.OUTBOUND
+    assert not Draw.objects.filter(interaction=email).exists()
+    assert not services.draw_due(interaction=email)
+    with pytest.raises(Conflict):
+        services.draw_for(interaction=email)
+    assert services.draws_sweep(since=now - DAY, now=now + 2 * DAY) == 0  # e-mail: three days
+    assert services.draws_sweep(since=now - DAY, now=now + 3 * DAY) == 1
+    decision = Draw.objects.get(interaction=email)
+    assert decision.selected and decision.excluded == ""
+    assert decision.agent == agent and decision.stratum == f"email/-/{agent.pk}"
+    assert (decision.invitation.agent, decision.invitation.team) == (agent, agent.team)
+    # Wrapping up afterwards, however it is labelled, changes nothing.
+    interaction_services.wrap_up(
+        interaction=email, by=agent_in_team(), contact_type=ContactTypeFactory(),
+        outcome=Outcome.ABANDONED, relationship_attempt=False, compliment_received=False,
+    )  # fmt: skip
+    assert Draw.objects.get(interaction=email) == decision
+    assert Draw.objects.filter(interaction=email, selected=True, agent=agent).exists()
+
+
+def test_written_contacts_are_handled_when_anyone_took_them_never_by_a_missing_agent(db):
+    settings_set(rate=Decimal("1"))
+    agent = agent_in_team()
+    replied_chat = written_contact(channel="chat", ago=2 * DAY)
+    agent_reply(replied_chat, agent)
+    assigned_sms = written_contact(channel="sms", ago=2 * DAY, agent=agent)
+    untouched_email = written_contact(channel="email", ago=4 * DAY)
+    in_a_case = written_contact(channel="social", ago=4 * DAY, case=CaseFactory())
+    # The customer's next message came by chat, threaded into the case, and the agent answered it.
+    later_on_case = written_contact(
+        channel="chat", ago=3 * DAY, case=in_a_case.case, customer=in_a_case.customer
+    )
+    agent_reply(later_on_case, agent)
+    services.draws_sweep(since=timezone.now() - 7 * DAY)
+    drawn = {d.interaction_id: d for d in Draw.objects.all()}
+    assert drawn[replied_chat.pk].excluded == "" and drawn[replied_chat.pk].agent == agent
+    assert drawn[assigned_sms.pk].excluded == "" and drawn[assigned_sms.pk].agent == agent
+    # Nobody at the center ever took it: the ledger says so, not the missing agent.
+    assert drawn[untouched_email.pk].excluded == Exclusion.NOT_HANDLED
+    assert drawn[untouched_email.pk].agent is None
+    # The agent answered on the case the message was threaded into.
+    assert drawn[in_a_case.pk].agent == agent and drawn[in_a_case.pk].excluded == ""
+
+
+def test_an_email_wrapped_up_within_its_idle_time_is_drawn_at_wrap_up_as_recorded(db):
+    settings_set(rate=Decimal("1"))
+    excluded_kind: ContactType = ContactTypeFactory()
+    kind: ContactType = ContactTypeFactory()
+    settings_set().excluded_contact_types.set([excluded_kind])
+    agent = agent_in_team()
+    now = timezone.now()
+    first = inbound_email(customer=customer_with_email(), sent_at=now - 25 * MINUTE)
+    second = inbound_email(customer=customer_with_email(), sent_at=now - 25 * MINUTE)
+    for email, recorded in ((first, kind), (second, excluded_kind)):
+        interaction_services.wrap_up(
+            interaction=email, by=agent, contact_type=recorded, outcome=Outcome.RESOLVED,
+            relationship_attempt=True, compliment_received=False,
+        )  # fmt: skip
+    one, two = Draw.objects.get(interaction=first), Draw.objects.get(interaction=second)
+    assert one.selected and one.agent == agent and one.stratum == f"email/{kind.pk}/{agent.pk}"
+    assert two.excluded == Exclusion.CONTACT_TYPE and not two.selected
+
+
+def test_a_later_call_waits_for_the_customers_open_email_so_wrap_up_order_moves_nothing(db):
+    settings_set(rate=Decimal("1"), cooldown_days=30)
+    agent = agent_in_team()
+    customer = customer_with_email()
+    now = timezone.now()
+    email = inbound_email(customer=customer, sent_at=now - 3 * 60 * MINUTE)
+    call = contact(customer=customer, agent=agent, ago=60 * MINUTE)
+    interaction_services.wrap_up(
+        interaction=call, by=agent, contact_type=ContactTypeFactory(), outcome=Outcome.RESOLVED,
+        relationship_attempt=False, compliment_received=False,
+    )  # fmt: skip
+    # The open e-mail is not drawn early, and the call waits for it rather than skip ahead.
+    assert not Draw.objects.exists()
+    assert services.draws_sweep(since=now - DAY) == 0
+    agent_reply(email, agent)
+    services.draws_sweep(since=now - DAY, now=now + 3 * DAY)
+    assert Draw.objects.get(interaction=email).selected
+    assert Draw.objects.get(interaction=call).excluded == Exclusion.COOLDOWN
+
+
 # --- Independent of what agents do ----------------------------------------------------------------
 
 BEHAVIOUR = st.fixed_dictionaries(
     {
-        "wrap": st.booleans(),
+        # Wrapped up before the clock's first sweep, after the sweep that drew it, or never.
+        "wrap": st.sampled_from(["early", "late", "never"]),
         "outcome": st.sampled_from(
             [o for o in Outcome.values if o]  # including abandoned and no answer
         ),
@@ -317,19 +423,63 @@ BEHAVIOUR = st.fixed_dictionaries(
         "note": st.text(st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=40),
     }
 )
+CONTACT = st.fixed_dictionaries(
+    {
+        "channel": st.sampled_from(["phone", "email", "chat"]),
+        # Half of them recent, so some are still within their idle time at the first sweep.
+        "days": st.integers(0, 2) | st.integers(3, 60),
+        "excluded_type": st.booleans(),
+    }
+)
 
 
-def _expected(interactions: list[Interaction], seed: str, rate: float, cooldown: int) -> set[int]:
-    """The draw worked out from seed, ids and start times alone: what no agent can change."""
+def _expected(
+    interactions: list[Interaction], seed: str, rate: float, cooldown: int, excluded: set[int]
+) -> set[int]:
+    """The draw worked out from seed, ids, start times and the rules' facts alone: what no agent
+    can change."""
     chosen: set[int] = set()
     last_start: dict[int | None, datetime.datetime] = {}
     for interaction in sorted(interactions, key=lambda i: (i.started_at, i.pk)):
+        if interaction.pk in excluded:
+            continue
         previous = last_start.get(interaction.customer_id)
         cooling = previous is not None and interaction.started_at - previous <= cooldown * DAY
         if not cooling and draw.ticket(seed, interaction.pk) < rate:
             chosen.add(interaction.pk)
             last_start[interaction.customer_id] = interaction.started_at
     return chosen
+
+
+def _scenario_contact(spec: dict, index: int, customer, agent, kinds) -> Interaction:
+    """A handled inbound contact whose contact type is known from routing; a written one was
+    answered by the agent (in the chat, or by a threaded e-mail) but carries no agent itself."""
+    ago = spec["days"] * DAY + index * MINUTE + 30 * MINUTE
+    kind = kinds[1] if spec["excluded_type"] else kinds[0]
+    if spec["channel"] == "phone":
+        return contact(customer=customer, agent=agent, ago=ago, contact_type=kind)
+    written = written_contact(
+        channel=spec["channel"], customer=customer, ago=ago, contact_type=kind
+    )
+    agent_reply(written, agent)
+    return written
+
+
+def _behave(interaction: Interaction, agent, kind, behaviour: dict, when: str) -> None:
+    if when == "early" and behaviour["note"].strip():
+        interaction_services.call_note_add(
+            interaction=interaction, by=agent, text=behaviour["note"]
+        )
+    if behaviour["wrap"] == when:
+        interaction.refresh_from_db()
+        interaction_services.wrap_up(
+            interaction=interaction,
+            by=agent,
+            contact_type=kind,
+            outcome=behaviour["outcome"],
+            relationship_attempt=False,
+            compliment_received=behaviour["compliment"],
+        )
 
 
 @settings(
@@ -342,38 +492,41 @@ def test_the_selected_set_does_not_depend_on_what_agents_record(db, data):
     with transaction.atomic():
         settings_set(rate=Decimal("0.5"), cooldown_days=30, seed="independence")
         agent = agent_in_team()
-        kind = ContactTypeFactory()
+        kinds: tuple[ContactType, ContactType] = (ContactTypeFactory(), ContactTypeFactory())
+        settings_set().excluded_contact_types.set([kinds[1]])
         customers = [customer_with_email() for _ in range(4)]
-        days = data.draw(st.lists(st.integers(1, 80), min_size=12, max_size=12))
+        specs = data.draw(st.lists(CONTACT, min_size=12, max_size=12))
         contacts = [
-            contact(customer=customers[i % 4], agent=agent, ago=d * DAY + i * MINUTE)
-            for i, d in enumerate(days)
+            _scenario_contact(spec, i, customers[i % 4], agent, kinds)
+            for i, spec in enumerate(specs)
         ]
-        order = data.draw(st.permutations(range(len(contacts))))
-        for index in order:
-            interaction = contacts[index]
-            behaviour = data.draw(BEHAVIOUR)
-            if behaviour["note"].strip():
-                interaction_services.call_note_add(
-                    interaction=interaction, by=agent, text=behaviour["note"]
+        kind_of = {c.pk: c.contact_type for c in contacts}
+        behaviours = {c.pk: data.draw(BEHAVIOUR) for c in contacts}
+        now = timezone.now()
+        # Early wrap-ups in any order, the clock's sweep somewhere among them; then the sweep once
+        # every contact has been idle long enough; then the late wrap-ups, then the clock again.
+        order = data.draw(st.permutations([*contacts, None]))
+        for interaction in order:
+            if interaction is None:
+                services.draws_sweep(since=now - 100 * DAY)
+            else:
+                _behave(
+                    interaction, agent, kind_of[interaction.pk], behaviours[interaction.pk], "early"
                 )
-            if behaviour["wrap"]:
-                interaction_services.wrap_up(
-                    interaction=interaction,
-                    by=agent,
-                    contact_type=kind,
-                    outcome=behaviour["outcome"],
-                    relationship_attempt=False,
-                    compliment_received=behaviour["compliment"],
-                )
-        services.draws_sweep(since=timezone.now() - 100 * DAY)
-        selected = set(
-            Draw.objects.filter(interaction__in=contacts, selected=True).values_list(
-                "interaction_id", flat=True
-            )
-        )
-        assert Draw.objects.filter(interaction__in=contacts).count() == len(contacts)
-        assert selected == _expected(contacts, "independence", 0.5, 30)
+        services.draws_sweep(since=now - 100 * DAY, now=now + 4 * DAY)
+        for interaction in data.draw(st.permutations(contacts)):
+            _behave(interaction, agent, kind_of[interaction.pk], behaviours[interaction.pk], "late")
+        services.draws_sweep(since=now - 100 * DAY, now=now + 4 * DAY)
+
+        rows = Draw.objects.filter(interaction__in=contacts)
+        assert rows.count() == len(contacts)
+        excluded = {c.pk for c, spec in zip(contacts, specs, strict=True) if spec["excluded_type"]}
+        assert set(rows.filter(excluded=Exclusion.CONTACT_TYPE).values_list(
+            "interaction_id", flat=True)) == excluded  # fmt: skip
+        assert not rows.filter(excluded=Exclusion.NOT_HANDLED).exists()
+        assert not rows.filter(agent__isnull=True).exists()  # who had it is always named
+        selected = set(rows.filter(selected=True).values_list("interaction_id", flat=True))
+        assert selected == _expected(contacts, "independence", 0.5, 30, excluded)
         transaction.set_rollback(True)
 
 
