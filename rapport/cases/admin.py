@@ -7,6 +7,7 @@ import re
 from django.contrib import admin
 
 from rapport.cases.models import Case, CaseEvent, Escalation, EscalationReason, SlaBreach
+from rapport.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 REFERENCE = re.compile(r"\[?[Cc]-(\d{1,12})\]?")
 
@@ -17,31 +18,6 @@ class EscalationReasonAdmin(admin.ModelAdmin):
     list_filter = ["preventable", "is_active"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by admins, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CaseEventInline(ReadOnlyInline):

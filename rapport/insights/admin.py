@@ -4,6 +4,7 @@ Rules and causes are retired (unticked "active"), never deleted: alerts refer to
 
 from django.contrib import admin
 
+from rapport.core.admin import ReadOnlyAdmin
 from rapport.core.audit import audit_record
 from rapport.insights.models import Alert, AlertRule, RootCause
 
@@ -43,7 +44,7 @@ class RootCauseAdmin(_AuditedAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "severity",
@@ -58,12 +59,3 @@ class AlertAdmin(admin.ModelAdmin):
     list_select_related = ["team", "owner"]
     search_fields = ["source_key"]
     date_hierarchy = "fired_at"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -2,20 +2,9 @@
 edited; contacts are written by the channels and the desktop through the services."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from rapport.core.admin import ReadOnlyAdmin
 from rapport.interactions.models import CallRecordImport, Interaction, RejectedInbound
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Interaction)

@@ -6,6 +6,7 @@ and recomputes the figures it affects."""
 
 from django.contrib import admin
 
+from rapport.core.admin import ReadOnlyAdmin
 from rapport.performance.models import (
     Dispute,
     Evaluation,
@@ -18,19 +19,6 @@ from rapport.performance.models import (
     SuccessDefinition,
 )
 from rapport.performance.services import measures
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by admins, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Kpi)

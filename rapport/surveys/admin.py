@@ -4,53 +4,43 @@ figures are checked against."""
 
 from django.contrib import admin
 
+from rapport.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from rapport.surveys.models import Draw, DrawSettings, Invitation, Question, Response, Survey
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class QuestionInline(ReadOnly, admin.TabularInline):
+class QuestionInline(ReadOnlyInline):
     model = Question
     extra = 0
 
 
 @admin.register(Survey)
-class SurveyAdmin(ReadOnly, admin.ModelAdmin):
+class SurveyAdmin(ReadOnlyAdmin):
     list_display = ["name", "is_active"]
     inlines = [QuestionInline]
 
 
 @admin.register(DrawSettings)
-class DrawSettingsAdmin(ReadOnly, admin.ModelAdmin):
+class DrawSettingsAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "survey", "rate", "cooldown_days", "expiry_days"]
     exclude = ["seed"]
 
 
 @admin.register(Draw)
-class DrawAdmin(ReadOnly, admin.ModelAdmin):
+class DrawAdmin(ReadOnlyAdmin):
     list_display = ["interaction", "day", "stratum", "rate", "ticket", "excluded", "selected"]
     list_filter = ["selected", "excluded", "day"]
     exclude = ["seed"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ReadOnly, admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["pk", "channel", "state", "created_at", "expires_at"]
     list_filter = ["state", "channel"]
     exclude = ["nonce", "address"]
 
 
 @admin.register(Response)
-class ResponseAdmin(ReadOnly, admin.ModelAdmin):
+class ResponseAdmin(ReadOnlyAdmin):
     list_display = ["pk", "day", "csat", "nps", "ces", "channel"]
     list_filter = ["day", "channel"]
     exclude = ["verbatim", "device", "network"]
