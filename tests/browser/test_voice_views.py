@@ -77,7 +77,7 @@ def people() -> SimpleNamespace:
 
 
 def _handled_contact(agent, *, customer=None, channel: str = "phone") -> Interaction:
-    """An inbound contact answered and resolved by the agent a moment ago."""
+    """An inbound contact answered, resolved and wrapped up by the agent a moment ago."""
     started = timezone.now() - datetime.timedelta(seconds=60)
     if customer is None:
         customer = CustomerFactory()
@@ -91,6 +91,7 @@ def _handled_contact(agent, *, customer=None, channel: str = "phone") -> Interac
         ended_at=started + datetime.timedelta(seconds=50),
         handle_seconds=40,
         outcome="resolved",
+        wrapped_up_at=started + datetime.timedelta(seconds=55),
     )
     return interaction
 
@@ -99,7 +100,8 @@ def _invited(people, interaction: Interaction) -> Invitation:
     """The system draws the contact (every contact, at a rate of 1) and invites its customer."""
     decision = draw_services.draw_for(interaction=interaction)
     assert decision.selected, decision.excluded
-    return decision.invitation
+    # The worker sends it once the draw commits; here, at once.
+    return invitation_services.invitation_send(invitation=decision.invitation)
 
 
 @pytest.fixture
@@ -190,8 +192,7 @@ def test_a_customer_answers_the_survey_on_a_phone(
     phone, live_server, people, draw_everyone, mailoutbox
 ):
     invitation = _invited(people, _handled_contact(people.ann))
-    sent = invitation_services.invitation_send(invitation=invitation)
-    assert sent.state == InvitationState.SENT
+    assert invitation.state == InvitationState.SENT
     # The customer follows the link in the e-mail they received (served here by the test server).
     assert [m.to for m in mailoutbox] == [[invitation.address]]
     found = LINK.search(mailoutbox[0].body)
