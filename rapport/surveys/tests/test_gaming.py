@@ -84,6 +84,7 @@ GAMERS = {
     GamingCheck.SUPPRESSION: "closer",
 }
 HONEST = [f"honest{i}" for i in range(1, 8)]
+FIRST_CONTACT_ID = 9_000_000
 
 
 def _hex(rng: random.Random) -> str:
@@ -130,10 +131,12 @@ class Center:
         customers = Customer.objects.bulk_create(
             [Customer(first_name=f"C{i}", last_name="Sim", status="customer") for i in range(len(contacts))]
         )  # fmt: skip
+        # Fixed ids: the draw's ticket is keyed on the contact's id, so the simulated sample is
+        # the same on every database and in every order the tests run.
         interactions = Interaction.objects.bulk_create(
             [
-                self._interaction(c, customer)
-                for c, customer in zip(contacts, customers, strict=True)
+                self._interaction(c, customer, FIRST_CONTACT_ID + index)
+                for index, (c, customer) in enumerate(zip(contacts, customers, strict=True))
             ]
         )
         self.interactions = list(zip(contacts, interactions, strict=True))
@@ -141,12 +144,13 @@ class Center:
         self._messages()
         return self
 
-    def _interaction(self, contact, customer) -> Interaction:
+    def _interaction(self, contact, customer, pk: int) -> Interaction:
         _, agent, channel, kind = contact
         day = START + datetime.timedelta(days=self.rng.randrange((END - START).days + 1))
         started = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
         started += datetime.timedelta(minutes=self.rng.randrange(480))
         return Interaction(
+            pk=pk,
             customer=customer,
             agent=agent,
             channel=channel,
