@@ -64,6 +64,9 @@ IDLE_BEFORE_DRAW: Mapping[str, datetime.timedelta] = {
 # A contact no system ever ended (a call whose end never arrived) may still be going on: it waits
 # at least this long from its last sign of life.
 NEVER_ENDED_IDLE = datetime.timedelta(days=2)
+# How far back the clock draws contacts nobody drew: longer than every idle time, so a contact
+# waits at most its idle time; older undrawn contacts are history and are never drawn.
+DRAW_HORIZON = datetime.timedelta(days=7)
 
 
 def idle_before_draw(channel: str) -> datetime.timedelta:

@@ -117,7 +117,7 @@ _COMPILED = [
 # Words one of the patterns always contains: the database narrows the agents' messages with them.
 BEGGING_WORDS = (
     "10", "ten", "9", "nine", "5", "five", "star", "mark", "score", "rat", "survey",
-    "questionnaire", "feedback",
+    "questionnaire", "feedback", "review",
 )  # fmt: skip
 # A flag needs begging on at least this many different contacts: one line on one contact can be
 # a joke or a sentence the patterns misread; a habit shows on several. No rate is tested against

@@ -1,17 +1,13 @@
 """Background work on surveys (run by `manage.py db_worker`; enqueued by `manage.py survey_watch`
 and, for an invitation, when the draw that selected it commits)."""
 
-import datetime
-
 from django.utils import timezone
 from django_tasks import task
 
+from rapport.surveys import draw
 from rapport.surveys.models import Invitation
 from rapport.surveys.services import draw as draw_services
 from rapport.surveys.services import invitations as invitation_services
-
-# The sweep looks this far back: older contacts are not worth a survey any more.
-SWEEP_DAYS = 7
 
 
 @task()
@@ -26,7 +22,7 @@ def invitation_send_task(invitation_id: int) -> str:
 @task()
 def surveys_tick() -> dict[str, int]:
     """Draw handled contacts nobody drew yet, send what is queued, expire old links."""
-    since = timezone.now() - datetime.timedelta(days=SWEEP_DAYS)
+    since = timezone.now() - draw.DRAW_HORIZON
     drawn = draw_services.draws_sweep(since=since)
     queued = invitation_services.invitations_queued()
     for invitation_id in queued:

@@ -169,7 +169,9 @@ def _ready_at(interaction: Interaction) -> datetime.datetime:
 def _chain(interaction: Interaction, cooldown_days: int) -> list[Interaction]:
     """The customer's undrawn inbound contacts that started before this one and that its cooldown
     reaches (directly, or through another of them), oldest first: all must be drawn before it.
-    An outbound contact is never selected, so it reads no cooldown and waits for nothing."""
+    An outbound contact is never selected, so it reads no cooldown and waits for nothing.
+    Contacts older than the draw's horizon are history (before surveys, old imports): they are
+    never drawn, so they neither wait nor get a late invitation."""
     if interaction.direction == Direction.OUTBOUND:
         return []
     if interaction.customer_id is None or not cooldown_days:
@@ -180,6 +182,7 @@ def _chain(interaction: Interaction, cooldown_days: int) -> list[Interaction]:
         Interaction.objects.filter(
             customer_id=interaction.customer_id,
             started_at__lte=interaction.started_at,
+            started_at__gte=timezone.now() - draw.DRAW_HORIZON,
             survey_draw__isnull=True,
         )
         .exclude(direction=Direction.OUTBOUND)
@@ -334,8 +337,15 @@ def draw_for(*, interaction: Interaction, now: datetime.datetime | None = None) 
         with transaction.atomic():
             return _draw(interaction, settings_row, now or timezone.now())
     except IntegrityError:
-        # Drawn meanwhile by another process (wrap-up and the sweep at once): theirs stands.
-        return Draw.objects.get(interaction=interaction)
+        # Drawn meanwhile by another process (wrap-up and the sweep at once): theirs stands. If the
+        # clash was on an earlier contact of the customer, this one is not drawn yet: say so.
+        drawn = Draw.objects.filter(interaction=interaction).first()
+        if drawn is None:
+            raise Conflict(
+                "Another process is drawing this customer's contacts; try again.",
+                code="draw_busy",
+            ) from None
+        return drawn
 
 
 def _idle_passed(now: datetime.datetime) -> Q:
@@ -368,7 +378,15 @@ def draws_sweep(*, since: datetime.datetime, now: datetime.datetime | None = Non
     for interaction in ready_undrawn(since=since, now=now).iterator():
         if not draw_due(interaction=interaction, now=now):
             continue  # drawn while settling a later contact, or still waiting
-        draw_for(interaction=interaction, now=now)
+        try:
+            draw_for(interaction=interaction, now=now)
+        except Conflict:
+            # A wrap-up drew it (or an earlier contact of its customer) at the same moment: the
+            # next tick finds it settled; the rest of this sweep goes on.
+            logger.info(
+                "Contact %s was being drawn elsewhere; left to the next tick", interaction.pk
+            )
+            continue
         made += 1
     return made
 

@@ -285,6 +285,19 @@ def test_an_earlier_contact_is_settled_first_whatever_the_wrap_up_order(db):
     assert earlier_draw.selected and later_draw.excluded == Exclusion.COOLDOWN
 
 
+def test_history_beyond_the_horizon_is_never_drawn_nor_invited_late(db):
+    settings_set(rate=Decimal("1"), cooldown_days=30)
+    customer = customer_with_email()
+    # Contacts from before surveys were switched on, each within the previous one's cooldown.
+    history = [contact(customer=customer, ago=days * DAY) for days in (60, 40, 20, 10)]
+
+    today = services.draw_for(interaction=contact(customer=customer, ago=draw.DRAW_HORIZON / 2))
+
+    assert today.selected  # the one within the horizon is drawn, and only it
+    assert not Draw.objects.filter(interaction__in=history).exists()
+    assert Invitation.objects.filter(customer=customer).count() == 1
+
+
 # --- Contacts nobody wrapped up -------------------------------------------------------------------
 
 

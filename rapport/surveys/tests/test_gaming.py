@@ -437,6 +437,7 @@ def test_period_is_checked(db):
         "A good rating would really help me.",
         "anything less than a 10 hurts me",
         "If the survey comes, please choose 'very satisfied'.",
+        "A great review would help me a lot.",
     ],
 )
 def test_begging_phrases_are_found(text):

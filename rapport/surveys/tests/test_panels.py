@@ -45,3 +45,20 @@ def test_a_marketer_never_sees_what_the_customer_wrote_in_a_survey(client_for):
     client, _ = client_for("marketer")
 
     assert panel(client, invitation.customer) is None
+
+
+def test_an_agent_sees_answers_but_not_which_contacts_were_drawn_nor_who_had_them(client_for):
+    answered = answered_invitation()
+    pending = invitation_for(customer=answered.customer)
+    agent_client, _ = client_for("agent")
+
+    shown = panel(agent_client, answered.customer)
+
+    assert shown is not None and "CSAT 2/5" in shown
+    assert "Queued" not in shown and "Answered" not in shown
+    assert str(answered.agent) not in shown and str(pending.agent) not in shown
+
+    admin_client, _ = client_for("admin")
+    seen_by_admin = panel(admin_client, answered.customer)
+    assert seen_by_admin is not None and "Queued" in seen_by_admin
+    assert str(answered.agent) in seen_by_admin
