@@ -170,8 +170,9 @@ def _chain(interaction: Interaction, cooldown_days: int) -> list[Interaction]:
     """The customer's undrawn inbound contacts that started before this one and that its cooldown
     reaches (directly, or through another of them), oldest first: all must be drawn before it.
     An outbound contact is never selected, so it reads no cooldown and waits for nothing.
-    Contacts older than the draw's horizon are history (before surveys, old imports): they are
-    never drawn, so they neither wait nor get a late invitation."""
+    Contacts older than the draw's horizon are history (before surveys, old imports): the clock
+    never draws them and no chain reaches them, so they neither hold a contact back nor get a late
+    invitation. (One an agent wraps up that late is drawn on its own.)"""
     if interaction.direction == Direction.OUTBOUND:
         return []
     if interaction.customer_id is None or not cooldown_days:
