@@ -111,11 +111,12 @@ from rapport.performance.tests.factories_qa import (
     open_dispute,
 )
 from rapport.surveys import catalog as surveys_catalog
-from rapport.surveys.choices import FlagState, GamingCheck, InvitationState, InviteChannel
-from rapport.surveys.models import Draw, DrawSettings, GamingFlag, Invitation, Question, Survey
+from rapport.surveys.choices import FlagState, GamingCheck, InvitationState
+from rapport.surveys.models import DrawSettings, GamingFlag, Invitation, Question, Survey
 from rapport.surveys.selectors.design import draw_settings_get
 from rapport.surveys.services import invitations as invitation_services
 from rapport.surveys.services import responses as response_services
+from rapport.surveys.tests.factories_draw import sent_invitation
 
 ROLES = list(Role.values)  # agent, supervisor, trainer, qa_analyst, marketer, executive, admin
 ANONYMOUS = "anonymous"
@@ -346,36 +347,6 @@ def alert_on(text: str, *, agent: User, customer: Customer) -> Alert:
     return alert
 
 
-def invitation_of(*, agent: User, customer: Customer) -> Invitation:
-    """A sent invitation to the shipped survey, as a selected draw of a call of `agent` makes it."""
-    now = timezone.now()
-    call = InteractionFactory(customer=customer, agent=agent, channel="phone", summary="")
-    draw = Draw.objects.create(
-        interaction=call,
-        agent=agent,
-        day=timezone.localdate(call.started_at),
-        stratum="phone/-/-",
-        seed="matrix",
-        rate=1,
-        ticket=0.5,
-        selected=True,
-        drawn_at=now,
-    )
-    return Invitation.objects.create(
-        draw=draw,
-        survey=draw_settings_get().survey,
-        interaction=call,
-        customer=customer,
-        agent=agent,
-        team=agent.team,
-        channel=InviteChannel.EMAIL,
-        address="ada@example.com",
-        state=InvitationState.SENT,
-        sent_at=now,
-        expires_at=now + datetime.timedelta(days=7),
-    )
-
-
 def satisfied_answers(invitation: Invitation) -> dict[str, str]:
     """The public form's fields: satisfied (5), would recommend (9)."""
     scores = {"csat": "5", "nps": "9"}
@@ -424,9 +395,15 @@ def build_voice(*, users, lead, team_agent, red_agent, customer) -> dict[str, An
             explanation="Asked the customer for a top score in one message.",
             evidence={"messages": []},
         ),
-        "answered_invitation": answered(invitation_of(agent=team_agent, customer=customer)),
-        "red_invitation": answered(invitation_of(agent=red_agent, customer=customer)),
-        "open_invitation": invitation_of(agent=team_agent, customer=customer),
+        "answered_invitation": answered(
+            sent_invitation(agent=team_agent, customer=customer, address="ada@example.com")
+        ),
+        "red_invitation": answered(
+            sent_invitation(agent=red_agent, customer=customer, address="ada@example.com")
+        ),
+        "open_invitation": sent_invitation(
+            agent=team_agent, customer=customer, address="ada@example.com"
+        ),
         "matrix_survey": matrix_survey,
         "questions": [
             Question.objects.create(survey=matrix_survey, order=i, kind="text", prompt=prompt)

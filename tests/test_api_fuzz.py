@@ -54,9 +54,10 @@ from rapport.performance.tests.factories_qa import (
     open_dispute,
 )
 from rapport.surveys import catalog as surveys_catalog
-from rapport.surveys.choices import GamingCheck, InvitationState, InviteChannel
-from rapport.surveys.models import Draw, DrawSettings, GamingFlag, Invitation
+from rapport.surveys.choices import GamingCheck
+from rapport.surveys.models import DrawSettings, GamingFlag
 from rapport.surveys.services import responses as response_services
+from rapport.surveys.tests.factories_draw import sent_invitation
 
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
@@ -186,41 +187,12 @@ def voice_records(*, admin, team, customer) -> None:
         evidence={"messages": []},
     )
     for score in ("5", "4", "2", None):
-        invitation = sent_invitation(agent=agent, customer=customer)
+        invitation = sent_invitation(agent=agent, customer=customer, address="fuzz@example.com")
         if score is None:
             continue
         questions = invitation.survey.questions.filter(kind__in=["csat", "nps"])
         answers = {response_services.field_name(q): score for q in questions}
         response_services.response_submit(invitation=invitation, answers=answers)
-
-
-def sent_invitation(*, agent, customer) -> Invitation:
-    now = django_timezone.now()
-    call = InteractionFactory(customer=customer, agent=agent, channel="phone")
-    draw = Draw.objects.create(
-        interaction=call,
-        agent=agent,
-        day=django_timezone.localdate(call.started_at),
-        stratum="phone/-/-",
-        seed="fuzz",
-        rate=1,
-        ticket=0.5,
-        selected=True,
-        drawn_at=now,
-    )
-    return Invitation.objects.create(
-        draw=draw,
-        survey=DrawSettings.objects.get().survey,
-        interaction=call,
-        customer=customer,
-        agent=agent,
-        team=agent.team,
-        channel=InviteChannel.EMAIL,
-        address="fuzz@example.com",
-        state=InvitationState.SENT,
-        sent_at=now,
-        expires_at=now + datetime.timedelta(days=7),
-    )
 
 
 def raw_body(generated) -> bytes:

@@ -134,9 +134,12 @@ def inbound_email(*, customer: Customer, sent_at: datetime.datetime) -> Interact
     return received.interaction
 
 
-def invitation_for(*, channel: str = InviteChannel.EMAIL, address: str = "", **contact_fields):
-    """A queued invitation for a handled contact, as a selected draw makes it."""
-    interaction = contact(agent=agent_in_team(), **contact_fields)
+def invitation_for(
+    *, channel: str = InviteChannel.EMAIL, address: str = "", agent=None, **contact_fields
+):
+    """A queued invitation for a handled contact (of `agent`, else a new agent in a team), as a
+    selected draw makes it."""
+    interaction = contact(agent=agent or agent_in_team(), **contact_fields)
     draw = Draw.objects.create(
         interaction=interaction,
         agent=interaction.agent,
@@ -164,3 +167,11 @@ def invitation_for(*, channel: str = InviteChannel.EMAIL, address: str = "", **c
         state=InvitationState.QUEUED,
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
+
+
+def sent_invitation(*, agent, customer, address: str) -> Invitation:
+    """An invitation whose link went out, for a call of `agent` with `customer`."""
+    invitation = invitation_for(agent=agent, customer=customer, address=address)
+    invitation.state, invitation.sent_at = InvitationState.SENT, timezone.now()
+    invitation.save(update_fields=["state", "sent_at"])
+    return invitation
