@@ -13,6 +13,8 @@ api_v1 = [
     path("", include("rapport.performance.api.urls")),
     path("", include("rapport.surveys.api.urls")),
     path("", include("rapport.insights.api.urls")),
+    path("", include("rapport.briefings.api.urls")),
+    path("", include("rapport.learning.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +30,8 @@ urlpatterns = [
     path("surveys/", include("rapport.surveys.urls")),
     path("s/", include("rapport.surveys.public_urls")),
     path("insights/", include("rapport.insights.urls")),
+    path("briefings/", include("rapport.briefings.urls")),
+    path("learning/", include("rapport.learning.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "rapport.insights",
     "rapport.surveys",
     "rapport.performance",
+    "rapport.briefings",
+    "rapport.learning",
     "rapport.workspace",
     "rapport.demo",
 ]

@@ -61,6 +61,18 @@ INSIGHT_READERS = frozenset(
 CHURN_RISK_READERS = frozenset({Role.SUPERVISOR, Role.MARKETER, Role.ADMIN})
 # Who works alerts: supervisors their teams', admins all, an agent the recoveries they own.
 ALERT_WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Who writes briefings and follows who has read and understood them (supervisors: their teams).
+BRIEFING_AUTHORS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
+# Who asks agents about planned changes (feature-feedback polls).
+POLL_AUTHORS = frozenset({Role.TRAINER, Role.ADMIN})
+# Who reads poll results by team and role (answers are never shown with a name).
+POLL_RESULT_READERS = frozenset({Role.SUPERVISOR, Role.TRAINER, Role.EXECUTIVE, Role.ADMIN})
+# Who writes learning content: modules, new-hire paths, the rules that assign from gaps.
+LEARNING_AUTHORS = frozenset({Role.TRAINER, Role.ADMIN})
+# Who follows assignments and proficiency of agents (supervisors: their teams').
+LEARNING_TRACKERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
+# Who reads training impact and time to proficiency (aggregates of groups, never one person).
+IMPACT_READERS = frozenset({Role.TRAINER, Role.EXECUTIVE, Role.ADMIN})
 # Who may list people and their state.
 PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

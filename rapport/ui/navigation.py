@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from rapport.core.roles import (
     ALERT_WORKERS,
+    BRIEFING_AUTHORS,
     CALL_RECORD_IMPORTERS,
     CASE_WORKERS,
     CHURN_RISK_READERS,
@@ -12,8 +13,12 @@ from rapport.core.roles import (
     ESCALATION_ANALYSTS,
     GAMING_REVIEWERS,
     GOAL_PARTIES,
+    LEARNING_AUTHORS,
+    LEARNING_TRACKERS,
+    IMPACT_READERS,
     INSIGHT_READERS,
     PEOPLE_READERS,
+    POLL_AUTHORS,
     QA_READERS,
     SCORECARD_READERS,
     SURVEY_ADMINS,
@@ -32,6 +37,8 @@ class NavItem:
 
 
 VOICE = "Customer voice"
+LEARNING = "Learning"
+EVERYONE = frozenset(Role.values)
 
 NAVIGATION: list[NavItem] = [
     NavItem("Desktop", "workspace:desktop", frozenset(CASE_WORKERS), "desktop"),
@@ -67,6 +74,36 @@ NAVIGATION: list[NavItem] = [
     NavItem("Surveys", "surveys:survey_list", frozenset(SURVEY_ADMINS), "surveys", VOICE),
     NavItem("Draw settings", "surveys:draw_settings", frozenset(SURVEY_ADMINS), "draw", VOICE),
     NavItem("Invitations", "surveys:invitations", frozenset(SURVEY_ADMINS), "invitations", VOICE),
+    NavItem("My learning", "learning:mine", EVERYONE, "my-learning", LEARNING),
+    NavItem("My briefings", "briefings:mine", EVERYONE, "my-briefings", LEARNING),
+    NavItem("Feedback polls", "briefings:polls", EVERYONE, "polls", LEARNING),
+    NavItem(
+        "Briefings", "briefings:manage", frozenset(BRIEFING_AUTHORS), "briefings", LEARNING
+    ),
+    NavItem(
+        "Read & understood",
+        "briefings:dashboard",
+        frozenset(BRIEFING_AUTHORS),
+        "briefing-dashboard",
+        LEARNING,
+    ),
+    NavItem("Poll results", "briefings:poll_manage", frozenset(POLL_AUTHORS), "poll-manage", LEARNING),
+    NavItem("Modules", "learning:modules", frozenset(LEARNING_AUTHORS), "modules", LEARNING),
+    NavItem(
+        "Assignments",
+        "learning:assignments",
+        frozenset(LEARNING_TRACKERS),
+        "assignments",
+        LEARNING,
+    ),
+    NavItem(
+        "Proficiency",
+        "learning:proficiency",
+        frozenset(LEARNING_TRACKERS),
+        "proficiency",
+        LEARNING,
+    ),
+    NavItem("Training impact", "learning:impact", frozenset(IMPACT_READERS), "impact", LEARNING),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"
     ),

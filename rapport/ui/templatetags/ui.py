@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from django import template
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+
+from rapport.ui.markdown import render_markdown
 
 register = template.Library()
 
@@ -32,3 +35,9 @@ def page_url(context, page_number: int) -> str:
     params = context["request"].GET.copy()
     params["page"] = page_number
     return "?" + urlencode(sorted(params.items()))
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    """Author-written markdown as safe HTML (see rapport.ui.markdown)."""
+    return mark_safe(render_markdown(text))  # noqa: S308 — cleaned by nh3 in render_markdown

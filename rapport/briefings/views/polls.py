@@ -1,0 +1,11 @@
+"""Placeholder: filled in by this module's author."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+
+def _todo(request, *args, **kwargs) -> HttpResponse:
+    return HttpResponse("Not built yet.", status=501)
+
+
+urls: list = [path("todo-polls/", _todo, name="polls"), path("todo-poll_manage/", _todo, name="poll_manage")]
