@@ -185,6 +185,11 @@ SPECTACULAR_SETTINGS = {
         "SentimentEnum": "rapport.insights.choices.Sentiment",
         "RiskBandEnum": "rapport.insights.choices.RiskBand",
         "OutcomeEnum": "rapport.interactions.choices.Outcome",
+        "BriefingProgressEnum": "rapport.briefings.api.briefings.PROGRESS",
+        "PollStatusEnum": "rapport.briefings.choices.PollStatus",
+        "PollQuestionKindEnum": "rapport.briefings.choices.PollQuestionKind",
+        "AssignmentSourceEnum": "rapport.learning.choices.AssignmentSource",
+        "InteractionSourceEnum": "rapport.interactions.choices.Source",
     },
 }
 

@@ -30,8 +30,10 @@ def answers_from_post(data, question_ids: Iterable[int]) -> dict[int, list[int]]
     answers: dict[int, list[int]] = {}
     for question_id in question_ids:
         chosen = []
-        for raw in data.getlist(f"q{question_id}") if hasattr(data, "getlist") else data.get(
-            f"q{question_id}", []
+        for raw in (
+            data.getlist(f"q{question_id}")
+            if hasattr(data, "getlist")
+            else data.get(f"q{question_id}", [])
         ):
             try:
                 chosen.append(int(raw))

@@ -141,9 +141,7 @@ class BriefingQuestion(CheckQuestion):
 
 
 class BriefingChoice(CheckChoice):
-    question = models.ForeignKey(
-        BriefingQuestion, on_delete=models.CASCADE, related_name="choices"
-    )
+    question = models.ForeignKey(BriefingQuestion, on_delete=models.CASCADE, related_name="choices")
 
     class Meta(CheckChoice.Meta):
         pass
@@ -172,7 +170,9 @@ class BriefingDelivery(BaseModel):
         null=True, blank=True, help_text="Per cent right on the latest attempt."
     )
     understood_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the check was passed (or, without a check, acknowledged)."
+        null=True,
+        blank=True,
+        help_text="When the check was passed (or, without a check, acknowledged).",
     )
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
@@ -241,7 +241,9 @@ class PollQuestion(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(max_length=8, choices=PollQuestionKind.choices)
     text = models.CharField(max_length=300)
-    options = models.JSONField(default=list, blank=True, help_text="The choices of a choice question.")
+    options = models.JSONField(
+        default=list, blank=True, help_text="The choices of a choice question."
+    )
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 

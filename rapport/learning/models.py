@@ -81,9 +81,7 @@ class Module(BaseModel):
     title = models.CharField(max_length=200, unique=True)
     summary = models.CharField(max_length=300)
     body = models.TextField(help_text="Markdown.")
-    skill = models.ForeignKey(
-        "accounts.Skill", on_delete=models.PROTECT, related_name="modules"
-    )
+    skill = models.ForeignKey("accounts.Skill", on_delete=models.PROTECT, related_name="modules")
     minutes = models.PositiveSmallIntegerField(default=10, help_text="How long it takes.")
     pass_mark = models.PositiveSmallIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -269,7 +267,9 @@ class ReviewItem(BaseModel):
     question = models.ForeignKey(ModuleQuestion, on_delete=models.CASCADE, related_name="reviews")
     card = models.JSONField(help_text="fsrs Card.to_dict(), the scheduler's whole state.")
     due_at = models.DateTimeField()
-    stability = models.FloatField(null=True, blank=True, help_text="Days until recall falls to 90 %.")
+    stability = models.FloatField(
+        null=True, blank=True, help_text="Days until recall falls to 90 %."
+    )
     difficulty = models.FloatField(null=True, blank=True)
     reps = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0)
@@ -303,7 +303,9 @@ class ReviewLog(models.Model):
         indexes = [models.Index(fields=["reviewed_at"], name="review_log_time")]
 
     def __str__(self) -> str:
-        return f"{self.item_id} {'right' if self.correct else 'wrong'} at {self.reviewed_at:%Y-%m-%d}"
+        return (
+            f"{self.item_id} {'right' if self.correct else 'wrong'} at {self.reviewed_at:%Y-%m-%d}"
+        )
 
 
 class Activity(BaseModel):

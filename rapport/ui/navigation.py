@@ -13,12 +13,13 @@ from rapport.core.roles import (
     ESCALATION_ANALYSTS,
     GAMING_REVIEWERS,
     GOAL_PARTIES,
-    LEARNING_AUTHORS,
-    LEARNING_TRACKERS,
     IMPACT_READERS,
     INSIGHT_READERS,
+    LEARNING_AUTHORS,
+    LEARNING_TRACKERS,
     PEOPLE_READERS,
     POLL_AUTHORS,
+    POLL_RESULT_READERS,
     QA_READERS,
     SCORECARD_READERS,
     SURVEY_ADMINS,
@@ -77,9 +78,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("My learning", "learning:mine", EVERYONE, "my-learning", LEARNING),
     NavItem("My briefings", "briefings:mine", EVERYONE, "my-briefings", LEARNING),
     NavItem("Feedback polls", "briefings:polls", EVERYONE, "polls", LEARNING),
-    NavItem(
-        "Briefings", "briefings:manage", frozenset(BRIEFING_AUTHORS), "briefings", LEARNING
-    ),
+    NavItem("Briefings", "briefings:manage", frozenset(BRIEFING_AUTHORS), "briefings", LEARNING),
     NavItem(
         "Read & understood",
         "briefings:dashboard",
@@ -87,7 +86,16 @@ NAVIGATION: list[NavItem] = [
         "briefing-dashboard",
         LEARNING,
     ),
-    NavItem("Poll results", "briefings:poll_manage", frozenset(POLL_AUTHORS), "poll-manage", LEARNING),
+    NavItem(
+        "Write polls", "briefings:poll_manage", frozenset(POLL_AUTHORS), "poll-manage", LEARNING
+    ),
+    NavItem(
+        "Poll results",
+        "briefings:poll_results_list",
+        frozenset(POLL_RESULT_READERS),
+        "poll-results",
+        LEARNING,
+    ),
     NavItem("Modules", "learning:modules", frozenset(LEARNING_AUTHORS), "modules", LEARNING),
     NavItem(
         "Assignments",

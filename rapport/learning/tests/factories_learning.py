@@ -126,3 +126,35 @@ class PathStepFactory(factory.django.DjangoModelFactory[PathStep]):
     module = factory.SubFactory(ModuleFactory)
     order = factory.Sequence(lambda n: n)
     due_after_days = 7
+
+
+def agent_rollup(agent, day, channel: str = "phone", **sums):
+    """One agent-grain DailyRollup row with the given sums (for gap tests)."""
+    from rapport.performance.models import DailyRollup
+
+    return DailyRollup.objects.create(
+        day=day, grain="agent", agent=agent, team=agent.team, channel=channel, **sums
+    )
+
+
+def preventable_escalation(agent, at, reason=None, preventable: bool = True):
+    """An escalation the agent raised at `at`, marked preventable or not."""
+    from rapport.access.tests.factories import QueueFactory
+    from rapport.cases.models import Escalation
+    from rapport.cases.tests.factories import CaseFactory, EscalationReasonFactory
+
+    reason = reason or EscalationReasonFactory(preventable=preventable)
+    case = CaseFactory()
+    return Escalation.objects.create(
+        case=case,
+        reason=reason,
+        preventable=preventable,
+        customer_needs="A refund.",
+        tried="Checked the account.",
+        from_queue=case.queue,
+        to_queue=QueueFactory(),
+        from_tier=1,
+        to_tier=2,
+        escalated_by=agent,
+        escalated_at=at,
+    )

@@ -1,3 +1,191 @@
-"""Placeholder: filled in by this module's author."""
+"""The desktop's "Between contacts" panel and the agent's own review figures.
 
-urls: list = []
+The panel asks `idle/` whenever the agent is free (rapport/learning/static/learning/idle.js):
+the answer is the activity idle time brings now, with its time box, or an empty state. Briefings,
+polls and modules are shown with their own apps' card partials, aimed at #idle-card; review
+questions with this app's review card. A contact popping on the desktop pauses the activity at
+once (`idle/pause/`); the server would pause it on its next ask anyway.
+"""
+
+import contextlib
+import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from rapport.accounts.http import AuthedHttpRequest
+from rapport.briefings.checks import answers_from_post
+from rapport.briefings.models import BriefingDelivery
+from rapport.core.errors import ApplicationError
+from rapport.core.roles import CASE_WORKERS
+from rapport.learning.choices import ActivityKind
+from rapport.learning.models import Activity, ReviewItem
+from rapport.learning.selectors import activities as selectors
+from rapport.learning.selectors import reviews as review_selectors
+from rapport.learning.services import activities as services
+from rapport.learning.services import reviews as review_services
+from rapport.ui.decorators import role_required
+
+CARD_TARGET = "idle-card"
+FALLBACK_CARD = "learning/partials/_idle_item.html"
+CARDS = {
+    ActivityKind.BRIEFING: "briefings/partials/_briefing_card.html",
+    ActivityKind.POLL: "briefings/partials/_poll_card.html",
+    ActivityKind.MODULE: "learning/partials/_module_card.html",
+    ActivityKind.REVIEW: "learning/partials/_review_card.html",
+}
+
+
+def _card_template(kind: str) -> str:
+    """The app's own card when it exists; a plain card with a link otherwise."""
+    name = CARDS[ActivityKind(kind)]
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return FALLBACK_CARD
+    return name
+
+
+def _poll_form(poll) -> Any:
+    try:
+        from rapport.briefings.poll_forms import PollAnswerForm
+    except ImportError:
+        return None
+    return PollAnswerForm(poll=poll)
+
+
+def _review_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
+    item = selectors.burst_next_item(activity)
+    answered = len(selectors.burst_answered_ids(activity))
+    total = activity.review_items.count()
+    return {
+        "item": item,
+        "position": min(answered + 1, total),
+        "total": total,
+        "shown": int(now.timestamp()),
+    }
+
+
+def _card_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
+    context: dict[str, Any] = {"card_target": CARD_TARGET, "result": None}
+    if activity.kind == ActivityKind.BRIEFING:
+        context["delivery"] = (
+            BriefingDelivery.objects.filter(briefing=activity.briefing, agent=activity.agent)
+            .select_related("briefing")
+            .first()
+        )
+    elif activity.kind == ActivityKind.POLL:
+        context.update(poll=activity.poll, form=_poll_form(activity.poll))
+    elif activity.kind == ActivityKind.MODULE:
+        context["assignment"] = activity.assignment
+    else:
+        context.update(_review_context(activity, now))
+    return context
+
+
+def _panel(
+    request: AuthedHttpRequest, activity: Activity | None, *, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    context: dict[str, Any] = {"activity": activity}
+    if activity is not None:
+        context.update(
+            _card_context(activity, now),
+            title=selectors.activity_title(activity),
+            seconds_left=selectors.seconds_left(activity, now=now),
+            card_template=_card_template(activity.kind),
+        )
+    return render(request, "learning/partials/_idle_panel.html", context, status=status)
+
+
+@never_cache
+@role_required(CASE_WORKERS)
+@require_GET
+def idle_panel(request: AuthedHttpRequest) -> HttpResponse:
+    """What comes next between contacts, or "Nothing waiting"."""
+    return _panel(request, services.next_activity(agent=request.user))
+
+
+@role_required(CASE_WORKERS)
+@require_POST
+def idle_pause(request: AuthedHttpRequest) -> HttpResponse:
+    """A contact popped on the desktop: stop the clock of the activity under way."""
+    services.activity_pause(agent=request.user)
+    return HttpResponse(status=204)
+
+
+@role_required(CASE_WORKERS)
+@require_POST
+def idle_skip(request: AuthedHttpRequest, activity_id: int) -> HttpResponse:
+    """Set the activity aside and show what comes next."""
+    activity = selectors.activity_get_for(user=request.user, activity_id=activity_id)
+    # Already over (timed out, done): the panel shows what is next either way.
+    with contextlib.suppress(ApplicationError):
+        services.activity_skip(activity=activity)
+    return _panel(request, services.next_activity(agent=request.user))
+
+
+def _seconds_since(raw: str, now: datetime.datetime) -> int | None:
+    try:
+        shown = int(raw)
+    except (TypeError, ValueError):
+        return None
+    seconds = int(now.timestamp()) - shown
+    return seconds if 0 <= seconds <= review_services.MAX_SECONDS else None
+
+
+def _review_item(request: AuthedHttpRequest, item_id: int) -> ReviewItem:
+    return review_selectors.review_item_get_for(user=request.user, item_id=item_id)
+
+
+@role_required(CASE_WORKERS)
+@require_POST
+def idle_review(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
+    """Answer a review question: right or wrong, the explanation, then the next question."""
+    item = _review_item(request, item_id)
+    now = timezone.now()
+    chosen = answers_from_post(request.POST, [item.question_id])[item.question_id]
+    context: dict[str, Any] = {
+        "item": item,
+        "card_target": CARD_TARGET,
+        "shown": int(now.timestamp()),
+    }
+    try:
+        outcome = review_services.review_choose(
+            item=item,
+            choice_ids=chosen,
+            seconds_taken=_seconds_since(request.POST.get("shown", ""), now),
+            at=now,
+        )
+    except ApplicationError as exc:
+        context["error"] = exc.message
+        activity = selectors.open_activity_of(agent=request.user)
+        if activity is not None and activity.kind == ActivityKind.REVIEW:
+            context.update(position=1, total=activity.review_items.count())
+        return render(request, "learning/partials/_review_card.html", context, status=exc.status)
+    context["outcome"] = outcome
+    return render(request, "learning/partials/_review_result.html", context)
+
+
+@role_required(CASE_WORKERS)
+@require_GET
+def my_reviews(request: AuthedHttpRequest) -> HttpResponse:
+    """My review figures: retention, mastery, what is due, and a week-by-week chart."""
+    summary = review_selectors.review_summary_for(agent=request.user)
+    return render(request, "learning/partials/_reviews_page.html", {"summary": summary})
+
+
+urls = [
+    path("idle/", idle_panel, name="idle_panel"),
+    path("idle/pause/", idle_pause, name="idle_pause"),
+    path("idle/activities/<int:activity_id>/skip/", idle_skip, name="idle_skip"),
+    path("idle/reviews/<int:item_id>/", idle_review, name="idle_review"),
+    path("reviews/", my_reviews, name="my_reviews"),
+]

@@ -37,6 +37,19 @@ class Command(BaseCommand):
             f"report at {url}insights/alerts/report/)",
             f"  insights  {url}insights/  (what customers say; churn risk at "
             f"{url}insights/churn-risk/)",
+            f"  learning  {url}learning/  (agent: My learning — assignments with the gap that caused "
+            "them, reviews, proficiency)",
+            f"            {url}desk/  (agent: go idle and the 'Between contacts' panel brings an "
+            "overdue briefing, reviews, a module, a poll)",
+            f"  briefings {url}briefings/  (agent: My briefings, one overdue with a failed check; "
+            f"polls at {url}briefings/polls/)",
+            f"            {url}briefings/dashboard/  (supervisor: read and understood by team, "
+            "overdue raised to you)",
+            f"  training  {url}learning/assignments/  (trainer: proposals to confirm; gap rules at "
+            f"{url}learning/gap-rules/, impact at {url}learning/impact/, cohorts at "
+            f"{url}learning/proficiency/cohorts/)",
+            f"            {url}briefings/polls/manage/  (trainer: feature feedback, ENH-142 closed "
+            "with results, ENH-157 open)",
             f"  API docs  {url}api/docs/",
             f"  mail      send to support@rapport.example via SMTP on 127.0.0.1:{settings.RAPPORT_MAIL_PORT}",
             "  a call    .venv/bin/python manage.py demo_call agent   (with the agent's /desk/ open)",

@@ -26,7 +26,7 @@ from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.demo import bulk, catalog, contacts, people, voice
+from rapport.demo import bulk, catalog, contacts, learning, people, voice
 from rapport.demo.center import access_strategy_create, center_load
 from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import Direction, Outcome, Side, Source
@@ -134,6 +134,9 @@ class Command(BaseCommand):
         with self._stage("KPI rollups"):
             measures.rollups_rebuild_now()
             people.goal_figures_fill()
+        # After the rollups: the gap sweep reads them, so assignments cite real figures.
+        with self._stage("learning"), transaction.atomic():
+            learning.learning_load(seed=seed, reference_time=REFERENCE_TIME)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center loaded: {customers} customers, "
