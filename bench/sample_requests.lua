@@ -12,6 +12,14 @@ function setup(thread)
   thread:set("thread_number", thread_count)
 end
 
+-- A line "sessionid=…" is a signed-in browser's session (the pages); anything else is an API key.
+function credential_headers(token)
+  if token:sub(1, 10) == "sessionid=" then
+    return { ["Cookie"] = token, ["Accept"] = "text/html" }
+  end
+  return { ["Authorization"] = "Token " .. token, ["Accept"] = "application/json" }
+end
+
 function init(args)
   prefix = args[1]
   samples = {}
@@ -21,23 +29,21 @@ function init(args)
     end
   end
   assert(#samples > 0, "no samples in " .. args[2])
-  local file = assert(io.open(args[3]))
-  local token = file:read("*l")
-  file:close()
-  -- A line "sessionid=…" is a signed-in browser's session (the pages); anything else is an API key.
-  if token:sub(1, 10) == "sessionid=" then
-    headers = { ["Cookie"] = token, ["Accept"] = "text/html" }
-  else
-    headers = {
-      ["Authorization"] = "Token " .. token,
-      ["Accept"] = "application/json",
-    }
+  -- One credential per line; with several, each request is sent as a random one of them (many
+  -- agents' desktops asking at once).
+  headers_by_token = {}
+  for token in io.lines(args[3]) do
+    if #token > 0 then
+      headers_by_token[#headers_by_token + 1] = credential_headers(token)
+    end
   end
+  assert(#headers_by_token > 0, "no credential in " .. args[3])
   -- A fixed seed per thread: every run sends the same sequence of requests.
   math.randomseed(1000 + thread_number)
 end
 
 function request()
+  local headers = headers_by_token[math.random(#headers_by_token)]
   return wrk.format("GET", prefix .. samples[math.random(#samples)], headers)
 end
 

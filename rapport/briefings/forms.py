@@ -6,11 +6,11 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from rapport.accounts.models import Skill, Team, User
+from rapport.accounts.models import User
 from rapport.briefings.choices import BriefingStatus
+from rapport.briefings.form_parts import AudienceFieldsMixin, ChoiceRowsMixin
 from rapport.briefings.selectors import briefings as selectors
 from rapport.briefings.services import briefings as services
-from rapport.core.roles import Role
 from rapport.performance.models import QaCriterion
 from rapport.ui.forms import StyledFormMixin
 
@@ -18,17 +18,12 @@ CHOICE_ROWS = 5
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class PersonChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj.get_full_name() or obj.username} ({obj.username})"
-
-
 class CriterionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: QaCriterion) -> str:
         return f"{obj.form.name}: {obj.text}"
 
 
-class BriefingForm(StyledFormMixin, forms.Form):
+class BriefingForm(AudienceFieldsMixin, StyledFormMixin, forms.Form):
     title = forms.CharField(max_length=services.TITLE_MAX)
     body = forms.CharField(
         max_length=services.BODY_MAX,
@@ -48,24 +43,6 @@ class BriefingForm(StyledFormMixin, forms.Form):
         label="Pass mark (%)",
         help_text="Share of the check's questions to answer right (used when it has questions).",
     )
-    roles = forms.MultipleChoiceField(
-        choices=Role.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Everyone holding one of these roles (narrowed by teams and skills if chosen).",
-    )
-    teams: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        queryset=Team.objects.none(), required=False
-    )
-    skills: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        queryset=Skill.objects.none(), required=False
-    )
-    agents = PersonChoiceField(
-        queryset=User.objects.none(),
-        required=False,
-        label="Named people",
-        help_text="Added whatever the roles, teams and skills.",
-    )
     qa_criterion = CriterionChoiceField(
         queryset=QaCriterion.objects.none(),
         required=False,
@@ -82,16 +59,15 @@ class BriefingForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         fields = self.fields
-        fields["teams"].queryset = selectors.audience_teams_for(user=viewer)  # type: ignore[attr-defined]
-        fields["skills"].queryset = selectors.audience_skills()  # type: ignore[attr-defined]
-        fields["agents"].queryset = selectors.audience_agents_for(user=viewer)  # type: ignore[attr-defined]
+        self.add_audience_fields(
+            teams=selectors.audience_teams_for(user=viewer),
+            skills=selectors.audience_skills(),
+            agents=selectors.audience_agents_for(user=viewer),
+            teams_help=""
+            if selectors.sees_everything(viewer)
+            else "Only the teams you lead; roles and skills apply within them.",
+        )
         fields["qa_criterion"].queryset = selectors.qa_criteria()  # type: ignore[attr-defined]
-        for name in ("teams", "skills", "agents"):
-            fields[name].widget.attrs["size"] = 6
-        if not selectors.sees_everything(viewer):
-            fields[
-                "teams"
-            ].help_text = "Only the teams you lead; roles and skills apply within them."
         fields["title"].widget.attrs["autofocus"] = True
         fields["body"].widget.attrs.update(
             {
@@ -101,7 +77,6 @@ class BriefingForm(StyledFormMixin, forms.Form):
                 "hx-swap": "innerHTML",
             }
         )
-        fields["roles"].widget.attrs["class"] = "form-check-input"
 
     @classmethod
     def initial_from(cls, briefing) -> dict:
@@ -111,21 +86,12 @@ class BriefingForm(StyledFormMixin, forms.Form):
             "due_at": timezone.localtime(briefing.due_at),
             "requires_ack": briefing.requires_ack,
             "pass_mark": briefing.pass_mark,
-            "roles": briefing.audience_roles,
-            "teams": list(briefing.audience_teams.all()),
-            "skills": list(briefing.audience_skills.all()),
-            "agents": list(briefing.audience_agents.all()),
+            **cls.audience_initial(briefing),
             "qa_criterion": briefing.qa_criterion,
         }
 
     def audience(self) -> services.AudienceChoice:
-        data = self.cleaned_data
-        return services.AudienceChoice(
-            roles=data.get("roles") or [],
-            teams=list(data.get("teams") or []),
-            skills=list(data.get("skills") or []),
-            agents=list(data.get("agents") or []),
-        )
+        return services.AudienceChoice(**self.audience_data())
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -152,8 +118,10 @@ class AttachmentForm(StyledFormMixin, forms.Form):
     )
 
 
-class QuestionForm(StyledFormMixin, forms.Form):
+class QuestionForm(ChoiceRowsMixin, StyledFormMixin, forms.Form):
     """One question with up to CHOICE_ROWS choices, each with a "correct" tick."""
+
+    choice_first, choice_count = 0, CHOICE_ROWS
 
     text = forms.CharField(max_length=500, label="Question")
     explanation = forms.CharField(
@@ -165,24 +133,10 @@ class QuestionForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "question_%s")
         super().__init__(*args, **kwargs)
-        for row in range(CHOICE_ROWS):
-            self.fields[f"choice_{row}"] = forms.CharField(
-                max_length=300, required=False, label=f"Choice {row + 1}"
-            )
-            self.fields[f"correct_{row}"] = forms.BooleanField(
-                required=False, label=f"Choice {row + 1} is correct"
-            )
-            self.fields[f"correct_{row}"].widget.attrs["class"] = "form-check-input"
-        self.choice_rows = [
-            (self[f"choice_{row}"], self[f"correct_{row}"]) for row in range(CHOICE_ROWS)
-        ]
+        self.add_choice_rows()
 
     def choices(self) -> list[tuple[str, bool]]:
-        data = self.cleaned_data
-        return [
-            (data.get(f"choice_{row}") or "", bool(data.get(f"correct_{row}")))
-            for row in range(CHOICE_ROWS)
-        ]
+        return self.choice_pairs()
 
 
 class ManageFilterForm(StyledFormMixin, forms.Form):

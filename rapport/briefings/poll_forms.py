@@ -7,6 +7,7 @@ from django import forms
 
 from rapport.accounts.models import Skill, Team, User
 from rapport.briefings.choices import RATING_MAX, RATING_MIN, PollQuestionKind, PollStatus
+from rapport.briefings.form_parts import AudienceFieldsMixin, safe_card_target
 from rapport.briefings.models import Poll
 from rapport.briefings.services.polls import (
     MOCKUP_MAX_BYTES,
@@ -14,7 +15,6 @@ from rapport.briefings.services.polls import (
     TEXT_ANSWER_MAX,
     clamp_seconds,
 )
-from rapport.core.roles import Role
 from rapport.ui.forms import StyledFormMixin
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -22,7 +22,7 @@ RATING_LABELS = {1: "1 – very poor", 2: "2", 3: "3", 4: "4", 5: "5 – very go
 CARD_TARGET = "poll-card"
 
 
-class PollForm(StyledFormMixin, forms.Form):
+class PollForm(AudienceFieldsMixin, StyledFormMixin, forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -47,25 +47,7 @@ class PollForm(StyledFormMixin, forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text="Leave empty to close it by hand.",
     )
-    audience_roles = forms.MultipleChoiceField(
-        choices=Role.choices,
-        required=False,
-        label="Roles",
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Everyone in these roles (narrowed by teams and skills when chosen).",
-    )
-    audience_teams = forms.ModelMultipleChoiceField(
-        queryset=Team.objects.order_by("name"), required=False, label="Teams"
-    )
-    audience_skills = forms.ModelMultipleChoiceField(
-        queryset=Skill.objects.order_by("name"), required=False, label="Skills"
-    )
-    audience_agents = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
-        required=False,
-        label="Named people",
-        help_text="Reached whatever else is chosen.",
-    )
+    audience_prefix = "audience_"
 
     def __init__(self, *args, poll: Poll | None = None, **kwargs):
         if poll is not None and "initial" not in kwargs:
@@ -74,13 +56,15 @@ class PollForm(StyledFormMixin, forms.Form):
                 "description": poll.description,
                 "enhancement_request": poll.enhancement_request,
                 "closes_at": poll.closes_at,
-                "audience_roles": poll.audience_roles,
-                "audience_teams": list(poll.audience_teams.all()),
-                "audience_skills": list(poll.audience_skills.all()),
-                "audience_agents": list(poll.audience_agents.all()),
+                **self.audience_initial(poll),
             }
         super().__init__(*args, **kwargs)
-        self.fields["audience_roles"].widget.attrs["class"] = "form-check-input"
+        # Poll authors (trainers, admins) may reach anyone.
+        self.add_audience_fields(
+            teams=Team.objects.order_by("name"),
+            skills=Skill.objects.order_by("name"),
+            agents=User.objects.filter(is_active=True).order_by("username"),
+        )
         self.fields["mockup"].widget.attrs["accept"] = "image/*"
         if poll is None or not poll.mockup:
             del self.fields["remove_mockup"]
@@ -98,10 +82,7 @@ class PollForm(StyledFormMixin, forms.Form):
             "description": data["description"],
             "enhancement_request": data.get("enhancement_request", ""),
             "closes_at": data.get("closes_at"),
-            "audience_roles": data.get("audience_roles", []),
-            "audience_teams": data.get("audience_teams", []),
-            "audience_skills": data.get("audience_skills", []),
-            "audience_agents": data.get("audience_agents", []),
+            **{f"audience_{part}": chosen for part, chosen in self.audience_data().items()},
             "mockup": data.get("mockup") or None,
         }
 
@@ -158,11 +139,9 @@ class PollAnswerForm(StyledFormMixin, forms.Form):
 
     def target(self) -> str:
         raw = (self.data.get("card_target") if self.is_bound else None) or self.initial.get(
-            "card_target", CARD_TARGET
+            "card_target"
         )
-        # An element id goes back into the page: keep it to safe characters.
-        safe = "".join(ch for ch in str(raw)[:60] if ch.isalnum() or ch in "-_")
-        return safe or CARD_TARGET
+        return safe_card_target(raw, CARD_TARGET)
 
     def seconds_taken(self, now: float | None = None) -> int | None:
         raw = self.data.get("started_at") if self.is_bound else None

@@ -3,6 +3,7 @@
 from django import forms
 
 from rapport.accounts.models import Skill, User
+from rapport.briefings.form_parts import ChoiceRowsMixin
 from rapport.cases.models import EscalationReason
 from rapport.core.roles import Role
 from rapport.learning.choices import AssignmentSource, AssignmentStatus, GapMode, GapSource
@@ -81,8 +82,10 @@ class ModuleForm(StyledFormMixin, forms.Form):
     is_active = forms.BooleanField(required=False, initial=True, label="Active (can be assigned)")
 
 
-class QuestionForm(StyledFormMixin, forms.Form):
+class QuestionForm(ChoiceRowsMixin, StyledFormMixin, forms.Form):
     """A question with up to six choices; blank choices are left out."""
+
+    choice_first, choice_count = 1, CHOICE_SLOTS
 
     text = forms.CharField(
         max_length=500, label="Question", widget=forms.Textarea(attrs={"rows": 2})
@@ -96,45 +99,19 @@ class QuestionForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for slot in range(1, CHOICE_SLOTS + 1):
-            self.fields[f"choice_{slot}"] = forms.CharField(
-                required=False, max_length=300, label=f"Choice {slot}"
-            )
-            self.fields[f"correct_{slot}"] = forms.BooleanField(
-                required=False, label=f"Choice {slot} is correct"
-            )
-        for name in self.fields:
-            widget = self.fields[name].widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            else:
-                widget.attrs.setdefault("class", "form-control")
+        self.add_choice_rows()
 
     @classmethod
     def initial_for(cls, question) -> dict:
-        initial = {
+        return {
             "text": question.text,
             "explanation": question.explanation,
             "order": question.order,
+            **cls.choice_initial(question.choices.all()),
         }
-        for slot, choice in enumerate(question.choices.all(), start=1):
-            initial[f"choice_{slot}"] = choice.text
-            initial[f"correct_{slot}"] = choice.is_correct
-        return initial
 
     def choices(self) -> list[ChoiceInput]:
-        data = self.cleaned_data
-        return [
-            ChoiceInput(
-                text=data.get(f"choice_{slot}") or "", is_correct=bool(data.get(f"correct_{slot}"))
-            )
-            for slot in range(1, CHOICE_SLOTS + 1)
-        ]
-
-    def choice_rows(self) -> list[tuple]:
-        return [
-            (self[f"choice_{slot}"], self[f"correct_{slot}"]) for slot in range(1, CHOICE_SLOTS + 1)
-        ]
+        return [ChoiceInput(text=text, is_correct=correct) for text, correct in self.choice_pairs()]
 
 
 class PathForm(StyledFormMixin, forms.Form):

@@ -30,7 +30,7 @@ class PollQuestionFactory(factory.django.DjangoModelFactory[PollQuestion]):
 
 def open_poll(*, roles=("agent",), kinds=("rating", "choice", "text"), **fields) -> Poll:
     """An open poll for the given roles with one question of each kind asked (in that order)."""
-    poll = PollFactory(
+    poll = PollFactory.create(
         audience_roles=list(roles),
         status=PollStatus.OPEN,
         opened_at=fields.pop("opened_at", timezone.now()),

@@ -77,7 +77,7 @@ def test_wrong_answers_name_their_fields(api_for):
 
 def test_results_for_readers_only_and_scoped(api_for):
     supervisor_client, supervisor = api_for("supervisor")
-    mine, theirs = TeamFactory(supervisor=supervisor), TeamFactory()
+    mine, theirs = TeamFactory.create(supervisor=supervisor), TeamFactory.create()
     poll = open_poll()
     for team in (mine, mine, mine, theirs, theirs, theirs):
         person = UserFactory(roles=["agent"], team=team)

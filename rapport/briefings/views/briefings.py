@@ -24,6 +24,7 @@ from rapport.accounts.http import AuthedHttpRequest
 from rapport.briefings.audience import audience_members, audience_summary
 from rapport.briefings.checks import CheckResult, answers_from_post
 from rapport.briefings.choices import BriefingStatus
+from rapport.briefings.form_parts import card_target_of
 from rapport.briefings.forms import AttachmentForm, BriefingForm, ManageFilterForm, QuestionForm
 from rapport.briefings.models import Briefing, BriefingDelivery
 from rapport.briefings.selectors import briefings as selectors
@@ -39,10 +40,7 @@ CARD_TARGET = "briefing-card"
 
 
 def _card_target(request: AuthedHttpRequest) -> str:
-    """The element the idle panel asked to swap; a safe CSS id or the default."""
-    target = request.POST.get("card_target") or request.GET.get("card_target") or CARD_TARGET
-    cleaned = "".join(ch for ch in target[:60] if ch.isalnum() or ch in "-_")
-    return cleaned or CARD_TARGET
+    return card_target_of(request, CARD_TARGET)
 
 
 def card_context(

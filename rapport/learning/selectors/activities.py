@@ -7,19 +7,21 @@ abandoned unanswered: a call still ringing, or one answered and not yet wrapped 
 are left behind: an unwrapped contact from a past shift must not hold learning back for good.
 
 Pending work, in the order it is offered: overdue mandatory briefings, a burst of due review
-questions, assigned modules, mandatory briefings not yet due, then open feedback polls. Work the
-agent skipped, or whose time box ran out, is held back for HOLD_BACK before it comes again.
+questions, assigned modules, mandatory briefings not yet due, then open feedback polls. What
+counts as waiting is each app's own definition (briefings_waiting_for, assignments_waiting_for,
+polls_waiting_for); this module only orders it. Work the agent skipped, or whose time box ran
+out, is held back for HOLD_BACK before it comes again.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from rapport.accounts.choices import AgentState
-from rapport.briefings.audience import audience_includes
-from rapport.briefings.choices import BriefingStatus, PollStatus
-from rapport.briefings.models import BriefingDelivery, Poll, PollResponse
+from rapport.briefings.models import BriefingDelivery, PollResponse
+from rapport.briefings.selectors import briefings as briefing_selectors
+from rapport.briefings.selectors import polls as poll_selectors
 from rapport.core.errors import NotFound
 from rapport.interactions.models import ScreenPop
 from rapport.learning.choices import (
@@ -29,6 +31,7 @@ from rapport.learning.choices import (
     AssignmentStatus,
 )
 from rapport.learning.models import Activity, Assignment, ReviewItem, ReviewLog
+from rapport.learning.selectors import assignments as assignment_selectors
 from rapport.learning.selectors.reviews import reviews_due_for
 
 CONTACT_HORIZON = datetime.timedelta(hours=8)
@@ -156,19 +159,25 @@ def burst_next_item(activity: Activity) -> ReviewItem | None:
 def is_complete(activity: Activity) -> bool:
     """Whether what the activity brought has been done."""
     if activity.kind == ActivityKind.BRIEFING:
-        return BriefingDelivery.objects.filter(  # type: ignore[misc]
-            briefing_id=activity.briefing_id,
-            agent_id=activity.agent_id,
-            understood_at__isnull=False,
-        ).exists()
+        return activity.briefing_id is not None and (
+            BriefingDelivery.objects.filter(
+                briefing_id=activity.briefing_id,
+                agent_id=activity.agent_id,
+                understood_at__isnull=False,
+            ).exists()
+        )
     if activity.kind == ActivityKind.MODULE:
-        return Assignment.objects.filter(  # type: ignore[misc]
-            pk=activity.assignment_id, status=AssignmentStatus.COMPLETED
-        ).exists()
+        return activity.assignment_id is not None and (
+            Assignment.objects.filter(
+                pk=activity.assignment_id, status=AssignmentStatus.COMPLETED
+            ).exists()
+        )
     if activity.kind == ActivityKind.POLL:
-        return PollResponse.objects.filter(  # type: ignore[misc]
-            poll_id=activity.poll_id, respondent_id=activity.agent_id
-        ).exists()
+        return activity.poll_id is not None and (
+            PollResponse.objects.filter(
+                poll_id=activity.poll_id, respondent_id=activity.agent_id
+            ).exists()
+        )
     total = activity.review_items.count()
     return total == 0 or len(burst_answered_ids(activity)) >= total
 
@@ -176,114 +185,86 @@ def is_complete(activity: Activity) -> bool:
 def is_withdrawn(activity: Activity, *, now: datetime.datetime) -> bool:
     """Whether what the activity brought is no longer asked of the agent (archived, closed,
     dismissed), so the activity ends although it was not done."""
+    agent = activity.agent
     if activity.kind == ActivityKind.BRIEFING:
-        return (
-            not _deliveries_waiting(activity.agent, now)  # type: ignore[misc]
-            .filter(briefing_id=activity.briefing_id)
-            .exists()
-        )
+        waiting = briefing_selectors.briefings_waiting_for(agent=agent, now=now)
+        return activity.briefing_id not in {delivery.briefing_id for delivery in waiting}
     if activity.kind == ActivityKind.MODULE:
-        return not _assignments_waiting(activity.agent).filter(pk=activity.assignment_id).exists()  # type: ignore[misc]
+        waiting_work = assignment_selectors.assignments_waiting_for(
+            agent=agent, today=timezone.localdate(now)
+        )
+        return activity.assignment_id not in {assignment.pk for assignment in waiting_work}
     if activity.kind == ActivityKind.POLL:
-        return not _open_polls(now).filter(pk=activity.poll_id).exists()  # type: ignore[misc]
+        # Answered counts as done, not withdrawn: only a poll no longer open for them is.
+        polls = poll_selectors.open_polls_for(user=agent, now=now)
+        return activity.poll_id not in {poll.pk for poll in polls}
     return False
 
 
 # --- Pending work ----------------------------------------------------------------------------------
 
 
-def _held_back(agent, now: datetime.datetime) -> QuerySet[Activity]:
-    return Activity.objects.filter(
+@dataclass
+class HeldBack:
+    """Work of activities skipped or timed out within HOLD_BACK, by kind."""
+
+    briefings: set[int]
+    review_items: set[int]
+    assignments: set[int]
+    polls: set[int]
+
+
+def _held_back(agent, now: datetime.datetime) -> HeldBack:
+    held = Activity.objects.filter(
         agent=agent,
         status__in=[ActivityStatus.SKIPPED, ActivityStatus.TIMED_OUT],
         ended_at__gt=now - HOLD_BACK,
     )
-
-
-def _deliveries_waiting(agent, now: datetime.datetime) -> QuerySet[BriefingDelivery]:
-    """Mandatory briefings (acknowledgement or a check) delivered to the agent, not understood."""
-    return (
-        BriefingDelivery.objects.filter(
-            agent=agent,
-            understood_at__isnull=True,
-            briefing__status=BriefingStatus.PUBLISHED,
-            delivered_at__lte=now,
-        )
-        .filter(Q(briefing__requires_ack=True) | Q(briefing__questions__isnull=False))
-        .distinct()
+    return HeldBack(
+        briefings=set(held.exclude(briefing=None).values_list("briefing_id", flat=True)),
+        review_items=set(held.values_list("review_items", flat=True)) - {None},
+        assignments=set(held.exclude(assignment=None).values_list("assignment_id", flat=True)),
+        polls=set(held.exclude(poll=None).values_list("poll_id", flat=True)),
     )
 
 
-def _assignments_waiting(agent) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(
-        agent=agent,
-        status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS],
-        module__is_active=True,
-    )
-
-
-def _open_polls(now: datetime.datetime) -> QuerySet[Poll]:
-    return (
-        Poll.objects.filter(status=PollStatus.OPEN)
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .filter(Q(opened_at__isnull=True) | Q(opened_at__lte=now))
-    )
-
-
-def _briefings(agent, now, held: set[int], *, overdue: bool) -> list[Candidate]:
-    deliveries = _deliveries_waiting(agent, now).exclude(briefing_id__in=held)
-    deliveries = (
-        deliveries.filter(briefing__due_at__lt=now)
-        if overdue
-        else deliveries.filter(briefing__due_at__gte=now)
-    )
-    ids = deliveries.order_by("briefing__due_at", "briefing_id").values_list(
-        "briefing_id", flat=True
-    )
+def _briefings(deliveries: list[BriefingDelivery], held: HeldBack) -> list[Candidate]:
+    ids = [d.briefing_id for d in deliveries if d.briefing_id not in held.briefings]
     return [Candidate(kind=ActivityKind.BRIEFING, briefing_id=pk) for pk in ids[:1]]
 
 
-def _reviews(agent, now, held: set[int], burst: int) -> list[Candidate]:
-    items = [item.pk for item in reviews_due_for(agent=agent, now=now, limit=burst + len(held))]
-    items = [pk for pk in items if pk not in held][:burst]
+def _reviews(agent, now, held: HeldBack, burst: int) -> list[Candidate]:
+    due = reviews_due_for(agent=agent, now=now, limit=burst + len(held.review_items))
+    items = [item.pk for item in due if item.pk not in held.review_items][:burst]
     return [Candidate(kind=ActivityKind.REVIEW, review_item_ids=items)] if items else []
 
 
-def _modules(agent, held: set[int]) -> list[Candidate]:
-    pk = (
-        _assignments_waiting(agent)
-        .exclude(pk__in=held)
-        .order_by(F("due_on").asc(nulls_last=True), "created_at", "id")
-        .values_list("pk", flat=True)
-        .first()
+def _modules(agent, now, held: HeldBack) -> list[Candidate]:
+    waiting = assignment_selectors.assignments_waiting_for(
+        agent=agent, today=timezone.localdate(now)
     )
-    return [Candidate(kind=ActivityKind.MODULE, assignment_id=pk)] if pk else []
+    ids = [assignment.pk for assignment in waiting if assignment.pk not in held.assignments]
+    return [Candidate(kind=ActivityKind.MODULE, assignment_id=pk) for pk in ids[:1]]
 
 
-def _polls(agent, now, held: set[int]) -> list[Candidate]:
-    answered = PollResponse.objects.filter(respondent=agent).values("poll_id")
-    polls = (
-        _open_polls(now).exclude(pk__in=answered).exclude(pk__in=held).order_by("closes_at", "id")
-    )
-    for poll in polls[:20]:
-        if audience_includes(poll, agent):
-            return [Candidate(kind=ActivityKind.POLL, poll_id=poll.pk)]
-    return []
+def _polls(agent, now, held: HeldBack) -> list[Candidate]:
+    waiting = poll_selectors.polls_waiting_for(user=agent, now=now)
+    ids = [poll.pk for poll in waiting if poll.pk not in held.polls]
+    return [Candidate(kind=ActivityKind.POLL, poll_id=pk) for pk in ids[:1]]
 
 
 def next_candidate(*, agent, now: datetime.datetime, burst: int) -> Candidate | None:
     """The first piece of pending work, in the order of the module docstring."""
     held = _held_back(agent, now)
-    held_briefings = set(held.exclude(briefing=None).values_list("briefing_id", flat=True))
-    held_items = set(held.values_list("review_items", flat=True)) - {None}
-    held_assignments = set(held.exclude(assignment=None).values_list("assignment_id", flat=True))
-    held_polls = set(held.exclude(poll=None).values_list("poll_id", flat=True))
+    deliveries = briefing_selectors.briefings_waiting_for(agent=agent, now=now)
+    overdue = [d for d in deliveries if d.briefing.due_at < now]
+    not_yet_due = [d for d in deliveries if d.briefing.due_at >= now]
     for found in (
-        lambda: _briefings(agent, now, held_briefings, overdue=True),
-        lambda: _reviews(agent, now, held_items, burst),
-        lambda: _modules(agent, held_assignments),
-        lambda: _briefings(agent, now, held_briefings, overdue=False),
-        lambda: _polls(agent, now, held_polls),
+        lambda: _briefings(overdue, held),
+        lambda: _reviews(agent, now, held, burst),
+        lambda: _modules(agent, now, held),
+        lambda: _briefings(not_yet_due, held),
+        lambda: _polls(agent, now, held),
     ):
         candidates = found()
         if candidates:

@@ -100,11 +100,12 @@ def assignments_of(*, agent: User) -> QuerySet[Assignment]:
 
 
 def assignments_waiting_for(*, agent: User, today: datetime.date) -> list[Assignment]:
-    """Assigned or in progress, oldest due first (undated last, then oldest assigned).
-    `today` is accepted so callers can ask about a given day; nothing waiting is hidden by it."""
+    """Assigned or in progress on a module still in use, oldest due first (undated last, then
+    oldest assigned). `today` is accepted so callers can ask about a given day; nothing waiting
+    is hidden by it."""
     return list(
         _rows()
-        .filter(agent=agent, status__in=WAITING)
+        .filter(agent=agent, status__in=WAITING, module__is_active=True)
         .order_by(F("due_on").asc(nulls_last=True), "created_at", "id")
     )
 

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
-from rapport.briefings.models import BriefingDelivery
+from rapport.briefings.selectors import briefings as briefing_selectors
+from rapport.briefings.services import briefings as briefing_services
 from rapport.core.errors import Conflict
 from rapport.learning.choices import OPEN_ACTIVITY, ActivityKind, ActivityStatus
 from rapport.learning.models import Activity
@@ -85,20 +86,12 @@ def _settle(activity: Activity, now: datetime.datetime) -> Activity | None:
 
 def _mark_briefing_opened(activity: Activity, now: datetime.datetime) -> None:
     """The briefing is shown to the agent now: its delivery counts as opened."""
-    delivery = BriefingDelivery.objects.filter(  # type: ignore[misc]
-        briefing_id=activity.briefing_id, agent_id=activity.agent_id
-    ).first()
-    if delivery is None or delivery.opened_at is not None:
+    if activity.briefing_id is None:
         return
-    try:
-        from rapport.briefings.services.briefings import delivery_open
-    except ImportError:
-        # Until the briefings services exist, the delivery's own field says it was opened.
-        BriefingDelivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(
-            opened_at=now
-        )
-        return
-    delivery_open(delivery=delivery, at=now)
+    delivery = briefing_selectors.delivery_for(
+        user=activity.agent, briefing_id=activity.briefing_id
+    )
+    briefing_services.delivery_open(delivery=delivery, at=now)
 
 
 def _start(agent: User, candidate: selectors.Candidate, now: datetime.datetime) -> Activity:

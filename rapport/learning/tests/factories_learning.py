@@ -52,7 +52,7 @@ def module_with_questions(n: int = 3, skill=None, choices: int = 3, **kwargs) ->
     """A module with n questions, each with `choices` choices of which the first is correct."""
     if skill is not None:
         kwargs["skill"] = skill
-    module = ModuleFactory(**kwargs)
+    module = ModuleFactory.create(**kwargs)
     for q in range(n):
         question = ModuleQuestionFactory(module=module, order=q)
         for c in range(choices):

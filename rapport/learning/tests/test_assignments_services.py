@@ -95,7 +95,7 @@ def test_waiting_is_oldest_due_first(db):
 
 def test_path_assigns_each_step_to_new_hires_once(db):
     today = datetime.date(2025, 4, 10)
-    path = LearningPathFactory(role="agent")
+    path = LearningPathFactory.create(role="agent")
     first = PathStepFactory(path=path, module=module_with_questions(1), due_after_days=3)
     PathStepFactory(path=path, module=module_with_questions(1), due_after_days=10)
     hire = UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 1))
@@ -137,7 +137,7 @@ def test_confirm_and_dismiss(db):
     with pytest.raises(Conflict):
         services.assignment_confirm(by=trainer, assignment=proposed)
 
-    other = AssignmentFactory(status=AssignmentStatus.PROPOSED)
+    other = AssignmentFactory.create(status=AssignmentStatus.PROPOSED)
     with pytest.raises(ValidationFailed):
         services.assignment_dismiss(by=trainer, assignment=other, note="  ")
     services.assignment_dismiss(by=trainer, assignment=other, note="Already coached.")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rapport.accounts.choices import AgentState
 from rapport.learning.choices import ActivityStatus, AssignmentStatus
 from rapport.learning.models import Activity, ReviewItem, ReviewLog
+from rapport.learning.tests.factories_learning import correct_answers, post_data, wrong_answers
 from rapport.learning.tests.factories_reviews import (
     agent_in,
     assignment_for,
@@ -101,6 +102,32 @@ def test_someone_elses_review_question_is_not_found(client):
     assert c.post("/learning/idle/reviews/99999999999999999999/", {}).status_code == 404
 
 
+def test_a_briefing_in_the_panel_asks_for_its_acknowledgement_and_check(client):
+    agent = agent_in(AgentState.IDLE)
+    delivery = briefing_for(agent, due_at=timezone.now() + timezone.timedelta(days=1), check=True)
+    c = logged_in(client, agent)
+    body = c.get(PANEL, HTTP_HX_REQUEST="true").content.decode()
+    check = reverse("briefings:check", args=[delivery.briefing_id])
+    assert 'data-testid="check-form"' in body and f'hx-post="{check}"' in body
+    assert "I have read this" in body and 'hx-target="#idle-card"' in body
+    assert "Who checks refunds over 50?" in body
+
+    wrong = delivery.briefing.questions.get().choices.get(is_correct=False)
+    question = f"q{wrong.question_id}"
+    failed = c.post(check, {question: wrong.pk, "card_target": "idle-card"}, HTTP_HX_REQUEST="true")
+    assert 'data-testid="check-failed"' in failed.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.understood_at is None
+
+
+def test_a_poll_in_the_panel_is_its_answer_form(client):
+    agent = agent_in(AgentState.IDLE)
+    poll = poll_for(agent)
+    body = logged_in(client, agent).get(PANEL, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="poll-card"' in body and 'id="idle-card"' in body
+    assert poll.questions.get().text in body
+
+
 def test_skip_shows_what_comes_next_and_pause_stops_the_clock(client):
     agent = agent_in(AgentState.IDLE)
     briefing_for(agent, due_at=timezone.now() - timezone.timedelta(days=1))
@@ -156,14 +183,21 @@ def test_my_reviews_empty_state(client):
     assert "No review questions yet" in html.content.decode()
 
 
-def test_completing_an_assignment_starts_its_review_items():
-    agent = agent_in(AgentState.OFFLINE)
+def test_passing_the_module_card_starts_its_review_items(client):
+    agent = agent_in(AgentState.IDLE)
     assignment = assignment_for(agent)
+    logged = logged_in(client, agent)
+    assert 'data-testid="module-check"' in logged.get(PANEL).content.decode()
+    check = reverse("learning:assignment_check", args=[assignment.pk])
+    failed = {**post_data(wrong_answers(assignment.module)), "card_target": "idle-card"}
+    logged.post(check, failed, HTTP_HX_REQUEST="true")
     assert not ReviewItem.objects.filter(agent=agent).exists()
-    assignment.status = AssignmentStatus.COMPLETED
-    assignment.completed_at = timezone.now()
-    assignment.save()
-    assignment.save()
+
+    passed = {**post_data(correct_answers(assignment.module)), "card_target": "idle-card"}
+    logged.post(check, passed, HTTP_HX_REQUEST="true")
+
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.COMPLETED
     assert (
         ReviewItem.objects.filter(agent=agent).count() == assignment.module.questions.count() == 2
     )

@@ -70,6 +70,7 @@ def test_known_effect_is_recovered_with_an_interval_that_covers_it(db):
     found = impact.training_impact(module=module, kpi=Kpi.objects.get(key="fcr"), today=TODAY)
     assert found.enough_data
     assert found.estimate == pytest.approx(EFFECT)
+    assert found.ci_low is not None and found.ci_high is not None
     assert found.ci_low < EFFECT < found.ci_high
     assert found.trained.agents == 4 and found.untrained.agents == 4
     assert found.trained.before.mean == pytest.approx(60.25)

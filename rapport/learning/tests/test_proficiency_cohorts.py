@@ -103,7 +103,7 @@ def test_first_proficient_day_is_when_the_window_holds(db):
 
 
 def test_never_at_target_is_censored_at_today(db):
-    agent = UserFactory(roles=["agent"], started_on=START)
+    agent = UserFactory.create(roles=["agent"], started_on=START)
     for offset in range(30):
         day_of(agent, START + datetime.timedelta(days=offset), 50.0)
     kpi_list, _ = levels.proficiency_kpis()
@@ -115,13 +115,13 @@ def test_never_at_target_is_censored_at_today(db):
 
 
 def test_cohorts_group_by_month_and_hide_small_ones(db):
-    march = [UserFactory(roles=["agent"], started_on=START) for _ in range(3)]
+    march = [UserFactory.create(roles=["agent"], started_on=START) for _ in range(3)]
     for offset in range(30):
         for agent in march[:2]:
             day_of(agent, START + datetime.timedelta(days=offset), 90.0)
     UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 7))
     report = levels.cohort_report(
-        [*march, UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 8))],
+        [*march, UserFactory.create(roles=["agent"], started_on=datetime.date(2025, 4, 8))],
         today=datetime.date(2025, 6, 1),
     )
     assert [c.label for c in report.cohorts] == ["2025-04", "2025-03"]

@@ -47,8 +47,10 @@ def test_the_tick_assigns_from_gaps_and_paths_and_succeeds():
     assert Assignment.objects.filter(agent=agent, gap_rule=rule).exists()
     assert Assignment.objects.filter(agent=agent, module=step.module, path=step.path).exists()
     assert result.status == TaskResultStatus.SUCCESSFUL, "briefing deliveries or reminders failed"
-    assert result.return_value["paths"] == 1
-    assert result.return_value["gaps"]["assigned"] == 1
+    summary = result.return_value
+    assert summary is not None
+    assert summary["paths"] == 1
+    assert summary["gaps"]["assigned"] == 1
 
 
 @as_a_process

@@ -2,8 +2,8 @@
 
 The panel asks `idle/` whenever the agent is free (rapport/learning/static/learning/idle.js):
 the answer is the activity idle time brings now, with its time box, or an empty state. Briefings,
-polls and modules are shown with their own apps' card partials, aimed at #idle-card; review
-questions with this app's review card. A contact popping on the desktop pauses the activity at
+polls and modules are shown with their own apps' card partials and card contexts, aimed at
+#idle-card; review questions with this app's review card. A contact popping on the desktop pauses the activity at
 once (`idle/pause/`); the server would pause it on its next ask anyway.
 """
 
@@ -13,8 +13,6 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,7 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.http import AuthedHttpRequest
 from rapport.briefings.checks import answers_from_post
-from rapport.briefings.models import BriefingDelivery
+from rapport.briefings.poll_forms import PollAnswerForm
+from rapport.briefings.selectors import briefings as briefing_selectors
+from rapport.briefings.views import briefings as briefing_views
 from rapport.core.errors import ApplicationError
 from rapport.core.roles import CASE_WORKERS
 from rapport.learning.choices import ActivityKind
@@ -31,34 +31,16 @@ from rapport.learning.selectors import activities as selectors
 from rapport.learning.selectors import reviews as review_selectors
 from rapport.learning.services import activities as services
 from rapport.learning.services import reviews as review_services
+from rapport.learning.views import assignments as assignment_views
 from rapport.ui.decorators import role_required
 
 CARD_TARGET = "idle-card"
-FALLBACK_CARD = "learning/partials/_idle_item.html"
 CARDS = {
     ActivityKind.BRIEFING: "briefings/partials/_briefing_card.html",
     ActivityKind.POLL: "briefings/partials/_poll_card.html",
     ActivityKind.MODULE: "learning/partials/_module_card.html",
     ActivityKind.REVIEW: "learning/partials/_review_card.html",
 }
-
-
-def _card_template(kind: str) -> str:
-    """The app's own card when it exists; a plain card with a link otherwise."""
-    name = CARDS[ActivityKind(kind)]
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return FALLBACK_CARD
-    return name
-
-
-def _poll_form(poll) -> Any:
-    try:
-        from rapport.briefings.poll_forms import PollAnswerForm
-    except ImportError:
-        return None
-    return PollAnswerForm(poll=poll)
 
 
 def _review_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
@@ -74,20 +56,18 @@ def _review_context(activity: Activity, now: datetime.datetime) -> dict[str, Any
 
 
 def _card_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
-    context: dict[str, Any] = {"card_target": CARD_TARGET, "result": None}
-    if activity.kind == ActivityKind.BRIEFING:
-        context["delivery"] = (
-            BriefingDelivery.objects.filter(briefing=activity.briefing, agent=activity.agent)
-            .select_related("briefing")
-            .first()
+    """The context of the activity's own card, as its app's pages build it, aimed at #idle-card."""
+    if activity.kind == ActivityKind.BRIEFING and activity.briefing_id is not None:
+        delivery = briefing_selectors.delivery_for(
+            user=activity.agent, briefing_id=activity.briefing_id
         )
-    elif activity.kind == ActivityKind.POLL:
-        context.update(poll=activity.poll, form=_poll_form(activity.poll))
-    elif activity.kind == ActivityKind.MODULE:
-        context["assignment"] = activity.assignment
-    else:
-        context.update(_review_context(activity, now))
-    return context
+        return briefing_views.card_context(delivery=delivery, card_target=CARD_TARGET)
+    if activity.kind == ActivityKind.POLL and activity.poll is not None:
+        form = PollAnswerForm(poll=activity.poll, card_target=CARD_TARGET)
+        return {"poll": activity.poll, "form": form, "card_target": CARD_TARGET}
+    if activity.kind == ActivityKind.MODULE and activity.assignment is not None:
+        return assignment_views.card_context(activity.assignment, card_target=CARD_TARGET)
+    return {"card_target": CARD_TARGET, "result": None, **_review_context(activity, now)}
 
 
 def _panel(
@@ -100,7 +80,7 @@ def _panel(
             _card_context(activity, now),
             title=selectors.activity_title(activity),
             seconds_left=selectors.seconds_left(activity, now=now),
-            card_template=_card_template(activity.kind),
+            card_template=CARDS[ActivityKind(activity.kind)],
         )
     return render(request, "learning/partials/_idle_panel.html", context, status=status)
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.accounts.http import AuthedHttpRequest
 from rapport.briefings.checks import answers_from_post
+from rapport.briefings.form_parts import card_target_of
 from rapport.core.errors import ApplicationError
 from rapport.core.pagination import paginate
 from rapport.core.roles import LEARNING_AUTHORS, LEARNING_TRACKERS, has_any_role
@@ -74,14 +75,6 @@ def assignment_take(request: AuthedHttpRequest, assignment_id: int) -> HttpRespo
     return render(request, "learning/assignment_take.html", context)
 
 
-def _card_target(request) -> str:
-    target = request.POST.get("card_target") or CARD_TARGET
-    # An element id only: letters, digits, dashes and underscores.
-    if len(target) > 60 or not all(ch.isalnum() or ch in "-_" for ch in target):
-        return CARD_TARGET
-    return target
-
-
 @require_POST
 @login_required
 def assignment_check(request: AuthedHttpRequest, assignment_id: int) -> HttpResponse:
@@ -97,7 +90,7 @@ def assignment_check(request: AuthedHttpRequest, assignment_id: int) -> HttpResp
         messages.error(request, exc.message)
         status = exc.status
     assignment.refresh_from_db()
-    target = _card_target(request)
+    target = card_target_of(request, CARD_TARGET)
     if request.htmx:
         context = card_context(assignment, result, target)
         context["error"] = None if result is not None else "This check is closed."
