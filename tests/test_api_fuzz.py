@@ -26,6 +26,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from rapport.access.tests.factories import QueueFactory
 from rapport.accounts import services as account_services
 from rapport.accounts.tests.factories import TeamFactory, UserFactory
+from rapport.briefings.tests.factories_briefings import BriefingFactory, add_question
+from rapport.briefings.tests.factories_briefings import published as briefing_published
+from rapport.briefings.tests.factories_polls import open_poll
 from rapport.cases import services as case_services
 from rapport.cases.tests.factories import EscalationReasonFactory
 from rapport.customers.tests.factories import (
@@ -42,6 +45,14 @@ from rapport.insights.services import signals as signal_services
 from rapport.interactions import webhooks
 from rapport.interactions.models import CallRecordImport, ScreenPop
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.learning.models import Activity
+from rapport.learning.services import reviews as review_services
+from rapport.learning.tests.factories_learning import (
+    AssignmentFactory,
+    GapRuleFactory,
+    PathStepFactory,
+    module_with_questions,
+)
 from rapport.performance import catalog
 from rapport.performance.choices import EvaluationStatus
 from rapport.performance.models import MeasurementSettings, SuccessDefinition
@@ -83,7 +94,8 @@ def admin_token(make_user) -> str:
     reach real rows: a customer with a household, contact points and a holding; a case escalated
     from one team's queue to another's, with an e-mail; a screen pop; a call-record import; and
     the performance records of an agent of the admin's team (see `performance_records`) and
-    the customer-voice ones (see `voice_records`)."""
+    the customer-voice ones (see `voice_records`), and the briefings and learning ones (see
+    `learning_records`)."""
     # Gone if a transactional test ran earlier in this worker.
     catalog.defaults_ensure()
     surveys_catalog.defaults_ensure()
@@ -117,6 +129,7 @@ def admin_token(make_user) -> str:
     record.file.save("calls.csv", ContentFile(b"call_id\n"))
     performance_records(admin=admin, team=team)
     voice_records(admin=admin, team=team, customer=customer)
+    learning_records(admin=admin, team=team)
     return account_services.api_token_issue(user=admin, name="fuzz").key
 
 
@@ -193,6 +206,35 @@ def voice_records(*, admin, team, customer) -> None:
         questions = invitation.survey.questions.filter(kind__in=["csat", "nps"])
         answers = {response_services.field_name(q): score for q in questions}
         response_services.response_submit(invitation=invitation, answers=answers)
+
+
+def learning_records(*, admin, team) -> None:
+    """Briefings and learning the admin (also a desk user) is part of: a briefing with a check
+    delivered to them and to an agent of their team, a draft, an open poll for them; a module
+    with questions assigned to them, passed once (so its questions are their review items), a
+    proposal from a gap rule for the agent, a new-hire path, and an activity under way."""
+    agent = UserFactory(roles=["agent"], team=team)
+    account_services.agent_state_set(agent=admin, state="available", source="fuzz")
+    briefing_published(author=admin, agents=[admin, agent], questions=2)
+    add_question(BriefingFactory(author=admin), "Draft question?")
+    poll = open_poll(roles=("agent", "admin"))
+    module = module_with_questions(3)
+    AssignmentFactory(agent=admin, module=module)
+    rule = GapRuleFactory(module=module, mode="confirm")
+    AssignmentFactory(agent=agent, module=module, status="proposed", source="gap", gap_rule=rule)
+    PathStepFactory(module=module)
+    now = django_timezone.now()
+    review_services.review_items_create(
+        agent=admin, module=module, at=now - datetime.timedelta(days=3)
+    )
+    Activity.objects.create(
+        agent=admin,
+        kind="poll",
+        poll=poll,
+        started_at=now,
+        resumed_at=now,
+        seconds_allowed=3600,
+    )
 
 
 def raw_body(generated) -> bytes:
