@@ -1245,13 +1245,6 @@ def activity_is(**fields) -> Callable[[Any], bool]:
     return lambda w: Activity.objects.filter(pk=w.activity.pk, **fields).exists()
 
 
-MODULES_HIDDEN_BY_PROPOSALS = (
-    "BUG: rapport/learning/selectors/modules.py modules_for excludes, across the relation, every "
-    "module that anyone has a proposal for, so an agent's assigned module is missing from their "
-    "list while another agent's proposal for it waits"
-)
-
-
 def impact_query(w) -> str:
     return f"?module={w.module.pk}&kpi=fcr"
 
@@ -2650,8 +2643,7 @@ MATRIX: dict[str, list[Case]] = {
     #                      agent   superv. trainer qa      market. exec.   admin   anonymous
     "api-learning-modules": [
         Case("GET",    row(LISTED, EMPTY,  LISTED, EMPTY,  EMPTY,  EMPTY,  LISTED, UNAUTH),
-             listed=lambda w: w.module.pk,
-             bugs={"agent": MODULES_HIDDEN_BY_PROPOSALS}),
+             listed=lambda w: w.module.pk),
         Case("POST",   row(DENY,   DENY,   MADE,   DENY,   DENY,   DENY,   MADE,   UNAUTH),
              data=lambda w: new_module(w, "Matrix api module") | {"is_active": True},
              done=module_titled("Matrix api module")),

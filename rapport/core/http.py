@@ -15,3 +15,10 @@ def client_address(request: HttpRequest) -> str:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     return hops[-count] if len(hops) >= count else remote
+
+
+def public_url(path: str) -> str:
+    """An absolute link for a message sent outside the browser (an e-mail, an SMS): on
+    RAPPORT_PUBLIC_URL, else the first trusted origin, else the mail domain over https."""
+    origin = settings.RAPPORT_PUBLIC_URL or next(iter(settings.CSRF_TRUSTED_ORIGINS), "")
+    return (origin or f"https://{settings.RAPPORT_MAIL_DOMAIN}").rstrip("/") + path

@@ -123,7 +123,10 @@ class PollGroupSerializer(serializers.Serializer):
     label = serializers.CharField(  # type: ignore[assignment]
         help_text='A team, a role, "Other" (small groups) or "All".'
     )
-    n = serializers.IntegerField()
+    n = serializers.IntegerField(help_text="People in this group who answered this question.")
+    hidden = serializers.BooleanField(
+        help_text="True when fewer than min_group answered this question: no figures are given."
+    )
     mean = PollEstimateSerializer(allow_null=True, help_text="Rating questions: mean, t interval.")
     distribution = serializers.ListField(
         child=serializers.IntegerField(), help_text="Rating questions: answers at 1, 2 … 5."
@@ -172,6 +175,7 @@ def _group(group: selectors.GroupFigures) -> dict:
     return {
         "label": group.label,
         "n": group.n,
+        "hidden": group.hidden,
         "mean": _estimate(group.mean),
         "distribution": group.distribution,
         "choices": [

@@ -285,40 +285,42 @@ class Tally:
         return 100 * self.understood / self.delivered if self.delivered else None
 
 
-def _tally(rows: QuerySet[BriefingDelivery], now: datetime.datetime) -> dict:
-    return rows.aggregate(
-        delivered=Count("id"),
-        opened=Count("id", filter=Q(opened_at__isnull=False)),
-        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-        understood=Count("id", filter=Q(understood_at__isnull=False)),
-        overdue=Count("id", filter=Q(understood_at__isnull=True, briefing__due_at__lt=now)),
-    )
+def _counts(now: datetime.datetime) -> dict:
+    return {
+        "delivered": Count("id"),
+        "opened": Count("id", filter=Q(opened_at__isnull=False)),
+        "acknowledged": Count("id", filter=Q(acknowledged_at__isnull=False)),
+        "understood": Count("id", filter=Q(understood_at__isnull=False)),
+        "overdue": Count("id", filter=Q(understood_at__isnull=True, briefing__due_at__lt=now)),
+    }
 
 
-def _team_tallies(rows: QuerySet[BriefingDelivery], now: datetime.datetime) -> list[Tally]:
+COUNTED = ("delivered", "opened", "acknowledged", "understood", "overdue")
+
+
+def _team_tallies_by_briefing(
+    rows: QuerySet[BriefingDelivery], now: datetime.datetime
+) -> dict[int, list[Tally]]:
+    """{briefing id: its teams' tallies by team name}, in one grouped query."""
     grouped = (
-        rows.values("team_id", "team__name")
-        .annotate(
-            delivered=Count("id"),
-            opened=Count("id", filter=Q(opened_at__isnull=False)),
-            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-            understood=Count("id", filter=Q(understood_at__isnull=False)),
-            overdue=Count("id", filter=Q(understood_at__isnull=True, briefing__due_at__lt=now)),
-        )
-        .order_by("team__name")
+        rows.values("briefing_id", "team_id", "team__name")
+        .annotate(**_counts(now))
+        .order_by("briefing_id", "team__name", "team_id")
     )
-    return [
-        Tally(
-            label=row["team__name"] or "No team",
-            team_id=row["team_id"],
-            delivered=row["delivered"],
-            opened=row["opened"],
-            acknowledged=row["acknowledged"],
-            understood=row["understood"],
-            overdue=row["overdue"],
+    tallies: dict[int, list[Tally]] = {}
+    for row in grouped:
+        tallies.setdefault(row["briefing_id"], []).append(
+            Tally(
+                label=row["team__name"] or "No team",
+                team_id=row["team_id"],
+                **{name: row[name] for name in COUNTED},
+            )
         )
-        for row in grouped
-    ]
+    return tallies
+
+
+def _total(teams: list[Tally]) -> Tally:
+    return Tally(label="All", **{name: sum(getattr(t, name) for t in teams) for name in COUNTED})
 
 
 @dataclass
@@ -334,18 +336,19 @@ def dashboard_for(
     """Per published briefing: opened and understood overall and per team, within reach."""
     scope = _deliveries_in_scope(user=user)
     briefing_ids = scope.filter(briefing__status=status).values("briefing_id").distinct()
-    briefings = Briefing.objects.filter(pk__in=briefing_ids).order_by("due_at", "id")[:50]
-    figures = []
-    for briefing in briefings:
-        rows = scope.filter(briefing=briefing)
-        figures.append(
-            BriefingFigures(
-                briefing=briefing,
-                total=Tally(label="All", **_tally(rows, now)),
-                teams=_team_tallies(rows, now),
-            )
+    briefings = list(Briefing.objects.filter(pk__in=briefing_ids).order_by("due_at", "id")[:50])
+    # One grouped query for every briefing's teams; totals are their sums.
+    tallies = _team_tallies_by_briefing(
+        scope.filter(briefing_id__in=[b.pk for b in briefings]), now
+    )
+    return [
+        BriefingFigures(
+            briefing=briefing,
+            total=_total(tallies.get(briefing.pk, [])),
+            teams=tallies.get(briefing.pk, []),
         )
-    return figures
+        for briefing in briefings
+    ]
 
 
 def report_briefing_for(*, user: User, briefing_id: int) -> Briefing:
@@ -368,11 +371,8 @@ def report_briefing_for(*, user: User, briefing_id: int) -> Briefing:
 
 def report_for(*, user: User, briefing: Briefing, now: datetime.datetime) -> BriefingFigures:
     rows = _deliveries_in_scope(user=user).filter(briefing=briefing)
-    return BriefingFigures(
-        briefing=briefing,
-        total=Tally(label="All", **_tally(rows, now)),
-        teams=_team_tallies(rows, now),
-    )
+    teams = _team_tallies_by_briefing(rows, now).get(briefing.pk, [])
+    return BriefingFigures(briefing=briefing, total=_total(teams), teams=teams)
 
 
 @dataclass

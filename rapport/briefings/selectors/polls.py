@@ -7,6 +7,14 @@
   by members of the teams they lead. Answers are never shown with a name, and a team or role with
   fewer than MIN_GROUP respondents is folded into "other", so nobody is picked out by a small group.
   Below MIN_GROUP respondents in all, no figure is shown.
+* Per question, only people who answered it count: a group where fewer than MIN_GROUP answered
+  that question joins "other" for that question (with the next smallest groups while "other" is
+  still too small), and a group that stays below MIN_GROUP shows its size but no figures.
+  Otherwise one optional question answered by a single member of a team would show that
+  person's answer, or let it be worked out from the overall figures by subtraction.
+* The CSV export folds on the (team, role) pair, not on each separately: every row carries both,
+  and "team A" and "supervisor" may each be large while team A's supervisors are one person.
+  A pair with fewer than MIN_GROUP respondents is exported as ("Other", "Other").
 """
 
 import datetime
@@ -271,11 +279,14 @@ def _respondents(responses: QuerySet[PollResponse]) -> list[Respondent]:
 
 @dataclass
 class GroupFigures:
+    """A group's figures for one question; hidden when fewer than MIN_GROUP answered it."""
+
     label: str
     n: int
     mean: survey_stats.Estimate | None = None
     distribution: list[int] = field(default_factory=list)
     choices: list[tuple[str, int, survey_stats.Estimate]] = field(default_factory=list)
+    hidden: bool = False
 
 
 @dataclass
@@ -315,8 +326,20 @@ class PollResults:
         return rate.value * 100, rate.ci_low * 100, rate.ci_high * 100
 
 
+def _answered(question: PollQuestion, answers: list[PollAnswer]) -> int:
+    """How many of these answers actually answer the question (optional ones may be blank)."""
+    if question.kind == PollQuestionKind.RATING:
+        return sum(1 for a in answers if a.rating is not None)
+    if question.kind == PollQuestionKind.CHOICE:
+        return sum(1 for a in answers if a.choice)
+    return sum(1 for a in answers if a.text)
+
+
 def _figures(question: PollQuestion, label: str, answers: list[PollAnswer]) -> GroupFigures:
-    figures = GroupFigures(label=label, n=len(answers))
+    n = _answered(question, answers)
+    if n < MIN_GROUP:
+        return GroupFigures(label=label, n=n, hidden=True)
+    figures = GroupFigures(label=label, n=n)
     if question.kind == PollQuestionKind.RATING:
         counts = Counter(a.rating for a in answers if a.rating is not None)
         figures.n = sum(counts.values())
@@ -340,9 +363,16 @@ def rating_scale() -> range:
 def _grouped(
     question: PollQuestion, answers: list[PollAnswer], key: dict[int, str]
 ) -> list[GroupFigures]:
-    groups: dict[str, list[PollAnswer]] = defaultdict(list)
+    by_label: dict[str, list[PollAnswer]] = defaultdict(list)
     for answer in answers:
-        groups[key[answer.response_id]].append(answer)
+        by_label[key[answer.response_id]].append(answer)
+    # Folded again on who answered this question, not on who answered the poll.
+    shown = fold_small_groups(
+        {name: _answered(question, given) for name, given in by_label.items()}
+    )
+    groups: dict[str, list[PollAnswer]] = defaultdict(list)
+    for name, given in by_label.items():
+        groups[shown[name]].extend(given)
     ordered = sorted(groups, key=lambda name: (name == OTHER, name))
     return [_figures(question, name, groups[name]) for name in ordered]
 
@@ -364,15 +394,16 @@ def poll_results_for(*, user, poll_id) -> PollResults:
     questions = []
     for question in poll.questions.all():
         given = answers.get(question.pk, [])
+        overall = _figures(question, "All", given)
         questions.append(
             QuestionResults(
                 question=question,
-                overall=_figures(question, "All", given),
+                overall=overall,
                 by_team=_grouped(question, given, team_of),
                 by_role=_grouped(question, given, role_of),
                 # Sorted by text, not by time: the order must not tell who wrote what.
                 comments=sorted(a.text for a in given if a.text)
-                if question.kind == PollQuestionKind.TEXT
+                if question.kind == PollQuestionKind.TEXT and not overall.hidden
                 else [],
             )
         )
@@ -390,10 +421,23 @@ def poll_results_for(*, user, poll_id) -> PollResults:
 EXPORT_HEADER = ["poll", "response", "team", "role", "question", "kind", "rating", "choice", "text"]
 
 
+def _export_respondents(responses: QuerySet[PollResponse]) -> list[Respondent]:
+    """Respondents labelled by their (team, role) pair, folded as one group (module docstring)."""
+    rows = list(responses.order_by("id").values_list("pk", "team__name", "role"))
+    labels = dict(Role.choices)
+    raw = [(pk, (team or NO_TEAM, str(labels.get(role, role)))) for pk, team, role in rows]
+    names = {pair: f"{pair[0]}\x1f{pair[1]}" for _, pair in raw}
+    shown = fold_small_groups(dict(Counter(names[pair] for _, pair in raw)))
+    return [
+        Respondent(pk, *(pair if shown[names[pair]] != OTHER else (OTHER, OTHER)))
+        for pk, pair in raw
+    ]
+
+
 def poll_export_rows(*, user, poll: Poll) -> Iterator[list[object]]:
-    """One row per answer, with the folded team and role and a response number, never a name.
+    """One row per answer, with the folded (team, role) pair and a response number, never a name.
     Nothing when fewer than MIN_GROUP people answered within the reader's scope."""
-    respondents = _respondents(responses_in_scope(user=user, poll=poll))
+    respondents = _export_respondents(responses_in_scope(user=user, poll=poll))
     if len(respondents) < MIN_GROUP:
         return
     # Numbered in a shuffled-by-group order, not by id: the number must not tell who answered when.

@@ -40,6 +40,7 @@ from rapport.briefings.models import (
 from rapport.briefings.selectors import briefings as selectors
 from rapport.core.audit import audit_record
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
+from rapport.core.http import public_url
 from rapport.core.roles import Role
 from rapport.performance.models import QaCriterion
 
@@ -521,34 +522,56 @@ def _remind(delivery: BriefingDelivery, now: datetime.datetime) -> bool:
     body = (
         f"Hello {agent.first_name or agent.username},\n\n"
         f'The briefing "{briefing.title}" {"was" if overdue else "is"} due {when}.\n'
-        f"Open it here: {reverse('briefings:read', args=[briefing.pk])}\n"
+        f"Open it here: {public_url(reverse('briefings:read', args=[briefing.pk]))}\n"
     )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [agent.email], fail_silently=False)
+    send_mail(subject, body, settings.RAPPORT_MAIL_FROM, [agent.email], fail_silently=False)
     return True
 
 
-def _tell_supervisors(raised: list[BriefingDelivery]) -> int:
+def _mark_raised(rows: list[BriefingDelivery], now: datetime.datetime) -> int:
+    return BriefingDelivery.objects.filter(pk__in=[row.pk for row in rows]).update(escalated_at=now)
+
+
+def _tell_supervisor(supervisor: User, rows: list[BriefingDelivery]) -> None:
+    lines = "\n".join(f"- {row.agent}: {row.briefing.title}" for row in rows)
+    send_mail(
+        f"Overdue briefings in your team ({len(rows)})",
+        f"These briefings are overdue:\n{lines}\n\n"
+        f"See {public_url(reverse('briefings:dashboard'))}\n",
+        settings.RAPPORT_MAIL_FROM,
+        [supervisor.email],
+        fail_silently=False,
+    )
+
+
+def _raise_to_supervisors(
+    raised: list[BriefingDelivery], now: datetime.datetime
+) -> tuple[int, int]:
+    """Raise overdue deliveries, one e-mail per supervisor; (deliveries raised, supervisors told).
+    A delivery is marked raised only once its supervisor's e-mail went out (or there is nobody to
+    write to), so a mail server that fails now is tried again on the next run."""
     per_supervisor: dict[int, list[BriefingDelivery]] = defaultdict(list)
     people: dict[int, User] = {}
+    nobody_to_tell: list[BriefingDelivery] = []
     for delivery in raised:
         supervisor = delivery.team.supervisor if delivery.team is not None else None
-        if supervisor is not None:
-            per_supervisor[supervisor.pk].append(delivery)
-            people[supervisor.pk] = supervisor
-    sent = 0
-    for supervisor_id, rows in per_supervisor.items():
-        supervisor = people[supervisor_id]
-        if not supervisor.email:
+        if supervisor is None or not supervisor.email:
+            nobody_to_tell.append(delivery)
             continue
-        lines = "\n".join(f"- {row.agent}: {row.briefing.title}" for row in rows)
-        send_mail(
-            f"Overdue briefings in your team ({len(rows)})",
-            f"These briefings are overdue:\n{lines}\n\nSee {reverse('briefings:dashboard')}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [supervisor.email],
-        )
-        sent += 1
-    return sent
+        per_supervisor[supervisor.pk].append(delivery)
+        people[supervisor.pk] = supervisor
+    marked, told = _mark_raised(nobody_to_tell, now), 0
+    for supervisor_id, rows in per_supervisor.items():
+        try:
+            _tell_supervisor(people[supervisor_id], rows)
+        except OSError:
+            logger.warning(
+                "telling supervisor %s of overdue briefings failed", supervisor_id, exc_info=True
+            )
+            continue
+        marked += _mark_raised(rows, now)
+        told += 1
+    return marked, told
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> dict:
@@ -579,10 +602,5 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
             )
             reminded += 1
     raised = list(open_rows.filter(briefing__due_at__lte=now, escalated_at__isnull=True))
-    BriefingDelivery.objects.filter(pk__in=[row.pk for row in raised]).update(escalated_at=now)
-    try:
-        told = _tell_supervisors(raised)
-    except OSError:
-        logger.warning("telling supervisors of overdue briefings failed", exc_info=True)
-        told = 0
-    return {"reminded": reminded, "escalated": len(raised), "supervisors_told": told}
+    escalated, told = _raise_to_supervisors(raised, now)
+    return {"reminded": reminded, "escalated": escalated, "supervisors_told": told}

@@ -9,6 +9,7 @@ from rapport.core.errors import NotFound
 from rapport.core.roles import LEARNING_AUTHORS, has_any_role
 from rapport.learning.choices import AssignmentStatus
 from rapport.learning.models import (
+    Assignment,
     GapRule,
     LearningPath,
     Module,
@@ -114,13 +115,16 @@ def module_get_for(*, user, module_id: int) -> Module:
 
 
 def modules_for(*, user) -> QuerySet[Module]:
-    """Modules a person may list: all for authors, else those assigned to them."""
+    """Modules a person may list: all for authors, else those assigned to them (a proposal
+    waiting for a trainer is not an assignment yet)."""
     modules = module_list()
     if has_any_role(user, LEARNING_AUTHORS):
         return modules
+    # Filtered on the person's own assignment rows: a proposal for someone else (or for them)
+    # must neither show nor hide a module they were given.
     assigned = (
-        Module.objects.filter(assignments__agent=user)
-        .exclude(assignments__status=AssignmentStatus.PROPOSED)
-        .values("pk")
+        Assignment.objects.filter(agent_id=user.pk)
+        .exclude(status=AssignmentStatus.PROPOSED)
+        .values("module_id")
     )
     return modules.filter(pk__in=assigned)

@@ -1,10 +1,12 @@
 """Writing learning content: modules and their questions, new-hire paths and their steps, gap rules.
 Every change is audited; only trainers and admins (LEARNING_AUTHORS) write content."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from rapport.accounts.models import Skill, User
 from rapport.cases.models import EscalationReason
@@ -12,6 +14,7 @@ from rapport.core.audit import audit_record
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.permissions import require_roles
 from rapport.core.roles import LEARNING_AUTHORS, Role
+from rapport.learning import reinforcement
 from rapport.learning.choices import GapMode, GapSource
 from rapport.learning.models import (
     GapRule,
@@ -21,6 +24,7 @@ from rapport.learning.models import (
     ModuleChoice,
     ModuleQuestion,
     PathStep,
+    ReviewItem,
 )
 from rapport.learning.selectors.settings import learning_settings
 from rapport.performance.models import Kpi, QaCriterion
@@ -147,6 +151,38 @@ def _clean_choices(choices: list[ChoiceInput]) -> list[ChoiceInput]:
     return kept
 
 
+def _what_it_asks(question: ModuleQuestion) -> tuple[str, frozenset[str]]:
+    """The question's text and its right answers: what an agent's memory of it is a memory of."""
+    right = frozenset(c.text for c in question.choices.all() if c.is_correct)
+    return question.text, right
+
+
+def _reviews_restart(*, by: User, question: ModuleQuestion, at: datetime.datetime) -> int:
+    """Every agent's card for a rewritten question starts again as a fresh card due now: what
+    they remembered was the old question, so its schedule no longer says anything. The answer
+    log stays, as the history of the old wording."""
+    # A fresh card is due FIRST_REVIEW_AFTER its start; started that long ago it is due now.
+    card = reinforcement.new_card(card_id=question.pk, at=at - reinforcement.FIRST_REVIEW_AFTER)
+    count = ReviewItem.objects.filter(question=question).update(
+        card=card,
+        due_at=reinforcement.card_due(card),
+        stability=None,
+        difficulty=None,
+        reps=0,
+        lapses=0,
+        last_reviewed_at=None,
+        updated_at=at,
+    )
+    if count:
+        audit_record(
+            actor=by,
+            action="learning.question_reviews_reset",
+            target=question,
+            detail={"module": question.module_id, "review_items": count},
+        )
+    return count
+
+
 @transaction.atomic
 def module_question_save(
     *,
@@ -157,8 +193,10 @@ def module_question_save(
     choices: list[ChoiceInput],
     question: ModuleQuestion | None = None,
     order: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> ModuleQuestion:
-    """Add a question to a module, or rewrite one (its choices are replaced as given)."""
+    """Add a question to a module, or rewrite one (its choices are replaced as given). Rewriting
+    what a question asks or which answers are right restarts agents' reviews of it."""
     _author(by)
     text, explanation = text.strip(), explanation.strip()
     if not text:
@@ -166,12 +204,14 @@ def module_question_save(
     if len(text) > 500:
         raise _invalid("text", "A question is at most 500 characters.")
     kept = _clean_choices(choices)
+    before = None
     if question is None:
         last = module.questions.order_by("-order").values_list("order", flat=True).first()
         question = ModuleQuestion(module=module, order=(last + 1) if last is not None else 0)
         action = "learning.question_create"
     else:
         action = "learning.question_update"
+        before = _what_it_asks(question)
         question.choices.all().delete()
     if order is not None:
         question.order = max(0, min(order, 32767))
@@ -184,6 +224,9 @@ def module_question_save(
     audit_record(
         actor=by, action=action, target=question, detail={"module": module.pk, "text": text}
     )
+    after = (text, frozenset(c.text for c in kept if c.is_correct))
+    if before is not None and before != after:
+        _reviews_restart(by=by, question=question, at=at or timezone.now())
     return question
 
 

@@ -138,10 +138,9 @@ def assignment_list(request: AuthedHttpRequest) -> HttpResponse:
         "searched": any(v for k, v in request.GET.items() if k != "page"),
         "today": timezone.localdate(),
     }
+    # htmx swaps only the results; the full page includes the same template.
     template = (
-        "learning/partials/_assignment_results.html"
-        if request.htmx
-        else "learning/assignment_list.html"
+        "learning/assignment_results.html" if request.htmx else "learning/assignment_list.html"
     )
     return render(request, template, context, status=status)
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.core.audit import audit_record
+from rapport.core.http import public_url
 from rapport.interactions import webhooks
 from rapport.surveys.choices import InvitationState, InviteChannel
 from rapport.surveys.models import Invitation
@@ -42,16 +43,9 @@ def invitation_token(invitation: Invitation) -> str:
     return signing.TimestampSigner(salt=selectors.TOKEN_SALT).sign(invitation.nonce)
 
 
-def _public_origin() -> str:
-    """Where customers reach this Rapport: RAPPORT_PUBLIC_URL, else the first trusted origin,
-    else the mail domain over https."""
-    origin = settings.RAPPORT_PUBLIC_URL or next(iter(settings.CSRF_TRUSTED_ORIGINS), "")
-    return (origin or f"https://{settings.RAPPORT_MAIL_DOMAIN}").rstrip("/")
-
-
 def invitation_link(invitation: Invitation) -> str:
     path = reverse("survey_public:answer", args=[invitation_token(invitation)])
-    return _public_origin() + path
+    return public_url(path)
 
 
 def _email_send(invitation: Invitation, link: str) -> None:
