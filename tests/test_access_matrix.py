@@ -110,6 +110,7 @@ from rapport.interactions.models import (
     ScreenPop,
 )
 from rapport.interactions.tests.factories import InteractionFactory, MessageFactory
+from rapport.learning import proficiency
 from rapport.learning.models import (
     Activity,
     Assignment,
@@ -132,8 +133,9 @@ from rapport.learning.tests.factories_learning import (
     module_with_questions,
 )
 from rapport.performance import catalog
-from rapport.performance.choices import DisputeStatus, EvaluationStatus, GoalStatus
+from rapport.performance.choices import DisputeStatus, EvaluationStatus, GoalStatus, Grain
 from rapport.performance.models import (
+    DailyRollup,
     Dispute,
     Evaluation,
     Goal,
@@ -473,11 +475,11 @@ def build_learning(*, users, lead, blue, team_agent, red_agent, skill) -> dict[s
     `assignment`; they passed it once already, so its questions are their `review_items`;
     `module_b` is a second assignable module; `proposal` proposes `module` for Blue's agent from
     `gap_rule` (a trainer or Blue's lead confirms it); `learning_path` is the agents' new-hire
-    path with `module` as its step. The matrix's agent is available and idle time brought them
-    the briefing (`activity`, under way).
+    path with `module` as its step. The matrix's agent is idle and idle time brought them a
+    burst of their due review questions (`activity`, under way).
     """
     trainer, me = users[Role.TRAINER], users[Role.AGENT]
-    account_services.agent_state_set(agent=me, state="available", source="test")
+    account_services.agent_state_set(agent=me, state="idle", source="test")
     briefing = BriefingFactory(author=trainer, title="Matrix refund rule")
     briefing.audience_agents.set([me, team_agent, red_agent])
     add_question(briefing, "Who checks refunds over 50?")
@@ -522,13 +524,9 @@ def build_learning(*, users, lead, blue, team_agent, red_agent, skill) -> dict[s
     ModuleChoiceFactory(question=spare_question, is_correct=False, order=1)
     now = timezone.now()
     activity = Activity.objects.create(
-        agent=me,
-        kind="briefing",
-        briefing=briefing,
-        started_at=now,
-        resumed_at=now,
-        seconds_allowed=3600,
+        agent=me, kind="review", started_at=now, resumed_at=now, seconds_allowed=3600
     )
+    activity.review_items.set(review_items)
     return {
         "briefing": briefing,
         "attachment_file": attachment,
@@ -4087,17 +4085,19 @@ def test_training_impact_never_shows_a_group_under_three(world, world_as, client
     assert w.users["agent"].last_name not in page.content.decode()
 
 
-def test_time_to_proficiency_never_shows_a_cohort_under_three(world, world_as, clients):
-    """Blue's agent alone started in January 2024: that cohort is counted, never described."""
+def test_time_to_proficiency_never_shows_a_small_cohort(world, world_as, clients):
+    """Blue's agent alone started last month: that cohort is counted, never described."""
     w = world_as(world.users["executive"])
-    User.objects.filter(pk=w.team_agent.pk).update(started_on=datetime.date(2024, 1, 15))
+    started = timezone.localdate() - datetime.timedelta(days=40)
+    DailyRollup.objects.create(day=started, grain=Grain.AGENT, agent=w.team_agent, channel="phone")
+    User.objects.filter(pk=w.team_agent.pk).update(started_on=started)
 
     body = api_client(clients, w.me).get(reverse("api-learning-proficiency-cohorts")).json()
 
-    alone = next(c for c in body["cohorts"] if c["cohort"].startswith("2024-01"))
+    alone = next(c for c in body["cohorts"] if c["cohort"].startswith(f"{started:%Y-%m}"))
     assert (alone["n"], alone["shown"]) == (1, False)
     assert alone["proficient"] is None and alone["median_days"] is None
-    assert all(c["n"] >= 3 for c in body["cohorts"] if c["shown"])
+    assert all(c["n"] >= proficiency.MIN_COHORT for c in body["cohorts"] if c["shown"])
 
 
 def solo_briefing(w) -> Briefing:

@@ -11,9 +11,12 @@ scheduling step the review service uses (rapport.learning.reinforcement.review) 
 bulk, because one service call each would make the stage slow.
 
 New hires: the ledger has only a few agents who started in the last six months, too few for cohorts,
-so a few more front-line agents (never a demo login) are given start dates in each of the last six
-months. Their contacts from before that date stay in the ledger; time to proficiency counts from
-the start date.
+so more front-line agents (never a demo login) are given start dates in recent months, at least
+five a month so cohorts are large enough to show (the most recent one stays under five: counts
+only). Their contacts from before that date stay in the ledger; time to proficiency counts from
+the start date. In their first weeks (two to six, drawn per person) they work like new hires:
+longer calls and more hand-offs, easing off to their usual pace. This part (new_hires_load) runs
+before the KPI rollups, so the rollups and the cohort curves see it.
 
 Deterministic from the seed: each part draws from its own generator.
 """
@@ -22,12 +25,15 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from rapport.accounts.models import Skill, User
 from rapport.cases.models import EscalationReason
 from rapport.core.roles import Role
 from rapport.demo import learning_briefings, learning_history
 from rapport.demo.learning_content import EXTRA_SKILLS, GAP_RULES, MODULES, PATHS
 from rapport.demo.voice_ledger import gamers_find
+from rapport.interactions.models import Interaction
 from rapport.learning.models import (
     GapRule,
     LearningPath,
@@ -40,7 +46,12 @@ from rapport.performance.models import Kpi, QaCriterion
 
 DAY = datetime.timedelta(days=1)
 # New-hire cohorts: months before the reference month, and how many agents start in each.
-COHORTS = [(6, 2), (5, 2), (4, 3), (3, 2), (2, 2), (1, 2)]
+COHORTS = [(5, 5), (4, 5), (2, 5), (1, 3)]
+# A new hire's first weeks: calls take up to this much longer, and up to this share of their
+# contacts is handed on, both fading to nothing by the end of their ramp.
+RAMP_WEEKS = (2, 6)
+RAMP_SLOWER = 0.8
+RAMP_TRANSFERS = 0.3
 DEMO_LOGINS = {"agent", "agent2", "supervisor"}
 # New hires are people who started fewer than this many days before the reference day.
 NEW_HIRE_DAYS = 185
@@ -53,7 +64,6 @@ def learning_load(*, seed: int, reference_time: datetime.datetime) -> dict[str, 
     modules = content_load(author=trainer)
     reference_day = reference_time.date()
     made: dict[str, int] = {"modules": len(modules)}
-    made["new_hires"] = len(new_hires_set(random.Random(f"{base}:hires"), reference_day))
     made.update(
         learning_briefings.briefings_load(
             random.Random(f"{base}:briefings"), reference_time=reference_time, author=trainer
@@ -79,6 +89,44 @@ def learning_load(*, seed: int, reference_time: datetime.datetime) -> dict[str, 
         random.Random(f"{base}:reviews"), reference_time
     )
     return made
+
+
+def new_hires_load(*, seed: int, reference_day: datetime.date) -> dict[str, int]:
+    """Start dates for the demo's new hires and their first weeks' slower work; run before the
+    KPI rollups. Returns how many hires and how many of their contacts changed."""
+    rng = random.Random(f"{seed}:learning:hires")
+    hires = new_hires_set(rng, reference_day)
+    return {"new_hires": len(hires), "ramp_contacts": new_hire_ramp(rng, hires)}
+
+
+def new_hire_ramp(rng: random.Random, hires: list[User]) -> int:
+    """Make each hire's contacts in their first weeks slower and more often handed on, less so
+    as the weeks pass."""
+    changed = 0
+    for hire in hires:
+        if hire.started_on is None:
+            continue
+        start = timezone.make_aware(datetime.datetime.combine(hire.started_on, datetime.time()))
+        length = rng.randint(*RAMP_WEEKS) * 7 * DAY
+        rows = list(
+            Interaction.objects.filter(
+                agent=hire, started_at__gte=start, started_at__lt=start + length
+            )
+            .order_by("started_at", "pk")
+            .only("pk", "started_at", "handle_seconds", "wrap_seconds", "transfers")
+        )
+        for row in rows:
+            still = 1 - (row.started_at - start) / length  # 1 on the first day, 0 at the end
+            slower = 1 + RAMP_SLOWER * still
+            row.handle_seconds = round(row.handle_seconds * slower)
+            row.wrap_seconds = round(row.wrap_seconds * slower)
+            if rng.random() < RAMP_TRANSFERS * still:
+                row.transfers = max(row.transfers, 1)
+        Interaction.objects.bulk_update(
+            rows, ["handle_seconds", "wrap_seconds", "transfers"], batch_size=1000
+        )
+        changed += len(rows)
+    return changed
 
 
 # Content -----------------------------------------------------------------------------------------

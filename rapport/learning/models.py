@@ -57,9 +57,13 @@ class LearningSettings(BaseModel):
         default=21,
         help_text="A review item is mastered when its memory stability reaches this many days.",
     )
-    proficiency_window_days = models.PositiveSmallIntegerField(
-        default=14,
-        help_text="A new hire is proficient from the first day their KPIs hold at target over this window.",
+    proficiency_weeks = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=(
+            "A new hire is proficient once their key KPIs hold at target for this many "
+            "consecutive weeks."
+        ),
     )
 
     class Meta:

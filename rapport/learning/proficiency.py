@@ -23,17 +23,30 @@ Levels:
   item, no recorded level);
 - **learning**: everything in between.
 
-Time to proficiency: for a new hire (User.started_on), the first day D at which, over the
-`proficiency_window_days` window ending on D (starting no earlier than the first day), every
-proficiency KPI the agent has figures for meets its target with enough data (the scorecard's
-own KPI value, at the measurement settings' minimum sample), and at least one does. Proficiency
-KPIs are the active KPIs with a target that an active KPI gap rule names; when no rule names one,
-the active first-contact resolution and handle-time KPIs with a target. QA scores are left out
-of the default: a few evaluations a week never reach the minimum sample in a two-week window.
-Agents not yet proficient are censored at today; each cohort (month of the first day) gets a
-Kaplan–Meier curve (statsmodels SurvfuncRight), its median with a 95 % interval, and counts.
+Time to proficiency (the glossary: days from an agent's start until their key KPIs hold at
+target for a set number of consecutive weeks, the learning settings' `proficiency_weeks`, N):
+
+- new hires are people who started within the last NEW_HIRE_DAYS and on or after the first day
+  of the KPI ledger (an earlier starter's first weeks were never measured); people who have left
+  count too, observed up to their last day with data;
+- week k of a new hire is days [7k, 7k + 7) counted from their first day; a week *holds* when
+  every proficiency KPI with a figure that week meets its target on the point value, whatever its
+  n, and at least one has a figure; N consecutive weeks form a *run* that holds when each week
+  holds and, pooled over the run, every proficiency KPI the agent has figures for meets its
+  target with enough data (the measurement settings' minimum sample — a single week is often
+  short of it, the run as a whole must not be) and at least one does;
+- days to proficiency = 7k for the first week k that starts such a run, i.e. from the first day
+  to the first day of the first run held; someone not there yet is censored at the first day of
+  the earliest run not yet fully observed (until today, or a leaver's last day with data).
+
+Proficiency KPIs are the active KPIs with a target that an active KPI gap rule names; when no rule
+names one, the active first-contact resolution and handle-time KPIs with a target. QA scores are
+left out of the default: a few evaluations a week rarely reach the minimum sample. Each cohort
+(month of the first day) of at least MIN_COHORT people gets a Kaplan–Meier curve (statsmodels
+SurvfuncRight), its median with a 95 % interval, and counts; a smaller cohort shows only its n.
 """
 
+import copy
 import datetime
 import math
 import warnings
@@ -42,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -62,8 +75,12 @@ from rapport.performance.rollups import day_bounds, measurement_settings
 NOT_STARTED, LEARNING, PROFICIENT = "not_started", "learning", "proficient"
 LEVEL_LABELS = {NOT_STARTED: "Not started", LEARNING: "Learning", PROFICIENT: "Proficient"}
 MASTERY_SHARE = 0.8
-# Cohorts smaller than this are not shown: a curve of one or two people is their own record.
-MIN_COHORT = 3
+# Groups smaller than this show only their count: the curve or median of a handful of people
+# reads as each one's own record.
+MIN_COHORT = 5
+# New hires for time to proficiency: people who started fewer than this many days ago (the same
+# horizon as new-hire path assignments, rapport.learning.services.assignments.NEW_HIRE_DAYS).
+NEW_HIRE_DAYS = 180
 DEFAULT_PROFICIENCY_FORMULAS = (Formula.FCR, Formula.AHT)
 
 
@@ -368,10 +385,11 @@ def daily_qa(
     return found
 
 
-def window_holds(
+def run_holds(
     kpi_list: Sequence[Kpi], totals: kpis.Totals, settings_row: MeasurementSettings
 ) -> bool:
-    """Every KPI the agent has figures for meets its target with enough data, and one does."""
+    """Over a whole run: every KPI the agent has figures for meets its target with enough data
+    (the measurement settings' minimum sample), and at least one does."""
     judged = 0
     for kpi in kpi_list:
         value = kpis.kpi_value(kpi, totals, settings_row)
@@ -383,24 +401,44 @@ def window_holds(
     return judged > 0
 
 
-class _Window:
-    """Running sums of the last `days` days, so each day costs one add and one subtract."""
+def week_holds(
+    kpi_list: Sequence[Kpi], totals: kpis.Totals, settings_row: MeasurementSettings
+) -> bool:
+    """Within one week: every KPI with a figure meets its target on the point value, whatever
+    its n (a week alone is often below the minimum sample; the run as a whole must reach it),
+    and at least one KPI has a figure."""
+    lenient = copy.copy(settings_row)
+    lenient.min_sample = 1
+    judged = 0
+    for kpi in kpi_list:
+        value = kpis.kpi_value(kpi, totals, lenient)
+        if value.state != kpis.OK:
+            continue  # no figure this week (a mean of a single contact has none either)
+        if not value.on_target:
+            return False
+        judged += 1
+    return judged > 0
+
+
+class _Sums:
+    """Rollup columns summed per channel, and QA (n, sum, sum of squares), over some days."""
 
     def __init__(self, columns: Sequence[str]):
         self.columns = columns
         self.by_channel: dict[str, dict[str, float]] = {}
         self.qa = [0, 0.0, 0.0]
 
-    def add(
-        self, channels: dict[str, dict], qa: tuple[int, float, float] | None, sign: int
-    ) -> None:
+    def add(self, channels: dict[str, dict], qa: tuple[int, float, float] | None) -> None:
         for channel, sums in channels.items():
             target = self.by_channel.setdefault(channel, dict.fromkeys(kpis.SUMMED, 0))
             for name in self.columns:
-                target[name] += sign * sums[name]
+                target[name] += sums[name]
         if qa is not None:
             for index in range(3):
-                self.qa[index] += sign * qa[index]
+                self.qa[index] += qa[index]
+
+    def merge(self, other: "_Sums") -> None:
+        self.add(other.by_channel, (int(other.qa[0]), other.qa[1], other.qa[2]))
 
     def totals(self) -> kpis.Totals:
         return kpis.Totals(
@@ -409,34 +447,48 @@ class _Window:
         )
 
 
-def first_proficient_day(
+@dataclass(frozen=True)
+class Outcome:
+    """Days from the first day until proficiency (reached), or the days observed (censored)."""
+
+    days: int
+    reached: bool
+
+
+def time_to_proficiency(
     *,
     started_on: datetime.date,
     until: datetime.date,
     per_day: dict[datetime.date, dict[str, dict]],
     qa_per_day: dict[datetime.date, tuple[int, float, float]],
     kpi_list: Sequence[Kpi],
-    window_days: int,
+    weeks: int,
     settings_row: MeasurementSettings,
-) -> datetime.date | None:
-    """The first day D ≤ until whose window (window_days ending on D, from started_on) holds."""
-    window = _Window(kpi_columns(kpi_list))
-    step = datetime.timedelta(days=1)
-    day = started_on
-    while day <= until:
-        window.add(per_day.get(day, {}), qa_per_day.get(day), +1)
-        leaving = day - datetime.timedelta(days=window_days)
-        if leaving >= started_on:
-            window.add(per_day.get(leaving, {}), qa_per_day.get(leaving), -1)
-        full = (day - started_on).days + 1 >= window_days
-        if (
-            full
-            and (window.by_channel or window.qa[0])
-            and window_holds(kpi_list, window.totals(), settings_row)
-        ):
-            return day
-        day += step
-    return None
+) -> Outcome:
+    """Week k of the agent is days [7k, 7k + 7) from started_on; only weeks ended by `until`
+    count. The agent is proficient at 7k for the first k whose `weeks` consecutive weeks each
+    hold (week_holds) and hold together (run_holds). Not yet: censored at the first day of the
+    earliest run not fully observed, since a run starting there may still qualify."""
+    columns = kpi_columns(kpi_list)
+    complete = max(((until - started_on).days + 1) // 7, 0)
+    sums: list[_Sums] = []
+    held: list[bool] = []
+    for week in range(complete):
+        found = _Sums(columns)
+        for offset in range(7):
+            day = started_on + datetime.timedelta(days=7 * week + offset)
+            found.add(per_day.get(day, {}), qa_per_day.get(day))
+        sums.append(found)
+        held.append(week_holds(kpi_list, found.totals(), settings_row))
+    for first in range(complete - weeks + 1):
+        if not all(held[first : first + weeks]):
+            continue
+        pooled = _Sums(columns)
+        for part in sums[first : first + weeks]:
+            pooled.merge(part)
+        if run_holds(kpi_list, pooled.totals(), settings_row):
+            return Outcome(days=7 * first, reached=True)
+    return Outcome(days=7 * max(complete - weeks + 1, 0), reached=False)
 
 
 @dataclass(frozen=True)
@@ -447,6 +499,7 @@ class Duration:
     cohort: datetime.date
     days: int
     reached: bool
+    left: bool = False  # no longer active: observed until their last day with data
 
 
 @dataclass(frozen=True)
@@ -461,6 +514,11 @@ class Survival:
     times: list[float]
     not_yet: list[float]  # share not yet proficient after each time
 
+    @classmethod
+    def counts_only(cls, n: int) -> "Survival":
+        """A group too small to show more than how many it holds."""
+        return cls(n, 0, None, None, None, [], [])
+
 
 def _finite(value) -> float | None:
     value = float(value)
@@ -472,7 +530,7 @@ def survival(durations: Sequence[Duration]) -> Survival:
     with its 95 % interval; None where the curve does not reach it."""
     reached = sum(1 for d in durations if d.reached)
     if not durations:
-        return Survival(0, 0, None, None, None, [], [])
+        return Survival.counts_only(0)
     times = np.array([max(d.days, 0) for d in durations], dtype=float)
     status = np.array([1 if d.reached else 0 for d in durations], dtype=int)
     if not reached:
@@ -496,11 +554,20 @@ def survival(durations: Sequence[Duration]) -> Survival:
     )
 
 
+def shown_survival(durations: Sequence[Duration]) -> Survival:
+    """The Kaplan–Meier estimate for a group of at least MIN_COHORT people; a smaller group
+    gives its count only, so nobody's own time can be read off it."""
+    if len(durations) < MIN_COHORT:
+        return Survival.counts_only(len(durations))
+    return survival(durations)
+
+
 @dataclass(frozen=True)
 class Cohort:
     month: datetime.date
     shown: bool
     survival: Survival
+    left: int = 0  # people no longer active, counted up to their last day with data
 
     @property
     def label(self) -> str:
@@ -510,17 +577,48 @@ class Cohort:
 @dataclass(frozen=True)
 class CohortReport:
     as_of: datetime.date
-    window_days: int
+    weeks: int
     kpis: list[Kpi]
     kpis_from_rules: bool
     cohorts: list[Cohort]
     overall: Survival
+    first_data_day: datetime.date | None
+    new_hire_days: int = NEW_HIRE_DAYS
+    min_cohort: int = MIN_COHORT
+
+
+def first_data_day() -> datetime.date | None:
+    """The first day of the agent KPI ledger (daily rollups)."""
+    return DailyRollup.objects.filter(grain=Grain.AGENT).aggregate(first=Min("day"))["first"]
+
+
+def new_hires(
+    people: Iterable[User], *, today: datetime.date, since: datetime.date | None
+) -> list[User]:
+    """People who started within NEW_HIRE_DAYS before today and on or after the ledger's first
+    day (earlier starters' first weeks were never measured); leavers included."""
+    if since is None:
+        return []
+    horizon = today - datetime.timedelta(days=NEW_HIRE_DAYS)
+    return [
+        person
+        for person in people
+        if person.started_on is not None and max(horizon, since) <= person.started_on <= today
+    ]
+
+
+def _last_day(
+    per_day: dict[datetime.date, dict], qa_per_day: dict[datetime.date, tuple]
+) -> datetime.date | None:
+    days = [*per_day, *qa_per_day]
+    return max(days) if days else None
 
 
 def durations_for(
-    agents: Sequence[User], *, today: datetime.date, kpi_list: Sequence[Kpi], window_days: int
+    agents: Sequence[User], *, today: datetime.date, kpi_list: Sequence[Kpi], weeks: int
 ) -> list[Duration]:
-    """Days from each new hire's first day until proficiency, or until today (censored)."""
+    """Each new hire's days from their first day until proficiency, or censored: at today for
+    those still active, at their last day with data for those who left."""
     hires = [a for a in agents if a.started_on is not None and a.started_on <= today]
     if not hires or not kpi_list:
         return []
@@ -533,32 +631,39 @@ def durations_for(
     found = []
     for agent in hires:
         assert agent.started_on is not None
-        reached = first_proficient_day(
+        per_day, qa_per_day = per_agent.get(agent.pk, {}), qa.get(agent.pk, {})
+        until = today
+        if not agent.is_active:
+            until = _last_day(per_day, qa_per_day) or agent.started_on - datetime.timedelta(1)
+        outcome = time_to_proficiency(
             started_on=agent.started_on,
-            until=today,
-            per_day=per_agent.get(agent.pk, {}),
-            qa_per_day=qa.get(agent.pk, {}),
+            until=until,
+            per_day=per_day,
+            qa_per_day=qa_per_day,
             kpi_list=kpi_list,
-            window_days=window_days,
+            weeks=weeks,
             settings_row=settings_row,
         )
-        end = reached or today
         found.append(
             Duration(
                 agent_id=agent.pk,
                 cohort=agent.started_on.replace(day=1),
-                days=(end - agent.started_on).days,
-                reached=reached is not None,
+                days=outcome.days,
+                reached=outcome.reached,
+                left=not agent.is_active,
             )
         )
     return found
 
 
-def cohort_report(agents: Sequence[User], *, today: datetime.date | None = None) -> CohortReport:
+def cohort_report(people: Sequence[User], *, today: datetime.date | None = None) -> CohortReport:
+    """Time to proficiency of the new hires among `people`, per month started and overall."""
     today = today or timezone.localdate()
     kpi_list, from_rules = proficiency_kpis()
-    window_days = learning_settings().proficiency_window_days
-    durations = durations_for(agents, today=today, kpi_list=kpi_list, window_days=window_days)
+    weeks = learning_settings().proficiency_weeks
+    since = first_data_day()
+    hires = new_hires(people, today=today, since=since)
+    durations = durations_for(hires, today=today, kpi_list=kpi_list, weeks=weeks)
     by_month: dict[datetime.date, list[Duration]] = defaultdict(list)
     for duration in durations:
         by_month[duration.cohort].append(duration)
@@ -566,22 +671,17 @@ def cohort_report(agents: Sequence[User], *, today: datetime.date | None = None)
         Cohort(
             month=month,
             shown=len(rows) >= MIN_COHORT,
-            survival=survival(rows)
-            if len(rows) >= MIN_COHORT
-            else Survival(len(rows), 0, None, None, None, [], []),
+            survival=shown_survival(rows),
+            left=sum(1 for row in rows if row.left) if len(rows) >= MIN_COHORT else 0,
         )
         for month, rows in sorted(by_month.items(), reverse=True)
     ]
-    overall = (
-        survival(durations)
-        if len(durations) >= MIN_COHORT
-        else Survival(len(durations), 0, None, None, None, [], [])
-    )
     return CohortReport(
         as_of=today,
-        window_days=window_days,
+        weeks=weeks,
         kpis=kpi_list,
         kpis_from_rules=from_rules,
         cohorts=cohorts,
-        overall=overall,
+        overall=shown_survival(durations),
+        first_data_day=since,
     )

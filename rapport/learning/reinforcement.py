@@ -11,6 +11,12 @@ card asks. The grade fsrs needs is read from the answer and how long it took:
 Scheduling is deterministic (no interval fuzzing), so the same answers at the same moments always
 give the same due dates. A card's first review is due FIRST_REVIEW_AFTER the module was passed:
 passing the module's check was the first recall, so asking again the same hour teaches nothing.
+For the same reason the scheduler has no learning steps (fsrs would otherwise bring a question
+answered right at its first review back after ten minutes): every review, the first included,
+schedules in days — a right first answer about two days on, then growing (about 11, 46, 160 days
+for answers that keep being right). A wrong answer to a learnt question comes back after the
+relearning step (ten minutes), so the agent sees it again within the same shift; a wrong first
+answer brings it back the next day.
 
 Everything here is pure: no database, no clock."""
 
@@ -43,7 +49,9 @@ def _load(card: dict) -> Card:
 
 
 def scheduler(desired_retention: float) -> Scheduler:
-    return Scheduler(desired_retention=float(desired_retention), enable_fuzzing=False)
+    return Scheduler(
+        desired_retention=float(desired_retention), learning_steps=(), enable_fuzzing=False
+    )
 
 
 def rating_for(*, correct: bool, seconds_taken: int | None) -> Rating:

@@ -4,13 +4,14 @@ all in the past of the reference time, and each demo login with something waitin
 
 import datetime
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.briefings.audience import audience_members
@@ -20,6 +21,7 @@ from rapport.briefings.models import Briefing, BriefingAttempt, BriefingDelivery
 from rapport.core.roles import Role
 from rapport.demo.learning_briefings import check_answers
 from rapport.demo.management.commands.seed_demo import REFERENCE_TIME
+from rapport.interactions.models import Interaction
 from rapport.learning.choices import AssignmentSource, AssignmentStatus, GapMode, GapSource
 from rapport.learning.models import (
     Assignment,
@@ -210,3 +212,23 @@ def test_demo_logins_says_where_to_find_learning_and_briefings():
     assert "http://127.0.0.1:8123/learning/" in text
     assert "http://127.0.0.1:8123/briefings/dashboard/" in text
     assert "Between contacts" in text
+
+
+def test_new_hires_work_slower_in_their_first_weeks_in_cohorts_of_five():
+    since = REFERENCE_TIME.date() - datetime.timedelta(days=180)
+    hires = list(User.objects.filter(started_on__gte=since, groups__name=Role.AGENT))
+    per_month = Counter(hire.started_on.replace(day=1) for hire in hires)
+    assert sum(1 for n in per_month.values() if n >= 5) >= 2
+    first_week, later = [], []
+    for hire in hires:
+        start = timezone.make_aware(datetime.datetime.combine(hire.started_on, datetime.time()))
+        rows = Interaction.objects.filter(agent=hire, started_at__gte=start, handle_seconds__gt=0)
+        for started_at, handle in rows.values_list("started_at", "handle_seconds"):
+            days = (started_at - start).days
+            if days < 7:
+                first_week.append(handle)
+            elif days >= 42:
+                later.append(handle)
+    assert first_week and later
+    # The ramp makes the first week's contacts up to 80 % longer, fading by week six at most.
+    assert sum(first_week) / len(first_week) > 1.3 * sum(later) / len(later)

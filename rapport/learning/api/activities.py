@@ -163,8 +163,10 @@ class ReviewAnswerSerializer(serializers.Serializer):
 
 @extend_schema(request=ReviewAnswerInput, responses={200: ReviewAnswerSerializer})
 class ReviewAnswerApi(APIView):
-    """Answer one of your review questions: right or wrong, the explanation, and when it comes
-    back. 409 when a later answer is already recorded."""
+    """Answer one of the review questions idle time brought you: right or wrong, the
+    explanation, and when it comes back. Taken only while you are free, for a due question of the
+    review burst under way (409 otherwise, and nothing changes); answering the same question again
+    in that burst gives the first answer's outcome back and records nothing."""
 
     permission_classes = [IsDesktopUser]
 

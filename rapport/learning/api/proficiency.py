@@ -148,8 +148,13 @@ class TeamProficiencyApi(APIView):
 class CohortSerializer(serializers.Serializer):
     cohort = serializers.CharField(help_text="Month started, YYYY-MM.")
     n = serializers.IntegerField()
-    shown = serializers.BooleanField(help_text="False below the minimum cohort size.")
+    shown = serializers.BooleanField(
+        help_text="False below the minimum cohort size: then only n is given."
+    )
     proficient = serializers.IntegerField(allow_null=True)
+    left = serializers.IntegerField(
+        allow_null=True, help_text="New hires who have left, observed until their last data."
+    )
     median_days = serializers.FloatField(allow_null=True)
     median_ci_low = serializers.FloatField(allow_null=True)
     median_ci_high = serializers.FloatField(allow_null=True)
@@ -157,9 +162,28 @@ class CohortSerializer(serializers.Serializer):
 
 class CohortsSerializer(serializers.Serializer):
     as_of = serializers.DateField()
-    window_days = serializers.IntegerField()
+    weeks = serializers.IntegerField(help_text="Consecutive weeks at target that make proficient.")
+    new_hire_days = serializers.IntegerField(help_text="New hires started within this many days.")
+    first_data_day = serializers.DateField(allow_null=True, help_text="First day of the ledger.")
+    min_cohort = serializers.IntegerField()
     kpis = serializers.ListField(child=serializers.CharField())
     cohorts = CohortSerializer(many=True)
+
+
+def _cohort(cohort: levels.Cohort) -> dict[str, Any]:
+    """A cohort under the minimum size gives its n only: no times, no median."""
+    found = cohort.survival
+    shown = cohort.shown
+    return {
+        "cohort": cohort.label,
+        "n": found.n,
+        "shown": shown,
+        "proficient": found.reached if shown else None,
+        "left": cohort.left if shown else None,
+        "median_days": found.median if shown else None,
+        "median_ci_low": found.median_low if shown else None,
+        "median_ci_high": found.median_high if shown else None,
+    }
 
 
 class CohortsApi(APIView):
@@ -171,20 +195,12 @@ class CohortsApi(APIView):
         report = selectors.cohorts_for(viewer=request.user)  # type: ignore[arg-type]
         body = {
             "as_of": report.as_of,
-            "window_days": report.window_days,
+            "weeks": report.weeks,
+            "new_hire_days": report.new_hire_days,
+            "first_data_day": report.first_data_day,
+            "min_cohort": report.min_cohort,
             "kpis": [kpi.key for kpi in report.kpis],
-            "cohorts": [
-                {
-                    "cohort": cohort.label,
-                    "n": cohort.survival.n,
-                    "shown": cohort.shown,
-                    "proficient": cohort.survival.reached if cohort.shown else None,
-                    "median_days": cohort.survival.median,
-                    "median_ci_low": cohort.survival.median_low,
-                    "median_ci_high": cohort.survival.median_high,
-                }
-                for cohort in report.cohorts
-            ],
+            "cohorts": [_cohort(cohort) for cohort in report.cohorts],
         }
         return Response(CohortsSerializer(body).data)
 
@@ -215,6 +231,22 @@ class ImpactSerializer(serializers.Serializer):
     trained = GroupSerializer(allow_null=True)
     untrained = GroupSerializer(allow_null=True)
     pending = serializers.IntegerField()
+    unmatched = serializers.IntegerField(
+        help_text="Trained agents left out: no comparable untrained agent."
+    )
+    matched_by = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Trained agents by how their controls were found: gap_rule or caliper.",
+    )
+    baseline_difference = serializers.FloatField(
+        allow_null=True, help_text="Trained minus untrained, before-window means."
+    )
+    baseline_ci_low = serializers.FloatField(allow_null=True)
+    baseline_ci_high = serializers.FloatField(allow_null=True)
+    baseline_p_value = serializers.FloatField(allow_null=True)
+    started_level = serializers.BooleanField(
+        allow_null=True, help_text="False when the before-window means differ beyond noise."
+    )
     notes = serializers.ListField(child=serializers.CharField())
 
 
@@ -230,6 +262,16 @@ def _group(group: training.Group, shown: bool) -> dict[str, Any] | None:
         "before": _figure(group.before),
         "after": _figure(group.after),
         "change": _figure(group.change),
+    }
+
+
+def _baseline(found: training.Difference | None) -> dict[str, Any]:
+    return {
+        "baseline_difference": _round(found.estimate) if found else None,
+        "baseline_ci_low": _round(found.ci_low) if found else None,
+        "baseline_ci_high": _round(found.ci_high) if found else None,
+        "baseline_p_value": _round(found.p_value, 4) if found else None,
+        "started_level": (not found.significant) if found else None,
     }
 
 
@@ -252,7 +294,9 @@ class ImpactApi(APIView):
     @extend_schema(parameters=IMPACT_PARAMETERS, responses={200: ImpactSerializer})
     def get(self, request: Request) -> Response:
         """Training impact of a module on a KPI: difference in differences of trained against
-        untrained agents, with Welch's 95 % interval (impact readers)."""
+        comparable untrained agents (picked by the same gap rule, or matched on the
+        before-window KPI), with Welch's 95 % interval and the groups' before-window difference
+        (impact readers)."""
         require_roles(request.user, IMPACT_READERS, action="read training impact")
         question = selectors.impact_question(
             module=request.query_params.get("module"),
@@ -274,6 +318,9 @@ class ImpactApi(APIView):
             "trained": _group(found.trained, found.enough_data),
             "untrained": _group(found.untrained, found.enough_data),
             "pending": found.pending,
+            "unmatched": found.unmatched,
+            "matched_by": found.matched_by,
+            **_baseline(found.baseline),
             "notes": found.notes,
         }
         return Response(ImpactSerializer(body).data)

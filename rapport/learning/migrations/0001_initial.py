@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('poll_seconds', models.PositiveIntegerField(default=60)),
                 ('desired_retention', models.DecimalField(decimal_places=2, default=0.9, help_text='The recall probability reviews are scheduled for.', max_digits=3, validators=[django.core.validators.MinValueValidator(0.7), django.core.validators.MaxValueValidator(0.97)])),
                 ('mastery_days', models.PositiveSmallIntegerField(default=21, help_text='A review item is mastered when its memory stability reaches this many days.')),
-                ('proficiency_window_days', models.PositiveSmallIntegerField(default=14, help_text='A new hire is proficient from the first day their KPIs hold at target over this window.')),
+                ('proficiency_weeks', models.PositiveSmallIntegerField(default=2, help_text='A new hire is proficient once their key KPIs hold at target for this many consecutive weeks.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
             ],
             options={
                 'verbose_name_plural': 'learning settings',

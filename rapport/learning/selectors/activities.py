@@ -1,10 +1,18 @@
 """What idle time could bring an agent, and whether the agent is free for it.
 
 An agent is free when idle or in wrap-up, or available with no contact waiting for them. A
-contact waits for an agent when the newest call offered to them (their latest screen pop, the
-contact their desktop shows) started within CONTACT_HORIZON and is neither wrapped up nor
-abandoned unanswered: a call still ringing, or one answered and not yet wrapped up. Older ones
-are left behind: an unwrapped contact from a past shift must not hold learning back for good.
+contact waits for an agent when either
+
+* the newest contact offered to them (their latest screen pop, the contact their desktop shows)
+  started within CONTACT_HORIZON and is neither wrapped up nor abandoned unanswered: a call
+  still ringing, or one answered and not yet wrapped up. Older ones are left behind: an unwrapped
+  contact from a past shift must not hold learning back for good; or
+* a real-time contact (phone, chat, in person: the ones answered as they arrive) waits in a queue
+  of the agent's team (Queue.team, the queues their desktop serves): inbound, neither answered
+  nor ended (an abandoned call has ended), not offered to another agent, and started within
+  QUEUE_HORIZON. Deferred channels (e-mail, messages) never make an agent busy: they are answered
+  later by design. A waiting contact older than QUEUE_HORIZON is taken as one the phone switch
+  never closed, so it does not hold learning back either.
 
 Pending work, in the order it is offered: overdue mandatory briefings, a burst of due review
 questions, assigned modules, mandatory briefings not yet due, then open feedback polls. What
@@ -16,14 +24,17 @@ out, is held back for HOLD_BACK before it comes again.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
+from rapport.access.choices import REAL_TIME_CHANNELS
 from rapport.accounts.choices import AgentState
 from rapport.briefings.models import BriefingDelivery, PollResponse
 from rapport.briefings.selectors import briefings as briefing_selectors
 from rapport.briefings.selectors import polls as poll_selectors
 from rapport.core.errors import NotFound
-from rapport.interactions.models import ScreenPop
+from rapport.interactions.choices import Direction
+from rapport.interactions.models import Interaction, ScreenPop
 from rapport.learning.choices import (
     OPEN_ACTIVITY,
     ActivityKind,
@@ -35,6 +46,7 @@ from rapport.learning.selectors import assignments as assignment_selectors
 from rapport.learning.selectors.reviews import reviews_due_for
 
 CONTACT_HORIZON = datetime.timedelta(hours=8)
+QUEUE_HORIZON = datetime.timedelta(hours=1)
 HOLD_BACK = datetime.timedelta(minutes=30)
 CAP_WINDOW = datetime.timedelta(hours=1)
 MAX_ID = 2**63 - 1
@@ -53,8 +65,8 @@ class Candidate:
     review_item_ids: list[int] = field(default_factory=list)
 
 
-def contact_waiting_for(*, agent, now: datetime.datetime) -> bool:
-    """True while the contact the agent's desktop shows still needs them (module docstring)."""
+def _offered_contact_open(*, agent, now: datetime.datetime) -> bool:
+    """The contact the agent's desktop shows still needs them (module docstring)."""
     pop = (
         ScreenPop.objects.filter(agent=agent)
         .order_by("-id")
@@ -72,6 +84,28 @@ def contact_waiting_for(*, agent, now: datetime.datetime) -> bool:
         return False
     abandoned = pop["interaction__answered_at"] is None and pop["interaction__ended_at"] is not None
     return not abandoned
+
+
+def _queue_waiting(*, agent, now: datetime.datetime) -> bool:
+    """A real-time contact waits unanswered in a queue of the agent's team (module docstring)."""
+    if agent.team_id is None:
+        return False
+    return Interaction.objects.filter(
+        Q(agent__isnull=True) | Q(agent=agent),
+        queue__team_id=agent.team_id,
+        direction=Direction.INBOUND,
+        channel__in=list(REAL_TIME_CHANNELS),
+        answered_at__isnull=True,
+        ended_at__isnull=True,
+        started_at__gt=now - QUEUE_HORIZON,
+        started_at__lte=now,
+    ).exists()
+
+
+def contact_waiting_for(*, agent, now: datetime.datetime) -> bool:
+    """True while a contact needs the agent: the one their desktop shows, or one waiting in a
+    queue they serve (module docstring)."""
+    return _offered_contact_open(agent=agent, now=now) or _queue_waiting(agent=agent, now=now)
 
 
 def agent_is_free(*, agent, now: datetime.datetime) -> bool:

@@ -128,9 +128,15 @@ def _require_impact_reader(viewer: User) -> None:
 
 
 def cohorts_for(*, viewer: User, today: datetime.date | None = None) -> proficiency.CohortReport:
-    """Time to proficiency of new-hire cohorts (every agent with a first day)."""
+    """Time to proficiency of new-hire cohorts: agents with a first day, those who have left
+    included (a cohort without its leavers would look better than it was)."""
     _require_impact_reader(viewer)
-    return proficiency.cohort_report(list(_agents()), today=today)
+    people = (
+        User.objects.filter(groups__name=Role.AGENT, started_on__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
+    return proficiency.cohort_report(list(people), today=today)
 
 
 def impact_modules() -> QuerySet[Module]:

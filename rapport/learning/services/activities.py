@@ -9,7 +9,8 @@ agent is free and in what order work is offered):
   meantime (DONE), is no longer asked of the agent (SKIPPED), its time box ran out (TIMED_OUT) or
   it was paused longer than PAUSE_LIMIT ago (TIMED_OUT); what it held comes back later;
 * otherwise, if fewer than `activities_per_hour` activities started in the last hour, the first
-  pending piece of work starts, time-boxed by `seconds_for(kind)`.
+  pending piece of work starts, time-boxed by `seconds_for(kind)` (a module by at least its own
+  `minutes`).
 
 Completion is read from the records the work writes (a delivery understood, an assignment
 completed, a poll answered, every question of a review burst answered), never from the client.
@@ -20,7 +21,7 @@ database's "one open activity per agent" never refuses a request.
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
@@ -28,7 +29,7 @@ from rapport.briefings.selectors import briefings as briefing_selectors
 from rapport.briefings.services import briefings as briefing_services
 from rapport.core.errors import Conflict
 from rapport.learning.choices import OPEN_ACTIVITY, ActivityKind, ActivityStatus
-from rapport.learning.models import Activity
+from rapport.learning.models import Activity, Assignment
 from rapport.learning.selectors import activities as selectors
 from rapport.learning.selectors.settings import learning_settings
 
@@ -94,18 +95,38 @@ def _mark_briefing_opened(activity: Activity, now: datetime.datetime) -> None:
     briefing_services.delivery_open(delivery=delivery, at=now)
 
 
-def _start(agent: User, candidate: selectors.Candidate, now: datetime.datetime) -> Activity:
+def _time_box(candidate: selectors.Candidate) -> int:
+    """Seconds the activity may take: the center's setting for its kind, and for a module at
+    least the minutes its author says it takes (a longer module is never cut short)."""
     allowed = learning_settings().seconds_for(candidate.kind)
-    activity = Activity.objects.create(
-        agent=agent,
-        kind=candidate.kind,
-        briefing_id=candidate.briefing_id,
-        poll_id=candidate.poll_id,
-        assignment_id=candidate.assignment_id,
-        started_at=now,
-        resumed_at=now,
-        seconds_allowed=allowed,
-    )
+    if candidate.kind == ActivityKind.MODULE and candidate.assignment_id is not None:
+        minutes = (
+            Assignment.objects.filter(pk=candidate.assignment_id)
+            .values_list("module__minutes", flat=True)
+            .first()
+        )
+        allowed = max(allowed, (minutes or 0) * 60)
+    return allowed
+
+
+def _start(agent: User, candidate: selectors.Candidate, now: datetime.datetime) -> Activity:
+    allowed = _time_box(candidate)
+    try:
+        with transaction.atomic():
+            activity = Activity.objects.create(
+                agent=agent,
+                kind=candidate.kind,
+                briefing_id=candidate.briefing_id,
+                poll_id=candidate.poll_id,
+                assignment_id=candidate.assignment_id,
+                started_at=now,
+                resumed_at=now,
+                seconds_allowed=allowed,
+            )
+    except IntegrityError:
+        # Another ask for this agent started one first (a database without row locks, such as
+        # SQLite, lets two asks overlap): theirs is the agent's activity.
+        return Activity.objects.get(agent=agent, status__in=OPEN_ACTIVITY)
     if candidate.review_item_ids:
         activity.review_items.set(candidate.review_item_ids)
     if candidate.kind == ActivityKind.BRIEFING:

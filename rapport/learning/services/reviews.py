@@ -3,7 +3,11 @@
 After an agent passes a module, every question of it becomes one review item for them (its fsrs
 card). Each answer moves the card (rapport.learning.reinforcement says how right/wrong and speed
 become an fsrs grade) and is kept in the review log with the recall the scheduler predicted just
-before, so retention as measured can be compared with retention as predicted."""
+before, so retention as measured can be compared with retention as predicted.
+
+Answers are taken only between contacts, for questions that are due and in the review burst idle
+time brought the agent (rapport.learning.services.activities), once per question and burst: a
+card moves only when the question was really asked."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -11,10 +15,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from rapport.accounts.models import User
 from rapport.briefings.checks import check_score
 from rapport.core.errors import Conflict, ValidationFailed
 from rapport.learning import reinforcement
-from rapport.learning.models import Module, ReviewItem, ReviewLog
+from rapport.learning.choices import ActivityKind, ActivityStatus
+from rapport.learning.models import Activity, Module, ReviewItem, ReviewLog
+from rapport.learning.selectors import activities as activity_selectors
 from rapport.learning.selectors.settings import learning_settings
 
 # An answer given after a full hour is not a measure of recall speed any more.
@@ -74,27 +81,43 @@ def _seconds(seconds_taken: int | None) -> int | None:
     return seconds_taken
 
 
-@transaction.atomic
-def review_answer(
-    *,
-    item: ReviewItem,
-    correct: bool,
-    seconds_taken: int | None = None,
-    at: datetime.datetime | None = None,
-) -> ReviewLog:
-    """Record one answer to a review item and reschedule it."""
-    at = at or timezone.now()
-    seconds = _seconds(seconds_taken)
-    locked = ReviewItem.objects.select_for_update().get(pk=item.pk)
-    if locked.last_reviewed_at is not None and at < locked.last_reviewed_at:
-        raise Conflict("A later answer to this question is already recorded.")
-    settings_row = learning_settings()
+_ITEM_FIELDS = (
+    "card",
+    "due_at",
+    "stability",
+    "difficulty",
+    "reps",
+    "lapses",
+    "last_reviewed_at",
+)
+
+
+def _burst_under_way(*, agent: User, item: ReviewItem, at: datetime.datetime) -> Activity:
+    """The review burst under way that holds the item; Conflict when the agent may not answer it
+    now (on a contact or away, no burst under way, or the question is not in it)."""
+    if not activity_selectors.agent_is_free(agent=agent, now=at):
+        raise Conflict(
+            "Review questions wait while you are on a contact or away; "
+            "they come back when you are free."
+        )
+    activity = Activity.objects.filter(
+        agent=agent, kind=ActivityKind.REVIEW, status=ActivityStatus.ACTIVE
+    ).first()
+    if activity is None or not activity.review_items.filter(pk=item.pk).exists():
+        raise Conflict(
+            "This question is not in the review questions you have open now; "
+            "it comes back when it is due."
+        )
+    return activity
+
+
+def _reschedule(locked: ReviewItem, *, correct: bool, seconds: int | None, at) -> ReviewLog:
     result = reinforcement.review(
         locked.card,
         correct=correct,
         seconds_taken=seconds,
         at=at,
-        desired_retention=float(settings_row.desired_retention),
+        desired_retention=float(learning_settings().desired_retention),
     )
     locked.card = result.card
     locked.due_at = result.due_at
@@ -103,32 +126,7 @@ def review_answer(
     locked.reps += 1
     locked.lapses += int(result.lapsed)
     locked.last_reviewed_at = at
-    locked.save(
-        update_fields=[
-            "card",
-            "due_at",
-            "stability",
-            "difficulty",
-            "reps",
-            "lapses",
-            "last_reviewed_at",
-            "updated_at",
-        ]
-    )
-    item.__dict__.update(
-        {
-            k: getattr(locked, k)
-            for k in (
-                "card",
-                "due_at",
-                "stability",
-                "difficulty",
-                "reps",
-                "lapses",
-                "last_reviewed_at",
-            )
-        }
-    )
+    locked.save(update_fields=[*_ITEM_FIELDS, "updated_at"])
     return ReviewLog.objects.create(
         item=locked,
         reviewed_at=at,
@@ -138,6 +136,40 @@ def review_answer(
         seconds_taken=seconds,
         stability_after=result.stability,
     )
+
+
+@transaction.atomic
+def review_answer(
+    *,
+    item: ReviewItem,
+    correct: bool,
+    seconds_taken: int | None = None,
+    at: datetime.datetime | None = None,
+) -> ReviewLog:
+    """Record one answer to a review item and reschedule it.
+
+    Only while the agent is free and the item is due and in the review burst under way (else
+    Conflict). An item answered already in this burst keeps its first answer: a second one (a
+    double click, a resent request) gets that answer back and changes nothing."""
+    at = at or timezone.now()
+    seconds = _seconds(seconds_taken)
+    # The agent's row first, as next_activity locks it: the burst cannot end or pause meanwhile.
+    agent = User.objects.select_for_update().get(pk=item.agent_id)
+    locked = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    activity = _burst_under_way(agent=agent, item=locked, at=at)
+    earlier = (
+        ReviewLog.objects.filter(item=locked, reviewed_at__gte=activity.started_at)
+        .order_by("reviewed_at", "id")
+        .first()
+    )
+    if earlier is None:
+        if locked.due_at > at:
+            raise Conflict("This question is not due yet; it comes back when it is.")
+        if locked.last_reviewed_at is not None and at < locked.last_reviewed_at:
+            raise Conflict("A later answer to this question is already recorded.")
+        earlier = _reschedule(locked, correct=correct, seconds=seconds, at=at)
+    item.__dict__.update({name: getattr(locked, name) for name in _ITEM_FIELDS})
+    return earlier
 
 
 def _choice_ids(choice_ids) -> list[int]:
@@ -167,8 +199,9 @@ def review_choose(
     seconds_taken: int | None = None,
     at: datetime.datetime | None = None,
 ) -> ReviewOutcome:
-    """Score the agent's chosen answers to a review item and record the answer.
-    Right means exactly the correct choices (as in every check)."""
+    """Score the agent's chosen answers to a review item and record the answer (see
+    review_answer for when it is taken). Right means exactly the correct choices (as in every
+    check); a repeated answer gets the outcome of the first."""
     chosen = _choice_ids(choice_ids)
     if not chosen:
         raise ValidationFailed("Choose an answer first.", fields={"choices": ["Choose an answer."]})
@@ -178,7 +211,7 @@ def review_choose(
     return ReviewOutcome(
         item=item,
         log=log,
-        correct=result.passed,
+        correct=log.correct,
         explanation=question.explanation,
         correct_choices=[c.text for c in question.choices.all() if c.is_correct],
     )

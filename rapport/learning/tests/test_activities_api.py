@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from rapport.accounts.choices import AgentState
 from rapport.learning.choices import ActivityStatus
-from rapport.learning.models import Activity, ReviewItem, ReviewLog
+from rapport.learning.models import Activity, LearningSettings, ReviewItem, ReviewLog
 from rapport.learning.tests.factories_reviews import agent_in, poll_for, reviews_for, set_state
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,7 @@ def test_answering_a_review_question():
     right = next(c.pk for c in item.question.choices.all() if c.is_correct)
     wrong = next(c.pk for c in item.question.choices.all() if not c.is_correct)
     url = f"/api/v1/agents/me/reviews/{item.pk}"
+    assert api(agent).get(NEXT).json()["kind"] == "review"
 
     assert api(other).post(url, {"choices": [right]}, format="json").status_code == 404
     bad = api(agent).post(url, {"choices": ["x"], "seconds": -4}, format="json")
@@ -93,6 +94,62 @@ def test_answering_a_review_question():
     assert answer.status_code == 200
     assert answer.json()["correct"] is False and answer.json()["rating"] == 1
     assert answer.json()["explanation"] == item.question.explanation
-    right_answer = api(agent).post(url, {"choices": [right], "seconds": 5}, format="json")
-    assert right_answer.json()["correct"] is True and right_answer.json()["rating"] == 4
-    assert ReviewLog.objects.filter(item=item).count() == 2
+    assert ReviewLog.objects.filter(item=item).count() == 1
+
+
+def test_a_review_answer_sent_twice_is_recorded_once():
+    agent = agent_in(AgentState.IDLE)
+    (item,) = due_reviews(agent, n=1)
+    right = next(c.pk for c in item.question.choices.all() if c.is_correct)
+    wrong = next(c.pk for c in item.question.choices.all() if not c.is_correct)
+    client = api(agent)
+    client.get(NEXT)
+    url = f"/api/v1/agents/me/reviews/{item.pk}"
+
+    first = client.post(url, {"choices": [right], "seconds": 5}, format="json")
+    second = client.post(url, {"choices": [wrong], "seconds": 6}, format="json")
+
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json() and first.json()["rating"] == 4
+    assert ReviewLog.objects.filter(item=item).count() == 1
+    assert ReviewItem.objects.get(pk=item.pk).reps == 1
+
+
+def test_a_review_answer_during_a_contact_or_outside_the_burst_is_409_and_changes_nothing():
+    agent = agent_in(AgentState.IDLE)
+    items = due_reviews(agent, n=3)
+    LearningSettings.objects.create(review_burst=2)
+    client = api(agent)
+    burst = client.get(NEXT).json()
+    in_burst = [q["id"] for q in burst["review_questions"]]
+    (outside,) = [i for i in items if i.pk not in in_burst]
+    right = next(c.pk for c in outside.question.choices.all() if c.is_correct)
+
+    refused = client.post(
+        f"/api/v1/agents/me/reviews/{outside.pk}", {"choices": [right]}, format="json"
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "conflict"
+
+    set_state(agent, AgentState.ON_CONTACT)
+    on_contact = ReviewItem.objects.get(pk=in_burst[0])
+    choice = next(c.pk for c in on_contact.question.choices.all() if c.is_correct)
+    during = client.post(
+        f"/api/v1/agents/me/reviews/{on_contact.pk}", {"choices": [choice]}, format="json"
+    )
+    assert during.status_code == 409
+    assert not ReviewLog.objects.exists()
+    assert set(ReviewItem.objects.values_list("reps", flat=True)) == {0}
+
+
+def test_a_review_question_not_due_is_409():
+    agent = agent_in(AgentState.IDLE)
+    (item,) = due_reviews(agent, n=1)
+    client = api(agent)
+    client.get(NEXT)
+    ReviewItem.objects.filter(pk=item.pk).update(due_at=timezone.now() + timezone.timedelta(days=1))
+    right = next(c.pk for c in item.question.choices.all() if c.is_correct)
+    answer = client.post(
+        f"/api/v1/agents/me/reviews/{item.pk}", {"choices": [right]}, format="json"
+    )
+    assert answer.status_code == 409 and "not due" in answer.json()["message"]
+    assert not ReviewLog.objects.exists()

@@ -7,14 +7,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rapport.access.choices import Channel
+from rapport.access.tests.factories import QueueFactory
 from rapport.accounts.choices import AgentState
+from rapport.accounts.tests.factories import TeamFactory
 from rapport.briefings.models import BriefingDelivery, PollResponse
 from rapport.core.errors import Conflict
+from rapport.interactions.choices import Direction
+from rapport.interactions.models import Interaction
 from rapport.learning.choices import ActivityKind, ActivityStatus, AssignmentStatus
 from rapport.learning.models import Activity, Assignment, LearningSettings
 from rapport.learning.selectors import activities as selectors
 from rapport.learning.services import activities as services
 from rapport.learning.services import reviews as review_services
+from rapport.learning.tests.factories_learning import module_with_questions
 from rapport.learning.tests.factories_reviews import (
     T0,
     agent_in,
@@ -136,6 +142,88 @@ def test_available_after_wrap_up_abandon_or_an_old_forgotten_contact_gets_work()
         assert services.next_activity(agent=agent, now=NOW) is not None, kwargs
 
 
+def waiting_in_queue(queue, *, started_at, **fields) -> Interaction:
+    """A call waiting in the queue: not answered, not ended, offered to nobody yet."""
+    values = {"channel": Channel.PHONE, "direction": Direction.INBOUND, **fields}
+    return Interaction.objects.create(queue=queue, started_at=started_at, **values)
+
+
+def team_agent(state=AgentState.AVAILABLE):
+    team = TeamFactory()
+    agent = agent_in(state, team=team)
+    reviews_for(agent, n=1)
+    return agent, QueueFactory(team=team)
+
+
+def test_available_with_a_contact_waiting_in_the_teams_queue_gets_nothing():
+    agent, queue = team_agent()
+    call = waiting_in_queue(queue, started_at=NOW - MIN)
+    assert selectors.contact_waiting_for(agent=agent, now=NOW) is True
+    assert services.next_activity(agent=agent, now=NOW) is None
+    assert not Activity.objects.filter(agent=agent).exists()
+
+    Interaction.objects.filter(pk=call.pk).update(ended_at=NOW)  # the caller hung up
+    assert services.next_activity(agent=agent, now=NOW + MIN) is not None
+
+
+def test_a_queued_contact_pauses_the_activity_under_way():
+    agent, queue = team_agent()
+    activity = services.next_activity(agent=agent, now=NOW)
+    second = datetime.timedelta(seconds=1)
+    waiting_in_queue(queue, started_at=NOW + 10 * second)
+    assert services.next_activity(agent=agent, now=NOW + 20 * second) is None
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.PAUSED
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"answered_at": NOW - MIN},
+        {"ended_at": NOW - MIN},
+        {"started_at": NOW - selectors.QUEUE_HORIZON - MIN},
+        {"channel": Channel.EMAIL},
+        {"direction": Direction.OUTBOUND},
+        {"other_team": True},
+        {"other_agent": True},
+    ],
+    ids=str,
+)
+def test_contacts_that_do_not_wait_for_the_agent_leave_them_free(fields):
+    agent, queue = team_agent()
+    fields = dict(fields)
+    if fields.pop("other_team", False):
+        queue = QueueFactory()
+    if fields.pop("other_agent", False):
+        fields["agent"] = agent_in(AgentState.AVAILABLE, team=agent.team)
+    waiting_in_queue(queue, **{"started_at": NOW - 2 * MIN, **fields})
+    assert selectors.contact_waiting_for(agent=agent, now=NOW) is False
+    assert services.next_activity(agent=agent, now=NOW) is not None
+
+
+@pytest.mark.parametrize("state", [AgentState.IDLE, AgentState.WRAP_UP])
+def test_idle_and_wrap_up_are_free_whatever_waits_in_the_queue(state):
+    agent, queue = team_agent(state)
+    waiting_in_queue(queue, started_at=NOW - MIN)
+    assert services.next_activity(agent=agent, now=NOW) is not None
+
+
+def test_a_module_gets_at_least_its_own_minutes():
+    LearningSettings.objects.create(module_seconds=600)
+    long_one, short_one = agent_in("idle"), agent_in("idle")
+    assignment_for(long_one, module_with_questions(2, minutes=30))
+    assignment_for(short_one, module_with_questions(2, minutes=5))
+
+    long_activity = services.next_activity(agent=long_one, now=NOW)
+    short_activity = services.next_activity(agent=short_one, now=NOW)
+
+    assert long_activity.kind == short_activity.kind == ActivityKind.MODULE
+    assert long_activity.seconds_allowed == 30 * 60
+    assert short_activity.seconds_allowed == 600
+    # Still under way after the center's 10 minutes.
+    assert services.next_activity(agent=long_one, now=NOW + 20 * MIN).pk == long_activity.pk
+
+
 def test_a_contact_pauses_the_activity_and_the_same_one_resumes_with_its_time():
     agent = agent_in("idle")
     reviews_for(agent, n=3)
@@ -228,7 +316,19 @@ def test_a_briefing_shown_counts_as_opened():
 # --- The property the issue asks for -----------------------------------------------------------------
 
 STATES = st.sampled_from(list(AgentState.values))
-STEP = st.tuples(STATES, st.integers(min_value=1, max_value=900), st.booleans())
+# A contact waiting while the step is taken: none, a call ringing at the agent's desk (a screen
+# pop), one waiting in their team's queue, or one in another team's queue (which never counts).
+WAITING = st.sampled_from([None, "ringing", "queue", "other_queue"])
+STEP = st.tuples(STATES, st.integers(min_value=1, max_value=900), st.booleans(), WAITING)
+
+
+def contact_waiting(kind, *, agent, queues, at) -> Interaction | None:
+    if kind is None:
+        return None
+    if kind == "ringing":
+        return call_offered(agent, started_at=at - datetime.timedelta(seconds=5))
+    queue = queues[0] if kind == "queue" else queues[1]
+    return waiting_in_queue(queue, started_at=at - datetime.timedelta(seconds=20))
 
 
 @settings(
@@ -247,7 +347,9 @@ def test_never_during_a_contact_capped_and_resumed_after_a_contact(
 ):
     LearningSettings.objects.all().delete()
     LearningSettings.objects.create(activities_per_hour=per_hour, review_burst=2)
-    agent = agent_in(AgentState.IDLE)
+    team = TeamFactory()
+    agent = agent_in(AgentState.IDLE, team=team)
+    queues = (QueueFactory(team=team), QueueFactory())
     if reviews:
         reviews_for(agent, n=reviews)
     for _ in range(modules):
@@ -259,15 +361,22 @@ def test_never_during_a_contact_capped_and_resumed_after_a_contact(
 
     at = NOW
     held_before_contact = None
-    for state, gap, do_it in steps:
+    for state, gap, do_it, waiting in steps:
         at += datetime.timedelta(seconds=gap)
         set_state(agent, state)
+        contact = contact_waiting(waiting, agent=agent, queues=queues, at=at)
         open_before = selectors.open_activity_of(agent=agent)
         activity = services.next_activity(agent=agent, now=at)
-        if state in (AgentState.ON_CONTACT, AgentState.BREAK, AgentState.OFFLINE):
+        # Gone before the next step (the caller hung up): it never waits past its own step.
+        if contact is not None:
+            Interaction.objects.filter(pk=contact.pk).update(ended_at=at)
+        busy = state in (AgentState.ON_CONTACT, AgentState.BREAK, AgentState.OFFLINE) or (
+            state == AgentState.AVAILABLE and waiting in ("ringing", "queue")
+        )
+        if busy:
             assert activity is None
             assert not Activity.objects.filter(agent=agent, status=ActivityStatus.ACTIVE).exists()
-            if open_before is not None and state == AgentState.ON_CONTACT:
+            if open_before is not None and state in (AgentState.ON_CONTACT, AgentState.AVAILABLE):
                 held_before_contact = open_before.pk
         else:
             assert (

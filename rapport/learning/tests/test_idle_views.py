@@ -7,6 +7,7 @@ from django.utils import timezone
 from rapport.accounts.choices import AgentState
 from rapport.learning.choices import ActivityStatus, AssignmentStatus
 from rapport.learning.models import Activity, ReviewItem, ReviewLog
+from rapport.learning.tests.factories_idle import answer
 from rapport.learning.tests.factories_learning import correct_answers, post_data, wrong_answers
 from rapport.learning.tests.factories_reviews import (
     agent_in,
@@ -15,6 +16,7 @@ from rapport.learning.tests.factories_reviews import (
     call_offered,
     poll_for,
     reviews_for,
+    set_state,
 )
 
 pytestmark = pytest.mark.django_db
@@ -167,15 +169,16 @@ def test_module_card_or_its_stand_in_shows_the_reason(client):
 
 
 def test_my_reviews_page_shows_figures_chart_and_table(client):
-    agent = agent_in(AgentState.OFFLINE)
+    agent = agent_in(AgentState.IDLE)
     items = due_reviews(agent, n=3)
-    from rapport.learning.services.reviews import review_answer
-
-    review_answer(item=items[0], correct=True)
+    answer(items[0], correct=True, at=timezone.now())
+    set_state(agent, AgentState.OFFLINE)
     html = logged_in(client, agent).get(reverse("learning:my_reviews")).content.decode()
     assert "Retention, last 90 days" in html and "Not enough answers yet" in html
     assert 'data-review-chart="review-weeks"' in html and "<table" in html
     assert "learning/idle.js" in html
+    # Figures only: nothing on the page answers a question.
+    assert "<form" not in html.split('data-testid="my-reviews"')[1]
 
 
 def test_my_reviews_empty_state(client):
@@ -201,3 +204,68 @@ def test_passing_the_module_card_starts_its_review_items(client):
     assert (
         ReviewItem.objects.filter(agent=agent).count() == assignment.module.questions.count() == 2
     )
+
+
+# --- One #idle-card per panel, whatever the card -----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["briefing", "poll", "module", "review"])
+def test_the_panel_holds_exactly_one_idle_card_in_its_slot(client, kind):
+    agent = agent_in(AgentState.IDLE)
+    {
+        "briefing": lambda: briefing_for(agent, due_at=timezone.now() - timezone.timedelta(days=1)),
+        "poll": lambda: poll_for(agent),
+        "module": lambda: assignment_for(agent),
+        "review": lambda: due_reviews(agent, n=1),
+    }[kind]()
+    html = logged_in(client, agent).get(PANEL, HTTP_HX_REQUEST="true").content.decode()
+    assert f'data-kind="{kind}"' in html
+    assert html.count('id="idle-card"') == 1
+    assert html.count('id="idle-card-slot"') == 1
+    assert 'hx-target="#idle-card"' in html
+
+
+def test_a_review_answer_replaces_the_card_with_the_result_in_the_same_place(client):
+    agent = agent_in(AgentState.IDLE)
+    (item,) = due_reviews(agent, n=1)
+    c = logged_in(client, agent)
+    card = c.get(PANEL).content.decode()
+    assert 'hx-target="#idle-card" hx-swap="outerHTML"' in card
+    right = next(ch.pk for ch in item.question.choices.all() if ch.is_correct)
+    result = c.post(
+        reverse("learning:idle_review", args=[item.pk]), {f"q{item.question_id}": right}
+    )
+    html = result.content.decode()
+    assert html.count('id="idle-card"') == 1 and 'data-testid="review-result"' in html
+
+
+def test_a_review_answer_twice_from_the_panel_is_recorded_once(client):
+    agent = agent_in(AgentState.IDLE)
+    (item,) = due_reviews(agent, n=1)
+    c = logged_in(client, agent)
+    c.get(PANEL)
+    url = reverse("learning:idle_review", args=[item.pk])
+    wrong = next(ch.pk for ch in item.question.choices.all() if not ch.is_correct)
+    right = next(ch.pk for ch in item.question.choices.all() if ch.is_correct)
+    first = c.post(url, {f"q{item.question_id}": wrong})
+    second = c.post(url, {f"q{item.question_id}": right})
+    assert first.status_code == second.status_code == 200
+    assert 'data-correct="false"' in second.content.decode()
+    assert ReviewLog.objects.filter(item=item).count() == 1
+
+
+def test_a_review_answer_during_a_contact_is_refused_without_a_form(client):
+    agent = agent_in(AgentState.IDLE)
+    (item,) = due_reviews(agent, n=1)
+    c = logged_in(client, agent)
+    c.get(PANEL)
+    set_state(agent, AgentState.ON_CONTACT)
+    right = next(ch.pk for ch in item.question.choices.all() if ch.is_correct)
+    response = c.post(
+        reverse("learning:idle_review", args=[item.pk]), {f"q{item.question_id}": right}
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert 'data-testid="review-refused"' in html and "<form" not in html
+    assert 'id="idle-card"' in html and reverse("learning:idle_panel") in html
+    assert not ReviewLog.objects.exists()

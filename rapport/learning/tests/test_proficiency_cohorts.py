@@ -82,71 +82,160 @@ def test_median_matches_statsmodels_on_any_durations(pairs):
         assert found.median is None
 
 
-def test_first_proficient_day_is_when_the_window_holds(db):
-    agent = UserFactory(roles=["agent"], started_on=START)
-    for offset in range(40):
-        day_of(agent, START + datetime.timedelta(days=offset), 60.0 if offset < 14 else 90.0)
-    kpi_list, from_rules = levels.proficiency_kpis()
-    assert not from_rules
-    assert {k.key for k in kpi_list} >= {"fcr", "aht_phone"}
-    reached = levels.first_proficient_day(
+def weeks_of(agent, start: datetime.date, *percents: float, per_day: int = 100) -> None:
+    """One week of rollups per figure, from start: every day of the week at that FCR."""
+    for week, percent in enumerate(percents):
+        for offset in range(7):
+            day_of(agent, start + datetime.timedelta(days=7 * week + offset), percent, n=per_day)
+
+
+def outcome(agent, *, until: datetime.date, weeks: int = 2) -> levels.Outcome:
+    kpi_list, _ = levels.proficiency_kpis()
+    per_day = levels.daily_sums([agent.pk], START, until, levels.kpi_columns(kpi_list))
+    return levels.time_to_proficiency(
         started_on=START,
-        until=START + datetime.timedelta(days=60),
-        per_day=levels.daily_sums([agent.pk], START, START + datetime.timedelta(days=60), levels.kpi_columns(kpi_list))[agent.pk],
+        until=until,
+        per_day=per_day.get(agent.pk, {}),
         qa_per_day={},
         kpi_list=kpi_list,
-        window_days=14,
+        weeks=weeks,
         settings_row=measurement_settings(),
-    )  # fmt: skip
-    # Over days D-13..D: 7 days at 90 % and 7 at 60 % make 75 %, the target.
-    assert reached == START + datetime.timedelta(days=20)
+    )
 
 
-def test_never_at_target_is_censored_at_today(db):
+def test_proficient_from_the_first_day_of_n_consecutive_weeks_at_target(db):
+    agent = UserFactory(roles=["agent"], started_on=START)
+    # Week 2 alone is at target, week 3 is not; weeks 4 and 5 are the first run of two.
+    weeks_of(agent, START, 60.0, 70.0, 90.0, 60.0, 90.0, 90.0, 90.0)
+    kpi_list, from_rules = levels.proficiency_kpis()
+    assert not from_rules and {k.key for k in kpi_list} >= {"fcr", "aht_phone"}
+    found = outcome(agent, until=START + datetime.timedelta(days=60))
+    assert found == levels.Outcome(days=28, reached=True)
+    # With three weeks asked for, the run starting in week 4 still holds (weeks 4, 5, 6).
+    assert outcome(agent, until=START + datetime.timedelta(days=60), weeks=3).days == 28
+    # One week asked for: the single good week 2 is enough.
+    assert outcome(agent, until=START + datetime.timedelta(days=60), weeks=1).days == 14
+
+
+def test_a_run_needs_enough_data_over_its_weeks_not_in_each(db):
+    few = UserFactory(roles=["agent"], started_on=START)
+    weeks_of(few, START, 90.0, 90.0, per_day=2)  # 14 a week, 28 over the run: under 30
+    assert outcome(few, until=START + datetime.timedelta(days=13)) == levels.Outcome(7, False)
+    enough = UserFactory(roles=["agent"], started_on=START)
+    weeks_of(enough, START, 90.0, 90.0, per_day=3)  # 21 a week (short), 42 over the run
+    assert outcome(enough, until=START + datetime.timedelta(days=13)) == levels.Outcome(0, True)
+
+
+def test_only_weeks_that_have_ended_count(db):
+    agent = UserFactory(roles=["agent"], started_on=START)
+    weeks_of(agent, START, 90.0, 90.0)
+    # Day 12: the second week has not ended, so no run of two is observed yet.
+    assert outcome(agent, until=START + datetime.timedelta(days=12)) == levels.Outcome(0, False)
+    assert outcome(agent, until=START + datetime.timedelta(days=13)).reached
+
+
+def test_never_at_target_is_censored_at_the_first_run_not_yet_observed(db):
     agent = UserFactory.create(roles=["agent"], started_on=START)
     for offset in range(30):
         day_of(agent, START + datetime.timedelta(days=offset), 50.0)
     kpi_list, _ = levels.proficiency_kpis()
     today = START + datetime.timedelta(days=45)
-    found = levels.durations_for([agent], today=today, kpi_list=kpi_list, window_days=14)
+    found = levels.durations_for([agent], today=today, kpi_list=kpi_list, weeks=2)
+    # Six weeks have ended (days 0 to 41); a run starting in week 5 (day 35) could still hold.
     assert found == [
-        levels.Duration(agent_id=agent.pk, cohort=START.replace(day=1), days=45, reached=False)
+        levels.Duration(agent_id=agent.pk, cohort=START.replace(day=1), days=35, reached=False)
     ]
 
 
-def test_cohorts_group_by_month_and_hide_small_ones(db):
-    march = [UserFactory.create(roles=["agent"], started_on=START) for _ in range(3)]
-    for offset in range(30):
-        for agent in march[:2]:
-            day_of(agent, START + datetime.timedelta(days=offset), 90.0)
-    UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 7))
-    report = levels.cohort_report(
-        [*march, UserFactory.create(roles=["agent"], started_on=datetime.date(2025, 4, 8))],
-        today=datetime.date(2025, 6, 1),
+def test_leavers_count_censored_at_their_last_day_with_data(db):
+    leaver = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    for offset in range(24):  # left on day 23, never at target
+        day_of(leaver, START + datetime.timedelta(days=offset), 50.0)
+    stayed = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    weeks_of(stayed, START, 60.0, 90.0, 90.0)  # proficient at day 7, then left
+    kpi_list, _ = levels.proficiency_kpis()
+    found = levels.durations_for(
+        [leaver, stayed], today=START + datetime.timedelta(days=120), kpi_list=kpi_list, weeks=2
     )
+    # Three weeks ended by day 23: a run from week 2 (day 14) was never observed.
+    assert found[0] == levels.Duration(leaver.pk, START.replace(day=1), 14, False, left=True)
+    assert found[1] == levels.Duration(stayed.pk, START.replace(day=1), 7, True, left=True)
+
+
+def test_cohorts_take_recent_starters_since_the_ledger_began_leavers_included(db):
+    today = START + datetime.timedelta(days=100)
+    ledger_start = START - datetime.timedelta(days=30)
+    veteran = UserFactory(roles=["agent"], started_on=today - datetime.timedelta(days=400))
+    before_ledger = UserFactory(roles=["agent"], started_on=ledger_start - datetime.timedelta(1))
+    hires = [UserFactory(roles=["agent"], started_on=START) for _ in range(4)]
+    leaver = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    for person in (veteran, before_ledger, *hires, leaver):
+        day_of(person, ledger_start if person is veteran else START, 50.0)
+    people = [veteran, before_ledger, *hires, leaver]
+    assert levels.first_data_day() == ledger_start
+    picked = levels.new_hires(people, today=today, since=ledger_start)
+    assert {p.pk for p in picked} == {p.pk for p in (*hires, leaver)}
+    report = levels.cohort_report(people, today=today)
+    assert [(c.label, c.survival.n, c.left) for c in report.cohorts] == [("2025-03", 5, 1)]
+    assert report.cohorts[0].shown
+
+
+def test_a_cohort_under_five_shows_only_its_count(db):
+    today = datetime.date(2025, 6, 1)
+    march = [UserFactory(roles=["agent"], started_on=START) for _ in range(5)]
+    april = [UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 7)) for _ in range(4)]
+    for agent in march + april:
+        weeks_of(agent, agent.started_on, 90.0, 90.0, 90.0)
+    report = levels.cohort_report([*march, *april], today=today)
     assert [c.label for c in report.cohorts] == ["2025-04", "2025-03"]
-    april, march_cohort = report.cohorts
-    assert not april.shown and april.survival.median is None
-    assert march_cohort.shown and march_cohort.survival.reached == 2
-    # Proficient on their 14th day (the first full window), so the median is 13 days.
-    assert march_cohort.survival.median == pytest.approx(13.0)
+    small, shown = report.cohorts
+    assert not small.shown and small.survival == levels.Survival.counts_only(4)
+    assert small.survival.times == [] and small.survival.median is None
+    # Everyone of March was proficient from their first day (weeks 0 and 1 at target).
+    assert shown.shown and shown.survival.reached == 5
+    assert shown.survival.median == pytest.approx(0.0)
+    assert report.overall.n == 9
+
+
+def test_small_cohorts_show_counts_only_on_the_page_and_in_the_api(db, client_for, api_for):
+    today = timezone.localdate()
+    big = today.replace(day=1) - datetime.timedelta(days=80)
+    small = today.replace(day=1) - datetime.timedelta(days=40)
+    for started, count in ((big, 5), (small, 4)):
+        for _ in range(count):
+            agent = UserFactory(roles=["agent"], started_on=started)
+            weeks_of(agent, started, 60.0, 90.0, 90.0, 90.0)
+    api, _ = api_for("executive")
+    body = api.get(reverse("api-learning-proficiency-cohorts")).json()
+    assert body["weeks"] == 2 and body["min_cohort"] == 5
+    by_label = {row["cohort"]: row for row in body["cohorts"]}
+    hidden = by_label[small.strftime("%Y-%m")]
+    assert hidden["n"] == 4 and not hidden["shown"]
+    assert hidden["proficient"] is None and hidden["median_days"] is None
+    assert hidden["median_ci_low"] is None and hidden["left"] is None
+    visible = by_label[big.strftime("%Y-%m")]
+    assert visible["shown"] and visible["median_days"] == 7.0
+    client, _ = client_for("executive")
+    html = client.get(reverse("learning:proficiency_cohorts")).content.decode()
+    assert "fewer than 5 new hires: only the count is shown" in html
+    assert f'"label": "{small.strftime("%Y-%m")}"' not in html  # no curve for it
 
 
 def test_cohorts_page_for_impact_readers_with_chart_and_table(db, client_for):
-    for _ in range(3):
+    for _ in range(5):
         agent = UserFactory(
             roles=["agent"], started_on=timezone.localdate() - datetime.timedelta(days=40)
         )
-        for offset in range(20):
-            day_of(agent, agent.started_on + datetime.timedelta(days=offset), 90.0)
+        weeks_of(agent, agent.started_on, 60.0, 90.0, 90.0)
     client, _ = client_for("trainer")
     response = client.get(reverse("learning:proficiency_cohorts"))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="cohort-table"' in html
     assert 'data-learning-chart="cohorts"' in html
+    assert "2 consecutive weeks" in html
     body = client.get(reverse("api-learning-proficiency-cohorts")).json()
-    assert body["cohorts"][0]["n"] == 3 and body["cohorts"][0]["median_days"] == 13.0
+    assert body["cohorts"][0]["n"] == 5 and body["cohorts"][0]["median_days"] == 7.0
 
 
 def test_cohorts_without_new_hires_say_what_to_do(db, client_for):

@@ -2,9 +2,10 @@
 
 The panel asks `idle/` whenever the agent is free (rapport/learning/static/learning/idle.js):
 the answer is the activity idle time brings now, with its time box, or an empty state. Briefings,
-polls and modules are shown with their own apps' card partials and card contexts, aimed at
-#idle-card; review questions with this app's review card. A contact popping on the desktop pauses the activity at
-once (`idle/pause/`); the server would pause it on its next ask anyway.
+polls and modules are shown with their own apps' card partials and card contexts, review questions
+with this app's review card; each card is the element #idle-card (it replaces itself there),
+held in #idle-card-slot. A contact popping on the desktop pauses the activity at once
+(`idle/pause/`); the server would pause it on its next ask anyway.
 """
 
 import contextlib
@@ -23,7 +24,7 @@ from rapport.briefings.checks import answers_from_post
 from rapport.briefings.poll_forms import PollAnswerForm
 from rapport.briefings.selectors import briefings as briefing_selectors
 from rapport.briefings.views import briefings as briefing_views
-from rapport.core.errors import ApplicationError
+from rapport.core.errors import ApplicationError, Conflict
 from rapport.core.roles import CASE_WORKERS
 from rapport.learning.choices import ActivityKind
 from rapport.learning.models import Activity, ReviewItem
@@ -145,10 +146,13 @@ def idle_review(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
             at=now,
         )
     except ApplicationError as exc:
-        context["error"] = exc.message
+        # Refused (on a contact, not in the burst, not due): the form would only be refused again.
+        context.update(error=exc.message, refused=isinstance(exc, Conflict))
         activity = selectors.open_activity_of(agent=request.user)
         if activity is not None and activity.kind == ActivityKind.REVIEW:
-            context.update(position=1, total=activity.review_items.count())
+            answered = len(selectors.burst_answered_ids(activity))
+            total = activity.review_items.count()
+            context.update(position=min(answered + 1, total), total=total)
         return render(request, "learning/partials/_review_card.html", context, status=exc.status)
     context["outcome"] = outcome
     return render(request, "learning/partials/_review_result.html", context)

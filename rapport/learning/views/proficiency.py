@@ -63,7 +63,7 @@ def cohorts(request: AuthedHttpRequest):
             if cohort.shown and cohort.survival.times
         ]
     }
-    context = {"report": report, "chart": chart, "min_cohort": levels.MIN_COHORT}
+    context = {"report": report, "chart": chart, "min_cohort": report.min_cohort}
     return render(request, TEMPLATES + "cohorts.html", context)
 
 
@@ -80,8 +80,8 @@ class ImpactForm(StyledFormMixin, forms.Form):
         label="Compared with",
         initial=training.MATCH_ROLE,
         choices=[
-            (training.MATCH_ROLE, "Untrained agents (same role)"),
-            (training.MATCH_TEAM, "Untrained agents of the same team"),
+            (training.MATCH_ROLE, "Comparable untrained agents (same role)"),
+            (training.MATCH_TEAM, "Comparable untrained agents of the same team"),
         ],
     )
 
@@ -151,10 +151,27 @@ def _impact_table(found: training.Impact) -> list[dict[str, Any]]:
     return rows
 
 
+def _baseline(found: training.Impact, unit: str) -> dict[str, Any] | None:
+    """The groups' before-window difference, formatted, with whether it is beyond noise."""
+    if found.baseline is None:
+        return None
+    return {
+        "estimate": _number(found.baseline.estimate, unit, signed=True),
+        "low": _number(found.baseline.ci_low, unit, signed=True),
+        "high": _number(found.baseline.ci_high, unit, signed=True),
+        "p_value": found.baseline.p_value,
+        "not_level": found.not_level,
+    }
+
+
 @role_required(IMPACT_READERS)
 def impact(request: AuthedHttpRequest):
     form = ImpactForm(request.GET or None)
-    context: dict[str, Any] = {"form": form, "min_agents": training.MIN_AGENTS}
+    context: dict[str, Any] = {
+        "form": form,
+        "min_agents": training.MIN_AGENTS,
+        "caliper_sd": training.CALIPER_SD,
+    }
     if request.GET and form.is_valid():
         data = form.cleaned_data
         try:
@@ -174,6 +191,7 @@ def impact(request: AuthedHttpRequest):
                 chart=_impact_chart(found),
                 table=_impact_table(found),
                 estimate=_number(found.estimate, unit, signed=True),
+                baseline=_baseline(found, unit),
                 ci=(
                     _number(found.ci_low, unit, signed=True),
                     _number(found.ci_high, unit, signed=True),

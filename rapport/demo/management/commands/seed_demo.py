@@ -131,6 +131,9 @@ class Command(BaseCommand):
             with self._stage("passwords"):
                 demo_staff = User.objects.filter(email__endswith="@rapport.example")
                 demo_staff.update(password=make_password(settings.RAPPORT_DEMO_PASSWORD))
+            # Before the rollups, so they (and the cohort curves) see new hires' first weeks.
+            with self._stage("new hires"):
+                learning.new_hires_load(seed=seed, reference_day=REFERENCE_DAY)
         with self._stage("KPI rollups"):
             measures.rollups_rebuild_now()
             people.goal_figures_fill()

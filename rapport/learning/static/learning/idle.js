@@ -3,17 +3,21 @@
 // Loaded with <script src> (the content security policy forbids inline scripts).
 //
 // The server decides what comes and when (never during a contact); this script only asks at the
-// right moments and stops the clock at once when a contact pops:
-// * it asks when the agent's state becomes idle, wrap-up or available, and every REFRESH_MS
-//   while the panel is empty;
+// right moments and stops the clock at once when a contact pops. Its rule is the server's:
+// idle and wrap-up are free (the contact being wrapped up stays on the desktop, and that does not
+// make the agent busy); available is free while no contact is shown undone (a call ringing or
+// answered); anything else is busy. Contacts waiting in the queue only the server sees: it answers
+// "Nothing waiting" then.
+// * it asks when the agent becomes free, and every REFRESH_MS while the panel is empty;
 // * it never refreshes an activity that is shown (that would wipe half-given answers) except
-//   when its time box runs out;
+//   when its time box runs out; when the server gives back the activity already shown (resumed
+//   after a contact), the shown one stays as it is, answers and all, with the clock restarted;
 // * a new contact in #current-contact, or a state that is not free, hides the panel and tells
 //   the server to pause (idle/pause/).
 (() => {
   "use strict";
 
-  const FREE = ["idle", "wrap_up", "available"];
+  const ALWAYS_FREE = ["idle", "wrap_up"];
   const REFRESH_MS = 20000;
 
   function csrfToken() {
@@ -85,6 +89,10 @@
     return panel.querySelector("[data-activity]");
   }
 
+  function isFree(state, pop) {
+    return ALWAYS_FREE.includes(state) || (state === "available" && !pop);
+  }
+
   function hide() {
     section.dataset.state = "paused";
     panel.hidden = true;
@@ -101,6 +109,26 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
     }).catch(() => {});
+  }
+
+  function show() {
+    section.dataset.state = activityShown() ? "active" : "empty";
+    panel.hidden = false;
+    if (note) note.hidden = true;
+    startClock();
+  }
+
+  // The same activity back from the server: keep what is shown, take the server's time left.
+  function keepShown(incoming) {
+    const shown = activityShown();
+    if (!shown || !incoming || incoming.dataset.activity !== shown.dataset.activity) return false;
+    const left = incoming.dataset.secondsLeft || "0";
+    shown.dataset.secondsLeft = left;
+    const bar = shown.querySelector("progress");
+    if (bar) bar.value = Number(left);
+    const clock = shown.querySelector("[data-idle-clock]");
+    if (clock) clock.textContent = `${left} s`;
+    return true;
   }
 
   function startClock() {
@@ -125,7 +153,7 @@
 
   async function refresh() {
     if (loading || document.hidden) return;
-    if (!FREE.includes(agentState()) || currentPop()) {
+    if (!isFree(agentState(), currentPop())) {
       hide();
       return;
     }
@@ -138,15 +166,16 @@
       });
       if (response.ok) {
         const html = await response.text();
-        if (window.htmx) {
-          window.htmx.swap(panel, html, { swapStyle: "innerHTML" });
-        } else {
-          panel.innerHTML = html;
+        const parsed = document.createElement("template");
+        parsed.innerHTML = html;
+        if (!keepShown(parsed.content.querySelector("[data-activity]"))) {
+          if (window.htmx) {
+            window.htmx.swap(panel, html, { swapStyle: "innerHTML" });
+          } else {
+            panel.innerHTML = html;
+          }
         }
-        section.dataset.state = activityShown() ? "active" : "empty";
-        panel.hidden = false;
-        if (note) note.hidden = true;
-        startClock();
+        show();
       }
     } catch (error) {
       // A dropped connection: the next tick asks again.
@@ -163,7 +192,7 @@
       return;
     }
     lastPop = pop;
-    const free = FREE.includes(agentState()) && !pop;
+    const free = isFree(agentState(), pop);
     if (free !== wasFree) {
       wasFree = free;
       if (free) {
@@ -174,12 +203,27 @@
     }
   }
 
+  // A card that is done (understood, passed, answered) offers Next, which asks for what comes
+  // after it; the agent reads the result first, so nothing moves on by itself.
+  function offerNext() {
+    const next = panel.querySelector("[data-idle-next]");
+    if (!next) return;
+    const done = Boolean(panel.querySelector("#idle-card-slot [data-card-done]"));
+    next.hidden = !done;
+    if (done) {
+      window.clearInterval(tickTimer);
+      tickTimer = null;
+      next.focus();
+    }
+  }
+
   // Swaps by htmx inside the panel (next question, a card's own forms) restart the clock.
   panel.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target === panel) {
       section.dataset.state = activityShown() ? "active" : "empty";
       startClock();
     }
+    offerNext();
   });
 
   const watched = [document.getElementById("desk-state"), document.getElementById("current-contact")];
