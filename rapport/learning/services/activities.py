@@ -184,5 +184,8 @@ def activity_skip(*, activity: Activity, at: datetime.datetime | None = None) ->
     locked = Activity.objects.get(pk=activity.pk)
     if locked.status not in OPEN_ACTIVITY:
         raise Conflict("This activity is already over.")
-    _end(locked, ActivityStatus.SKIPPED, at)
+    if selectors.is_complete(locked):
+        _end(locked, ActivityStatus.DONE, at)  # finished before "Later": it counts as done
+    else:
+        _end(locked, ActivityStatus.SKIPPED, at)
     return locked

@@ -286,6 +286,17 @@ def test_a_skip_ends_it_counts_towards_the_cap_and_holds_the_work_back():
     assert back.briefing_id == delivery.briefing_id
 
 
+def test_later_on_finished_work_counts_it_as_done():
+    """The agent answered the poll, then pressed "Later" before the panel moved on."""
+    agent = agent_in("idle")
+    poll_for(agent)
+    activity = services.next_activity(agent=agent, now=NOW)
+    finish(activity, NOW + MIN)
+    services.activity_skip(activity=activity, at=NOW + 2 * MIN)
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.DONE
+
+
 def test_explicit_pause_from_the_desktop():
     agent = agent_in("idle")
     poll_for(agent)

@@ -42,7 +42,7 @@
   function impact(data) {
     const group = (label, figures, colour) => [
       { type: "line", label: `${label} (n = ${figures.n})`, data: figures.means, borderColor: colour, backgroundColor: colour, pointRadius: 4 },
-      { type: "bar", label: `${label}: 95 % CI`, data: figures.ranges, backgroundColor: `${colour}55`, borderColor: colour, borderWidth: 1, barPercentage: 0.15, grouped: true },
+      { type: "bar", label: `${label}: 95 % CI`, data: figures.ranges, backgroundColor: `${colour}55`, borderColor: colour, borderWidth: 1, barPercentage: 0.15, grouped: false },
     ];
     return {
       data: { labels: data.labels, datasets: [...group("Trained", data.trained, TRAINED), ...group("Untrained", data.untrained, UNTRAINED)] },
