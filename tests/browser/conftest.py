@@ -1,9 +1,13 @@
 """Browser tests drive Debian's /usr/bin/chromium through Playwright (never a downloaded browser)."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,3 +37,26 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time. With SQLite in memory its threads share
+    the test's one connection, and two requests inside transactions at once fail ("cannot start a
+    transaction within a transaction") — which the desktop's concurrent asks (screen pop, idle
+    panel, pause) would otherwise hit. PostgreSQL gives each thread its own connection."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application):
+        def serialised(environ, start_response):
+            with self._lock:
+                return application(environ, start_response)
+
+        super().set_app(serialised)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serialised_on_sqlite():
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = _OneRequestAtATime
+    yield
