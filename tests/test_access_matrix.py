@@ -2608,6 +2608,13 @@ MATRIX: dict[str, list[Case]] = {
     "learning:proficiency_cohorts": [
         Case("GET",    row(DENY,   DENY,   OK,     DENY,   DENY,   OK,     OK,     LOGIN)),
     ],
+    # Review retention and mastery: learning trackers, over the agents they track (supervisors
+    # their own teams'); groups under five agents show no figure (test_retention_views).
+    "learning:retention": [
+        Case("GET",    row(DENY,   OK,     OK,     DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("GET",    row(DENY,   OK,     OK,     DENY,   DENY,   DENY,   OK,     LOGIN),
+             query=lambda w: "?period=56"),
+    ],
     "learning:impact": [
         Case("GET",    row(DENY,   DENY,   OK,     DENY,   DENY,   OK,     OK,     LOGIN)),
         Case("GET",    row(DENY,   DENY,   OK,     DENY,   DENY,   OK,     OK,     LOGIN),
@@ -2694,6 +2701,10 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "api-learning-proficiency-cohorts": [
         Case("GET",    row(DENY,   DENY,   OK,     DENY,   DENY,   OK,     OK,     UNAUTH)),
+    ],
+    "api-learning-retention": [
+        Case("GET",    row(DENY,   OK,     OK,     DENY,   DENY,   DENY,   OK,     UNAUTH),
+             query=lambda w: "?period=28"),
     ],
     "api-learning-impact": [
         Case("GET",    row(DENY,   DENY,   OK,     DENY,   DENY,   OK,     OK,     UNAUTH),

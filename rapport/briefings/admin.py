@@ -1,8 +1,9 @@
 """Admin pages of briefings and feature-feedback polls.
 
-Briefings are written, published and answered through the pages, where every step is checked
-and audited, so here they are read only (with their deliveries and attempts). Polls are edited
-here with their questions; responses are people's answers and are never changed."""
+Briefings and polls are written, published and answered through the pages, where every step is
+checked and audited, so here they are read only (with their deliveries and attempts). Editing an
+open poll's questions here would change what its answers answer. Poll responses are not shown at
+all: answers are never shown with a name, and one person's whole response is exactly that."""
 
 from django.contrib import admin
 
@@ -13,9 +14,7 @@ from rapport.briefings.models import (
     BriefingDelivery,
     BriefingQuestion,
     Poll,
-    PollAnswer,
     PollQuestion,
-    PollResponse,
 )
 from rapport.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -53,6 +52,7 @@ class BriefingDeliveryAdmin(ReadOnlyAdmin):
         "understood_at",
         "reminders_sent",
         "escalated_at",
+        "supervisor_emailed_at",
     ]
     list_filter = ["briefing__status", "team"]
     search_fields = ["briefing__title", "agent__username", "agent__last_name"]
@@ -66,30 +66,16 @@ class BriefingAttemptAdmin(ReadOnlyAdmin):
     list_select_related = ["delivery__briefing", "delivery__agent"]
 
 
-class PollQuestionInline(admin.TabularInline):
+class PollQuestionInline(ReadOnlyInline):
     model = PollQuestion
-    extra = 1
     fields = ["order", "kind", "text", "options", "required"]
 
 
 @admin.register(Poll)
-class PollAdmin(admin.ModelAdmin):
+class PollAdmin(ReadOnlyAdmin):
     list_display = ["title", "status", "enhancement_request", "opened_at", "closes_at", "author"]
     list_filter = ["status"]
     search_fields = ["title", "description", "enhancement_request"]
     list_select_related = ["author"]
     filter_horizontal = ["audience_teams", "audience_skills", "audience_agents"]
     inlines = [PollQuestionInline]
-
-
-class PollAnswerInline(ReadOnlyInline):
-    model = PollAnswer
-    fields = ["question", "rating", "choice", "text"]
-
-
-@admin.register(PollResponse)
-class PollResponseAdmin(ReadOnlyAdmin):
-    list_display = ["poll", "role", "team", "seconds_taken", "submitted_at"]
-    list_filter = ["poll", "role"]
-    list_select_related = ["poll", "team"]
-    inlines = [PollAnswerInline]

@@ -1,7 +1,10 @@
 """Scoring a comprehension check (a briefing's or a module's questions).
 
 A question is answered right when the chosen choices are exactly its correct ones. The score is
-the per cent of questions answered right, rounded down, so a pass mark is never met by rounding."""
+the per cent of questions answered right, rounded down, so a pass mark is never met by rounding.
+
+A missed question carries its explanation but never its right answers: whoever failed reads why,
+then tries again, and the result must not be a key to copy from."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,7 +15,6 @@ class Missed:
     question_id: int
     text: str
     explanation: str
-    correct: list[str]
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,6 @@ def check_score(questions, answers: Mapping[int, Iterable[int]], *, pass_mark: i
                     question_id=question.pk,
                     text=question.text,
                     explanation=question.explanation,
-                    correct=[choice.text for choice in choices if choice.is_correct],
                 )
             )
     score = (100 * right) // total if total else 100

@@ -179,6 +179,11 @@ class BriefingDelivery(BaseModel):
     escalated_at = models.DateTimeField(
         null=True, blank=True, help_text="When the overdue delivery was raised to the supervisor."
     )
+    supervisor_emailed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the supervisor was e-mailed about it; empty until a mail went out.",
+    )
 
     class Meta:
         ordering = ["briefing", "agent__username"]
@@ -275,7 +280,8 @@ class PollResponse(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.poll} · {self.respondent}"
+        # Never the respondent: this text shows wherever the row is named (logs, audit, admin).
+        return f"{self.poll} · response {self.pk}"
 
 
 class PollAnswer(models.Model):

@@ -42,6 +42,7 @@ from rapport.learning.models import (
     ModuleQuestion,
     PathStep,
 )
+from rapport.learning.selectors.settings import new_hire_since
 from rapport.performance.models import Kpi, QaCriterion
 
 DAY = datetime.timedelta(days=1)
@@ -53,8 +54,6 @@ RAMP_WEEKS = (2, 6)
 RAMP_SLOWER = 0.8
 RAMP_TRANSFERS = 0.3
 DEMO_LOGINS = {"agent", "agent2", "supervisor"}
-# New hires are people who started fewer than this many days before the reference day.
-NEW_HIRE_DAYS = 185
 
 
 def learning_load(*, seed: int, reference_time: datetime.datetime) -> dict[str, int]:
@@ -75,7 +74,7 @@ def learning_load(*, seed: int, reference_time: datetime.datetime) -> dict[str, 
         )
     )
     started = User.objects.filter(
-        started_on__gt=reference_day - NEW_HIRE_DAYS * DAY, started_on__lte=reference_day
+        started_on__gte=new_hire_since(reference_day), started_on__lte=reference_day
     ).values_list("started_on", flat=True)
     made.update(
         learning_history.assignments_load(

@@ -1,7 +1,11 @@
-"""Admin pages of learning. Content (modules, questions, paths, gap rules) is edited on the
-learning pages, where every change is checked and audited; here it can be corrected too. The
-settings row is saved through the service (audited). Assignments, attempts, review items, their
-log and activities are records of what happened: read here, never changed."""
+"""Admin pages of learning, read only but for the settings row.
+
+Content (modules, questions, paths, gap rules) is written on the learning pages, where every
+change is checked and audited: a rewritten question restarts agents' reviews, and a question
+agents already review cannot be deleted (its review history would go with it). The admin would
+skip all of that, so here content is only read. The settings row is saved through the service,
+which audits it. Assignments, attempts, review items, their log and activities are records of
+what happened: read here, never changed."""
 
 from django.contrib import admin
 
@@ -45,50 +49,48 @@ class LearningSettingsAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
 
-class ModuleQuestionInline(admin.TabularInline):
+class ModuleQuestionInline(ReadOnlyInline):
     model = ModuleQuestion
-    extra = 0
     fields = ["order", "text", "explanation"]
     show_change_link = True
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(ReadOnlyAdmin):
     list_display = ["title", "skill", "minutes", "pass_mark", "is_active"]
     list_filter = ["is_active", "skill"]
     search_fields = ["title", "summary"]
     list_select_related = ["skill"]
     inlines = [ModuleQuestionInline]
-    readonly_fields = ["author"]
 
 
-class ModuleChoiceInline(admin.TabularInline):
+class ModuleChoiceInline(ReadOnlyInline):
     model = ModuleChoice
-    extra = 0
+    fields = ["order", "text", "is_correct"]
 
 
 @admin.register(ModuleQuestion)
-class ModuleQuestionAdmin(admin.ModelAdmin):
+class ModuleQuestionAdmin(ReadOnlyAdmin):
     list_display = ["text", "module", "order"]
     list_select_related = ["module"]
     search_fields = ["text", "module__title"]
     inlines = [ModuleChoiceInline]
 
 
-class PathStepInline(admin.TabularInline):
+class PathStepInline(ReadOnlyInline):
     model = PathStep
-    extra = 0
+    fields = ["order", "module", "due_after_days"]
 
 
 @admin.register(LearningPath)
-class LearningPathAdmin(admin.ModelAdmin):
+class LearningPathAdmin(ReadOnlyAdmin):
     list_display = ["name", "role", "is_active"]
     list_filter = ["role", "is_active"]
     inlines = [PathStepInline]
 
 
 @admin.register(GapRule)
-class GapRuleAdmin(admin.ModelAdmin):
+class GapRuleAdmin(ReadOnlyAdmin):
     list_display = [
         "name",
         "source",

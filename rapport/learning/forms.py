@@ -96,6 +96,11 @@ class QuestionForm(ChoiceRowsMixin, StyledFormMixin, forms.Form):
         help_text="Shown after a wrong answer: why the right answer is right.",
     )
     order = forms.IntegerField(min_value=0, max_value=32767, required=False, label="Position")
+    confirm_restart = forms.BooleanField(
+        required=False,
+        label="Save it, and start these agents' reviews of it again",
+        help_text="Their schedule was built on the old question, so it starts afresh.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

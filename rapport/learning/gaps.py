@@ -173,14 +173,14 @@ def _kpi(rule: GapRule, agent_ids: list[int], day: datetime.date) -> dict[int, G
             target=None if target is None else float(target),
             ci_low=estimate.ci_low,
             ci_high=estimate.ci_high,
-            is_gap=_kpi_gap(estimate, target, higher, rule.min_n),
+            is_gap=kpi_gap(estimate, target, higher, rule.min_n),
             higher_is_better=higher,
             unit=kpi.get_unit_display() if kpi.unit != Unit.PERCENT else "%",
         )
     return found
 
 
-def _kpi_gap(estimate: stats.Estimate, target: Decimal | None, higher: bool, min_n: int) -> bool:
+def kpi_gap(estimate: stats.Estimate, target: Decimal | None, higher: bool, min_n: int) -> bool:
     if target is None or estimate.value is None or estimate.n < min_n:
         return False
     line = float(target)
@@ -191,7 +191,7 @@ def _kpi_gap(estimate: stats.Estimate, target: Decimal | None, higher: bool, min
     return nearest < line if higher else nearest > line
 
 
-def _rate_measure(
+def rate_measure(
     agent_id: int, start, end, count: int, n: int, *, rule: GapRule, higher: bool, unit: str
 ) -> GapMeasure:
     target = rule_target(rule)
@@ -236,7 +236,7 @@ def _qa(rule: GapRule, agent_ids: list[int], day: datetime.date) -> dict[int, Ga
     )
     counts = {row["evaluation__agent"]: (row["met"], row["n"]) for row in rows}
     return {
-        agent_id: _rate_measure(
+        agent_id: rate_measure(
             agent_id, start, end, *counts.get(agent_id, (0, 0)), rule=rule, higher=True, unit="%"
         )
         for agent_id in agent_ids
@@ -271,7 +271,7 @@ def _escalations(rule: GapRule, agent_ids: list[int], day: datetime.date) -> dic
         .values_list("agent", "n")
     )
     return {
-        agent_id: _rate_measure(
+        agent_id: rate_measure(
             agent_id,
             start,
             end,

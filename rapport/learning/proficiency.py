@@ -26,7 +26,8 @@ Levels:
 Time to proficiency (the glossary: days from an agent's start until their key KPIs hold at
 target for a set number of consecutive weeks, the learning settings' `proficiency_weeks`, N):
 
-- new hires are people who started within the last NEW_HIRE_DAYS and on or after the first day
+- new hires are people who started at most NEW_HIRE_DAYS ago (rapport.learning.selectors.settings,
+  the same rule as new-hire learning paths) and on or after the first day
   of the KPI ledger (an earlier starter's first weeks were never measured); people who have left
   count too, observed up to their last day with data;
 - week k of a new hire is days [7k, 7k + 7) counted from their first day; a week *holds* when
@@ -37,7 +38,8 @@ target for a set number of consecutive weeks, the learning settings' `proficienc
   short of it, the run as a whole must not be) and at least one does;
 - days to proficiency = 7k for the first week k that starts such a run, i.e. from the first day
   to the first day of the first run held; someone not there yet is censored at the first day of
-  the earliest run not yet fully observed (until today, or a leaver's last day with data).
+  the earliest run not yet fully observed (until yesterday, the last complete day — today's
+  figures are still coming in — or a leaver's last day with data).
 
 Proficiency KPIs are the active KPIs with a target that an active KPI gap rule names; when no rule
 names one, the active first-contact resolution and handle-time KPIs with a target. QA scores are
@@ -66,7 +68,7 @@ from rapport.learning import gaps
 from rapport.learning.choices import OPEN_ASSIGNMENT, AssignmentSource, AssignmentStatus, GapSource
 from rapport.learning.models import Assignment, GapRule, Module
 from rapport.learning.selectors import reviews as review_selectors
-from rapport.learning.selectors.settings import learning_settings
+from rapport.learning.selectors.settings import NEW_HIRE_DAYS, learning_settings, new_hire_since
 from rapport.performance import kpis
 from rapport.performance.choices import Formula, Grain
 from rapport.performance.models import DailyRollup, Evaluation, Kpi, MeasurementSettings
@@ -78,9 +80,6 @@ MASTERY_SHARE = 0.8
 # Groups smaller than this show only their count: the curve or median of a handful of people
 # reads as each one's own record.
 MIN_COHORT = 5
-# New hires for time to proficiency: people who started fewer than this many days ago (the same
-# horizon as new-hire path assignments, rapport.learning.services.assignments.NEW_HIRE_DAYS).
-NEW_HIRE_DAYS = 180
 DEFAULT_PROFICIENCY_FORMULAS = (Formula.FCR, Formula.AHT)
 
 
@@ -586,6 +585,11 @@ class CohortReport:
     new_hire_days: int = NEW_HIRE_DAYS
     min_cohort: int = MIN_COHORT
 
+    @property
+    def last_complete_day(self) -> datetime.date:
+        """Yesterday: today's figures are still coming in."""
+        return self.as_of - datetime.timedelta(days=1)
+
 
 def first_data_day() -> datetime.date | None:
     """The first day of the agent KPI ledger (daily rollups)."""
@@ -595,11 +599,11 @@ def first_data_day() -> datetime.date | None:
 def new_hires(
     people: Iterable[User], *, today: datetime.date, since: datetime.date | None
 ) -> list[User]:
-    """People who started within NEW_HIRE_DAYS before today and on or after the ledger's first
+    """People who started at most NEW_HIRE_DAYS before today and on or after the ledger's first
     day (earlier starters' first weeks were never measured); leavers included."""
     if since is None:
         return []
-    horizon = today - datetime.timedelta(days=NEW_HIRE_DAYS)
+    horizon = new_hire_since(today)
     return [
         person
         for person in people
@@ -617,22 +621,24 @@ def _last_day(
 def durations_for(
     agents: Sequence[User], *, today: datetime.date, kpi_list: Sequence[Kpi], weeks: int
 ) -> list[Duration]:
-    """Each new hire's days from their first day until proficiency, or censored: at today for
-    those still active, at their last day with data for those who left."""
+    """Each new hire's days from their first day until proficiency, or censored: at yesterday
+    (the last complete day) for those still active, at their last day with data for those who
+    left."""
     hires = [a for a in agents if a.started_on is not None and a.started_on <= today]
     if not hires or not kpi_list:
         return []
     ids = [a.pk for a in hires]
     first = min(a.started_on for a in hires if a.started_on)
-    per_agent = daily_sums(ids, first, today, kpi_columns(kpi_list))
+    last_complete = today - datetime.timedelta(days=1)
+    per_agent = daily_sums(ids, first, last_complete, kpi_columns(kpi_list))
     needs_qa = any(k.formula == Formula.QA_SCORE for k in kpi_list)
-    qa = daily_qa(ids, first, today) if needs_qa else {}
+    qa = daily_qa(ids, first, last_complete) if needs_qa else {}
     settings_row = measurement_settings()
     found = []
     for agent in hires:
         assert agent.started_on is not None
         per_day, qa_per_day = per_agent.get(agent.pk, {}), qa.get(agent.pk, {})
-        until = today
+        until = last_complete
         if not agent.is_active:
             until = _last_day(per_day, qa_per_day) or agent.started_on - datetime.timedelta(1)
         outcome = time_to_proficiency(

@@ -111,6 +111,7 @@ NAVIGATION: list[NavItem] = [
         "proficiency",
         LEARNING,
     ),
+    NavItem("Retention", "learning:retention", frozenset(LEARNING_TRACKERS), "retention", LEARNING),
     NavItem("Training impact", "learning:impact", frozenset(IMPACT_READERS), "impact", LEARNING),
     NavItem(
         "Escalations", "cases:escalation_analysis", frozenset(ESCALATION_ANALYSTS), "escalations"

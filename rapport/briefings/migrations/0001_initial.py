@@ -72,6 +72,7 @@ class Migration(migrations.Migration):
                 ('reminders_sent', models.PositiveSmallIntegerField(default=0)),
                 ('last_reminded_at', models.DateTimeField(blank=True, null=True)),
                 ('escalated_at', models.DateTimeField(blank=True, help_text='When the overdue delivery was raised to the supervisor.', null=True)),
+                ('supervisor_emailed_at', models.DateTimeField(blank=True, help_text='When the supervisor was e-mailed about it; empty until a mail went out.', null=True)),
                 ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='briefing_deliveries', to=settings.AUTH_USER_MODEL)),
                 ('briefing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='briefings.briefing')),
                 ('team', models.ForeignKey(blank=True, help_text="The person's team when it was delivered; team figures count it there.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),

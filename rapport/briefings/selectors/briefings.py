@@ -330,16 +330,22 @@ class BriefingFigures:
     teams: list[Tally] = field(default_factory=list)
 
 
-def dashboard_for(
-    *, user: User, now: datetime.datetime, status: str = BriefingStatus.PUBLISHED
-) -> list[BriefingFigures]:
-    """Per published briefing: opened and understood overall and per team, within reach."""
+def dashboard_briefings(
+    *, user: User, status: str = BriefingStatus.PUBLISHED
+) -> QuerySet[Briefing]:
+    """Briefings with deliveries the person may count, latest due first (what matters now)."""
     scope = _deliveries_in_scope(user=user)
-    briefing_ids = scope.filter(briefing__status=status).values("briefing_id").distinct()
-    briefings = list(Briefing.objects.filter(pk__in=briefing_ids).order_by("due_at", "id")[:50])
+    briefing_ids = scope.filter(briefing__status=status).values("briefing_id")
+    return Briefing.objects.filter(pk__in=briefing_ids).order_by("-due_at", "-id")
+
+
+def figures_for(
+    *, user: User, briefings: list[Briefing], now: datetime.datetime
+) -> list[BriefingFigures]:
+    """Opened and understood overall and per team for these briefings, within reach."""
     # One grouped query for every briefing's teams; totals are their sums.
     tallies = _team_tallies_by_briefing(
-        scope.filter(briefing_id__in=[b.pk for b in briefings]), now
+        _deliveries_in_scope(user=user).filter(briefing_id__in=[b.pk for b in briefings]), now
     )
     return [
         BriefingFigures(
@@ -349,6 +355,18 @@ def dashboard_for(
         )
         for briefing in briefings
     ]
+
+
+def dashboard_for(
+    *,
+    user: User,
+    now: datetime.datetime,
+    status: str = BriefingStatus.PUBLISHED,
+    limit: int = 50,
+) -> list[BriefingFigures]:
+    """Figures of the latest-due briefings within reach (the dashboard pages through them all)."""
+    briefings = list(dashboard_briefings(user=user, status=status)[:limit])
+    return figures_for(user=user, briefings=briefings, now=now)
 
 
 def report_briefing_for(*, user: User, briefing_id: int) -> Briefing:
@@ -398,18 +416,27 @@ def _missing(delivery: BriefingDelivery, *, has_check: bool, now: datetime.datet
     return missing
 
 
+def _behind_rows(*, user: User, briefing: Briefing | None = None) -> QuerySet[BriefingDelivery]:
+    rows = _deliveries_in_scope(user=user).filter(
+        understood_at__isnull=True, briefing__status=BriefingStatus.PUBLISHED
+    )
+    return rows.filter(briefing=briefing) if briefing is not None else rows
+
+
+def behind_count(*, user: User, briefing: Briefing | None = None) -> int:
+    """How many have not understood yet, in all (the list shows the first of them)."""
+    return _behind_rows(user=user, briefing=briefing).count()
+
+
 def behind_for(
     *, user: User, now: datetime.datetime, briefing: Briefing | None = None, limit: int = 200
 ) -> list[Behind]:
     """Who has not understood yet, with what is missing; overdue and longest-waiting first."""
     rows = (
-        _deliveries_in_scope(user=user)
-        .filter(understood_at__isnull=True, briefing__status=BriefingStatus.PUBLISHED)
+        _behind_rows(user=user, briefing=briefing)
         .select_related("briefing", "agent", "team")
-        .order_by("briefing__due_at", "agent__last_name", "agent__username")
+        .order_by("briefing__due_at", "agent__last_name", "agent__username", "id")
     )
-    if briefing is not None:
-        rows = rows.filter(briefing=briefing)
     picked = list(rows[:limit])
     with_check = set(
         BriefingQuestion.objects.filter(

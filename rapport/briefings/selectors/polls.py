@@ -14,14 +14,20 @@
   person's answer, or let it be worked out from the overall figures by subtraction.
 * The CSV export folds on the (team, role) pair, not on each separately: every row carries both,
   and "team A" and "supervisor" may each be large while team A's supervisors are one person.
-  A pair with fewer than MIN_GROUP respondents is exported as ("Other", "Other").
+  A pair with fewer than MIN_GROUP respondents is exported as ("Other", "Other"). A question
+  fewer than MIN_GROUP answered is left out of the export, as the page shows nothing of it.
+  Respondents are numbered in a keyed-hash order, not by id or group: the number links one
+  person's answers, and must say nothing else about them.
 """
 
 import datetime
+import hashlib
+import hmac
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -434,32 +440,47 @@ def _export_respondents(responses: QuerySet[PollResponse]) -> list[Respondent]:
     ]
 
 
+def export_number_key(response_id: int) -> str:
+    """The order respondents are numbered in: a keyed hash of the response id. Neither the id
+    (when someone answered) nor the group sets it, and without SECRET_KEY it cannot be redone."""
+    message = f"poll-export-response:{response_id}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _exported_answers(question: PollQuestion, answers: list[PollAnswer]) -> list[PollAnswer]:
+    """A question's answers as the export may show them: none when fewer than MIN_GROUP
+    answered it, as on the results page (a lone optional comment would be that person's)."""
+    if _answered(question, answers) < MIN_GROUP:
+        return []
+    return answers
+
+
 def poll_export_rows(*, user, poll: Poll) -> Iterator[list[object]]:
     """One row per answer, with the folded (team, role) pair and a response number, never a name.
-    Nothing when fewer than MIN_GROUP people answered within the reader's scope."""
+    Nothing when fewer than MIN_GROUP people answered within the reader's scope, and nothing of
+    a question fewer than MIN_GROUP of them answered. Rows follow the questions, then the
+    response numbers, so their order tells nothing either."""
     respondents = _export_respondents(responses_in_scope(user=user, poll=poll))
     if len(respondents) < MIN_GROUP:
         return
-    # Numbered in a shuffled-by-group order, not by id: the number must not tell who answered when.
-    respondents.sort(key=lambda r: (r.team, r.role, r.response_id))
+    respondents.sort(key=lambda r: export_number_key(r.response_id))
     number = {r.response_id: index for index, r in enumerate(respondents, start=1)}
     by_id = {r.response_id: r for r in respondents}
-    answers = (
-        PollAnswer.objects.filter(response_id__in=list(by_id))
-        .select_related("question")
-        .order_by("question__order", "question_id", "id")
-        .iterator(chunk_size=500)
-    )
-    for answer in answers:
-        who = by_id[answer.response_id]
-        yield [
-            poll.pk,
-            number[answer.response_id],
-            who.team,
-            who.role,
-            answer.question.text,
-            answer.question.kind,
-            "" if answer.rating is None else answer.rating,
-            answer.choice,
-            answer.text,
-        ]
+    given: dict[int, list[PollAnswer]] = defaultdict(list)
+    for answer in PollAnswer.objects.filter(response_id__in=list(by_id)).iterator(chunk_size=500):
+        given[answer.question_id].append(answer)
+    for question in poll.questions.all():
+        kept = _exported_answers(question, given.get(question.pk, []))
+        for answer in sorted(kept, key=lambda a: number[a.response_id]):
+            who = by_id[answer.response_id]
+            yield [
+                poll.pk,
+                number[answer.response_id],
+                who.team,
+                who.role,
+                question.text,
+                question.kind,
+                "" if answer.rating is None else answer.rating,
+                answer.choice,
+                answer.text,
+            ]

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -528,10 +528,6 @@ def _remind(delivery: BriefingDelivery, now: datetime.datetime) -> bool:
     return True
 
 
-def _mark_raised(rows: list[BriefingDelivery], now: datetime.datetime) -> int:
-    return BriefingDelivery.objects.filter(pk__in=[row.pk for row in rows]).update(escalated_at=now)
-
-
 def _tell_supervisor(supervisor: User, rows: list[BriefingDelivery]) -> None:
     lines = "\n".join(f"- {row.agent}: {row.briefing.title}" for row in rows)
     send_mail(
@@ -544,40 +540,52 @@ def _tell_supervisor(supervisor: User, rows: list[BriefingDelivery]) -> None:
     )
 
 
-def _raise_to_supervisors(
-    raised: list[BriefingDelivery], now: datetime.datetime
-) -> tuple[int, int]:
-    """Raise overdue deliveries, one e-mail per supervisor; (deliveries raised, supervisors told).
-    A delivery is marked raised only once its supervisor's e-mail went out (or there is nobody to
-    write to), so a mail server that fails now is tried again on the next run."""
+def _raise_overdue(open_rows: QuerySet[BriefingDelivery], now: datetime.datetime) -> int:
+    """Raise overdue deliveries to their supervisors at once: the dashboard's "raised to you"
+    list shows them from now on, whether or not an e-mail can be sent."""
+    return open_rows.filter(briefing__due_at__lte=now, escalated_at__isnull=True).update(
+        escalated_at=now
+    )
+
+
+def _email_supervisors(open_rows: QuerySet[BriefingDelivery], now: datetime.datetime) -> int:
+    """One e-mail per supervisor listing the raised deliveries not yet mailed to them; each is
+    marked mailed once its e-mail went out, so a failed one is tried again on the next run.
+    Returns how many supervisors were told."""
+    unsent = open_rows.filter(
+        escalated_at__isnull=False,
+        supervisor_emailed_at__isnull=True,
+        team__supervisor__isnull=False,
+    ).exclude(team__supervisor__email="")
     per_supervisor: dict[int, list[BriefingDelivery]] = defaultdict(list)
     people: dict[int, User] = {}
-    nobody_to_tell: list[BriefingDelivery] = []
-    for delivery in raised:
+    for delivery in unsent.order_by("briefing__due_at", "id"):
         supervisor = delivery.team.supervisor if delivery.team is not None else None
-        if supervisor is None or not supervisor.email:
-            nobody_to_tell.append(delivery)
+        if supervisor is None:  # filtered out above; kept for the type checker
             continue
         per_supervisor[supervisor.pk].append(delivery)
         people[supervisor.pk] = supervisor
-    marked, told = _mark_raised(nobody_to_tell, now), 0
+    told = 0
     for supervisor_id, rows in per_supervisor.items():
         try:
             _tell_supervisor(people[supervisor_id], rows)
-        except OSError:
-            logger.warning(
-                "telling supervisor %s of overdue briefings failed", supervisor_id, exc_info=True
-            )
+        except Exception:
+            # Whatever went wrong with this mail, the other supervisors still hear.
+            logger.exception("telling supervisor %s of overdue briefings failed", supervisor_id)
             continue
-        marked += _mark_raised(rows, now)
+        BriefingDelivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            supervisor_emailed_at=now
+        )
         told += 1
-    return marked, told
+    return told
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> dict:
     """Remind people who have not understood a published briefing (a day before it is due, then
     daily while overdue, at most REMINDERS_MAX times) and raise overdue ones to the supervisor
-    once. Safe to run as often as wanted."""
+    once: raised at once (escalated_at), e-mailed when the mail goes (supervisor_emailed_at).
+    A mail that fails, for whatever reason, is logged and the rest go on. Safe to run as often
+    as wanted."""
     now = now or timezone.now()
     open_rows = BriefingDelivery.objects.filter(
         understood_at__isnull=True,
@@ -593,14 +601,15 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
             continue
         try:
             sent = _remind(delivery, now)
-        except OSError:
-            logger.warning("briefing reminder to %s failed", delivery.agent_id, exc_info=True)
+        except Exception:
+            # One bad address or a mail server hiccup must not stop the other reminders.
+            logger.exception("briefing reminder to %s failed", delivery.agent_id)
             continue
         if sent:
             BriefingDelivery.objects.filter(pk=delivery.pk).update(
                 reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
             )
             reminded += 1
-    raised = list(open_rows.filter(briefing__due_at__lte=now, escalated_at__isnull=True))
-    escalated, told = _raise_to_supervisors(raised, now)
+    escalated = _raise_overdue(open_rows, now)
+    told = _email_supervisors(open_rows, now)
     return {"reminded": reminded, "escalated": escalated, "supervisors_told": told}

@@ -31,14 +31,14 @@ def test_dashboard_counts_per_team_and_sums_the_totals(make_user):
     services.delivery_open(delivery=delivery_of(first, agents[0]), at=NOW)
     services.delivery_open(delivery=delivery_of(first, agents[2]), at=NOW)
     figures = selectors.dashboard_for(user=trainer, now=NOW + datetime.timedelta(days=10))
-    assert [f.briefing for f in figures] == [first, second]
-    one = figures[0]
+    assert [f.briefing for f in figures] == [second, first]  # latest due first
+    one = figures[1]
     assert [(t.label, t.delivered, t.opened) for t in one.teams] == [
         ("North", 2, 1),
         ("South", 1, 1),
     ]
     assert (one.total.label, one.total.delivered, one.total.opened) == ("All", 3, 2)
-    assert one.total.overdue == 3 and figures[1].total.opened == 0
+    assert one.total.overdue == 3 and figures[0].total.opened == 0
 
 
 def test_dashboard_queries_do_not_grow_with_briefings(make_user, django_assert_max_num_queries):

@@ -52,13 +52,19 @@ def test_mails_come_from_rapport_and_link_to_the_public_address(overdue):
 def test_a_failed_supervisor_mail_is_sent_on_the_next_run(overdue, settings):
     briefing, agent = overdue
     settings.EMAIL_BACKEND = FAILING
-    failed = services.reminders_send(now=NOW + datetime.timedelta(hours=2))
-    assert failed == {"reminded": 0, "escalated": 0, "supervisors_told": 0}
-    assert delivery_of(briefing, agent).escalated_at is None
+    first = NOW + datetime.timedelta(hours=2)
+    failed = services.reminders_send(now=first)
+    assert failed == {"reminded": 0, "escalated": 1, "supervisors_told": 0}
+    raised = delivery_of(briefing, agent)
+    # Raised at once, so the supervisor's list shows it, though no mail went.
+    assert raised.escalated_at == first and raised.supervisor_emailed_at is None
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     later = NOW + datetime.timedelta(hours=3)
-    assert services.reminders_send(now=later)["supervisors_told"] == 1
-    assert delivery_of(briefing, agent).escalated_at == later
+    again = services.reminders_send(now=later)
+    assert again["supervisors_told"] == 1 and again["escalated"] == 0
+    mailed = delivery_of(briefing, agent)
+    assert mailed.escalated_at == first and mailed.supervisor_emailed_at == later
     assert [m.to for m in mail.outbox].count(["lead@example.com"]) == 1
-    assert services.reminders_send(now=later + datetime.timedelta(hours=1))["escalated"] == 0
+    assert services.reminders_send(now=later + datetime.timedelta(hours=1))["supervisors_told"] == 0
+    assert [m.to for m in mail.outbox].count(["lead@example.com"]) == 1

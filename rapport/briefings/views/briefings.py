@@ -363,14 +363,33 @@ def _chart(figures) -> dict[str, Any]:
     }
 
 
+DASHBOARD_PAGE = 20
+BEHIND_SHOWN = 100
+REPORT_BEHIND_SHOWN = 200
+
+
+def _behind_context(
+    user, now, *, briefing: Briefing | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    limit = limit or (REPORT_BEHIND_SHOWN if briefing is not None else BEHIND_SHOWN)
+    behind = selectors.behind_for(user=user, now=now, briefing=briefing, limit=limit)
+    # Counted only when the list is cut short: the page says how many more there are.
+    total = selectors.behind_count(user=user, briefing=briefing) if len(behind) >= limit else 0
+    return {"behind": behind, "behind_more": max(total - len(behind), 0)}
+
+
 @role_required(BRIEFING_AUTHORS)
 def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     now = timezone.now()
-    figures = selectors.dashboard_for(user=request.user, now=now)
+    page = paginate(
+        request, selectors.dashboard_briefings(user=request.user), per_page=DASHBOARD_PAGE
+    )
+    figures = selectors.figures_for(user=request.user, briefings=list(page.object_list), now=now)
     context = {
+        "page": page,
         "figures": figures,
         "chart": _chart(figures),
-        "behind": selectors.behind_for(user=request.user, now=now, limit=100),
+        **_behind_context(request.user, now),
         "raised": selectors.overdue_raised_to(user=request.user),
         "now": now,
     }
@@ -392,7 +411,7 @@ def report(request: AuthedHttpRequest, briefing_id: int) -> HttpResponse:
         "briefing": briefing,
         "figures": figures,
         "chart": chart,
-        "behind": selectors.behind_for(user=request.user, now=now, briefing=briefing),
+        **_behind_context(request.user, now, briefing=briefing),
         "adoption": adoption,
         "adoption_rows": [("Before", adoption.before), ("After", adoption.after)]
         if adoption

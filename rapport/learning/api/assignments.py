@@ -81,10 +81,11 @@ class AttemptSerializer(serializers.Serializer):
 
 
 class MissedSerializer(serializers.Serializer):
+    """A question answered wrong: what it asked and why, never its right answers."""
+
     question_id = serializers.IntegerField()
     text = serializers.CharField()
     explanation = serializers.CharField()
-    correct = serializers.ListField(child=serializers.CharField())
 
 
 class ResultSerializer(serializers.Serializer):
@@ -215,7 +216,7 @@ class AssignmentAttemptApi(APIView):
             "passed": result.passed,
             "right": result.right,
             "total": result.total,
-            "missed": [m.__dict__ for m in result.missed],
+            "missed": MissedSerializer(result.missed, many=True).data,
             "assignment": AssignmentSerializer(assignment).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rapport.core.permissions import require_roles
-from rapport.core.roles import IMPACT_READERS
+from rapport.core.roles import IMPACT_READERS, LEARNING_TRACKERS
 from rapport.learning import impact as training
 from rapport.learning import proficiency as levels
 from rapport.learning.selectors import proficiency as selectors
@@ -230,7 +230,16 @@ class ImpactSerializer(serializers.Serializer):
     p_value = serializers.FloatField(allow_null=True)
     trained = GroupSerializer(allow_null=True)
     untrained = GroupSerializer(allow_null=True)
-    pending = serializers.IntegerField()
+    pending = serializers.IntegerField(
+        help_text="Trained agents whose after window has not ended by yesterday."
+    )
+    short = serializers.IntegerField(
+        help_text="Trained agents left out: too little data in the before or after window."
+    )
+    last_day = serializers.DateField(
+        allow_null=True, help_text="The last complete day counted (yesterday)."
+    )
+    unit = serializers.CharField(help_text="The KPI's unit: percent, seconds, score, money, nps.")
     unmatched = serializers.IntegerField(
         help_text="Trained agents left out: no comparable untrained agent."
     )
@@ -318,12 +327,126 @@ class ImpactApi(APIView):
             "trained": _group(found.trained, found.enough_data),
             "untrained": _group(found.untrained, found.enough_data),
             "pending": found.pending,
+            "short": found.short,
+            "last_day": found.last_day,
+            "unit": found.kpi.unit,
             "unmatched": found.unmatched,
             "matched_by": found.matched_by,
             **_baseline(found.baseline),
             "notes": found.notes,
         }
         return Response(ImpactSerializer(body).data)
+
+
+class RetentionFigureSerializer(serializers.Serializer):
+    group = serializers.IntegerField(allow_null=True, help_text="Team, module or skill id.")
+    name = serializers.CharField()
+    shown = serializers.BooleanField(
+        help_text="False when fewer than min_group agents answered reviews: no figures then."
+    )
+    agents = serializers.IntegerField(allow_null=True)
+    answers = serializers.IntegerField(allow_null=True)
+    retention = serializers.FloatField(allow_null=True, help_text="Share answered right, 0…1.")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    predicted_recall = serializers.FloatField(allow_null=True, help_text="Mean predicted, 0…1.")
+    mastery_shown = serializers.BooleanField()
+    mastered = serializers.IntegerField(allow_null=True)
+    items = serializers.IntegerField(allow_null=True)
+    mastery = serializers.FloatField(allow_null=True, help_text="Share mastered, 0…1.")
+
+
+class RetentionWeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="Monday of the week.")
+    shown = serializers.BooleanField()
+    answers = serializers.IntegerField(allow_null=True)
+    retention = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    predicted_recall = serializers.FloatField(allow_null=True)
+
+
+class RetentionSerializer(serializers.Serializer):
+    period_days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    mastery_days = serializers.IntegerField()
+    min_group = serializers.IntegerField()
+    agents_tracked = serializers.IntegerField()
+    overall = RetentionFigureSerializer()
+    teams = RetentionFigureSerializer(many=True)
+    modules = RetentionFigureSerializer(many=True)
+    skills = RetentionFigureSerializer(many=True)
+    weeks = RetentionWeekSerializer(many=True)
+
+
+def _retention_row(row: selectors.RetentionRow) -> dict[str, Any]:
+    """A group under the minimum size gives no figure and no count of its own."""
+    shown, mastery_shown = row.shown, row.mastery_shown
+    return {
+        "group": row.key,
+        "name": row.label,
+        "shown": shown,
+        "agents": row.agents if shown else None,
+        "answers": row.retention.n if shown else None,
+        "retention": _round(row.retention.value, 4) if shown else None,
+        "ci_low": _round(row.retention.ci_low, 4) if shown else None,
+        "ci_high": _round(row.retention.ci_high, 4) if shown else None,
+        "predicted_recall": _round(row.predicted, 4) if shown else None,
+        "mastery_shown": mastery_shown,
+        "mastered": row.mastered if mastery_shown else None,
+        "items": row.items if mastery_shown else None,
+        "mastery": _round(row.mastery, 4),
+    }
+
+
+def _retention_week(week: selectors.RetentionWeek) -> dict[str, Any]:
+    shown = week.shown
+    return {
+        "week": week.start,
+        "shown": shown,
+        "answers": week.retention.n if shown else None,
+        "retention": _round(week.retention.value, 4) if shown else None,
+        "ci_low": _round(week.retention.ci_low, 4) if shown else None,
+        "ci_high": _round(week.retention.ci_high, 4) if shown else None,
+        "predicted_recall": _round(week.predicted, 4) if shown else None,
+    }
+
+
+class RetentionApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period",
+                int,
+                enum=list(selectors.RETENTION_PERIODS),
+                description="Days back from now; 28.",
+            )
+        ],
+        responses={200: RetentionSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        """Review retention (share right, Wilson 95 % interval, n) beside mean predicted recall,
+        and mastery, of the agents the caller tracks — overall, by team, module and skill, and
+        per week (learning trackers: supervisors their own teams, trainers and admins all).
+        Figures resting on fewer than min_group agents are withheld."""
+        require_roles(request.user, LEARNING_TRACKERS, action="read review retention")
+        days = selectors.retention_period(request.query_params.get("period"))
+        report = selectors.retention_for(viewer=request.user, days=days)  # type: ignore[arg-type]
+        body = {
+            "period_days": report.days,
+            "since": report.since,
+            "until": report.until,
+            "mastery_days": report.mastery_days,
+            "min_group": report.min_group,
+            "agents_tracked": report.agents_tracked,
+            "overall": _retention_row(report.overall),
+            "teams": [_retention_row(row) for row in report.groups["team"]],
+            "modules": [_retention_row(row) for row in report.groups["module"]],
+            "skills": [_retention_row(row) for row in report.groups["skill"]],
+            "weeks": [_retention_week(week) for week in report.weeks],
+        }
+        return Response(RetentionSerializer(body).data)
 
 
 urls: list = [
@@ -343,4 +466,5 @@ urls: list = [
         name="api-learning-proficiency-cohorts",
     ),
     path("learning/impact", ImpactApi.as_view(), name="api-learning-impact"),
+    path("learning/retention", RetentionApi.as_view(), name="api-learning-retention"),
 ]

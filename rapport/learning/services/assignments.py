@@ -4,7 +4,7 @@ into the agent's review items)."""
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
@@ -16,12 +16,10 @@ from rapport.core.roles import LEARNING_AUTHORS, LEARNING_TRACKERS, Role, roles_
 from rapport.learning.choices import OPEN_ASSIGNMENT, AssignmentSource, AssignmentStatus
 from rapport.learning.models import Assignment, LearningPath, Module, ModuleAttempt
 from rapport.learning.selectors import modules as module_selectors
+from rapport.learning.selectors.settings import new_hire_since
 from rapport.learning.services import reviews as review_services
 
 NOTE_MAX = 1000
-# Someone who started longer ago than this is no longer a new hire: paths made or changed later
-# do not reach back to them.
-NEW_HIRE_DAYS = 180
 MAX_ANSWERS = 200
 
 
@@ -217,11 +215,12 @@ def _path_reason(path: LearningPath, due_on: datetime.date) -> str:
 
 @transaction.atomic
 def path_assignments(*, today: datetime.date | None = None) -> int:
-    """Give each new hire (started on or before today, fewer than NEW_HIRE_DAYS ago, holding the
+    """Give each new hire (started on or before today, at most NEW_HIRE_DAYS ago, holding the
     path's role) every step of their role's active paths, due started_on + the step's days.
 
     Idempotent: a step is never assigned twice by the same path, and a module already open for
-    the agent, or passed, is not assigned again. Returns how many were created."""
+    the agent, or passed, is not assigned again, even when it was opened by someone else at the
+    same moment (each row is its own savepoint). Returns how many were created."""
     today = today or timezone.localdate()
     created = 0
     for path in LearningPath.objects.filter(is_active=True).prefetch_related("steps__module"):
@@ -231,7 +230,7 @@ def path_assignments(*, today: datetime.date | None = None) -> int:
                 groups__name=path.role,
                 started_on__isnull=False,
                 started_on__lte=today,
-                started_on__gt=today - datetime.timedelta(days=NEW_HIRE_DAYS),
+                started_on__gte=new_hire_since(today),
             ).distinct()
         )
         if not hires:
@@ -243,43 +242,56 @@ def path_assignments(*, today: datetime.date | None = None) -> int:
     return created
 
 
-def _assign_step(path: LearningPath, step, hires: list[User]) -> int:
-    taken = set(
-        Assignment.objects.filter(agent__in=hires, module=step.module)
-        .exclude(
-            status=AssignmentStatus.DISMISSED,
-            path__isnull=True,
-        )
+def _taken(hires: list[User], module: Module) -> set[int]:
+    """Hires who have this module already: open, passed, or given by a path before (a trainer's
+    dismissal of a hand-made one does not count)."""
+    return set(
+        Assignment.objects.filter(agent__in=hires, module=module)
+        .exclude(status=AssignmentStatus.DISMISSED, path__isnull=True)
         .values_list("agent_id", flat=True)
     )
-    new = []
+
+
+def _create_unless_open(assignment: Assignment) -> bool:
+    """Save it, unless the module was opened for the agent meanwhile (a gap sweep or a trainer
+    at the same moment): that one stands, and this hire is simply skipped."""
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _assign_step(path: LearningPath, step, hires: list[User]) -> int:
+    taken = _taken(hires, step.module)
+    created = 0
     for hire in hires:
         started_on = hire.started_on
         if hire.pk in taken or started_on is None:
             continue
         due_on = started_on + datetime.timedelta(days=step.due_after_days)
-        new.append(
-            Assignment(
-                agent=hire,
-                module=step.module,
-                source=AssignmentSource.PATH,
-                status=AssignmentStatus.ASSIGNED,
-                reason=_path_reason(path, due_on),
-                evidence={
-                    "path": path.pk,
-                    "path_name": path.name,
-                    "started_on": started_on.isoformat(),
-                },
-                path=path,
-                due_on=due_on,
-            )
+        assignment = Assignment(
+            agent=hire,
+            module=step.module,
+            source=AssignmentSource.PATH,
+            status=AssignmentStatus.ASSIGNED,
+            reason=_path_reason(path, due_on),
+            evidence={
+                "path": path.pk,
+                "path_name": path.name,
+                "started_on": started_on.isoformat(),
+            },
+            path=path,
+            due_on=due_on,
         )
-    Assignment.objects.bulk_create(new)
-    for assignment in new:
+        if not _create_unless_open(assignment):
+            continue
         audit_record(
             actor=None,
             action="learning.assignment_path",
             target=assignment,
-            detail={"path": path.pk, "agent": assignment.agent_id, "module": step.module_id},
+            detail={"path": path.pk, "agent": hire.pk, "module": step.module_id},
         )
-    return len(new)
+        created += 1
+    return created

@@ -2,6 +2,7 @@
 Every change is audited; only trainers and admins (LEARNING_AUTHORS) write content."""
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -151,10 +152,47 @@ def _clean_choices(choices: list[ChoiceInput]) -> list[ChoiceInput]:
     return kept
 
 
-def _what_it_asks(question: ModuleQuestion) -> tuple[str, frozenset[str]]:
-    """The question's text and its right answers: what an agent's memory of it is a memory of."""
-    right = frozenset(c.text for c in question.choices.all() if c.is_correct)
-    return question.text, right
+class ReviewRestartUnconfirmed(Conflict):
+    """The change would restart agents' reviews and the author has not agreed to that yet."""
+
+    def __init__(self, agents: int):
+        self.agents = agents
+        super().__init__(
+            f"This change restarts the reviews of {agents} agent{'s' if agents != 1 else ''}: "
+            "what they remember is the old question. Tick the box to save it anyway.",
+            code="restarts_reviews",
+            fields={"confirm_restart": ["Confirm that these reviews start again."]},
+        )
+
+
+def _normalised(text: str) -> str:
+    """Text as a reader takes it in: spacing and line breaks do not change what is asked."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _what_it_asks(text: str, right: list[str]) -> tuple[str, frozenset[str]]:
+    """The question and its right answers: what an agent's memory of it is a memory of."""
+    return _normalised(text), frozenset(_normalised(choice) for choice in right)
+
+
+def _asked_now(question: ModuleQuestion) -> tuple[str, frozenset[str]]:
+    return _what_it_asks(question.text, [c.text for c in question.choices.all() if c.is_correct])
+
+
+def question_reviewers(question: ModuleQuestion) -> int:
+    """How many agents review this question (each has one review item of it)."""
+    return ReviewItem.objects.filter(question=question).count()
+
+
+def question_rewrite_restarts(
+    *, question: ModuleQuestion, text: str, choices: list[ChoiceInput]
+) -> int:
+    """How many agents' reviews saving this rewrite would restart (none when it still asks the
+    same thing with the same right answers)."""
+    after = _what_it_asks(text, [c.text for c in choices if c.is_correct and c.text.strip()])
+    if after == _asked_now(question):
+        return 0
+    return question_reviewers(question)
 
 
 def _reviews_restart(*, by: User, question: ModuleQuestion, at: datetime.datetime) -> int:
@@ -194,9 +232,12 @@ def module_question_save(
     question: ModuleQuestion | None = None,
     order: int | None = None,
     at: datetime.datetime | None = None,
+    restart_confirmed: bool = True,
 ) -> ModuleQuestion:
     """Add a question to a module, or rewrite one (its choices are replaced as given). Rewriting
-    what a question asks or which answers are right restarts agents' reviews of it."""
+    what a question asks or which answers are right restarts agents' reviews of it; with
+    restart_confirmed=False such a rewrite is refused (ReviewRestartUnconfirmed, with how many
+    agents it would reach) so the author can be asked first. Spacing alone changes nothing."""
     _author(by)
     text, explanation = text.strip(), explanation.strip()
     if not text:
@@ -204,14 +245,18 @@ def module_question_save(
     if len(text) > 500:
         raise _invalid("text", "A question is at most 500 characters.")
     kept = _clean_choices(choices)
-    before = None
+    restarts = False
+    if question is not None:
+        agents = question_rewrite_restarts(question=question, text=text, choices=kept)
+        if agents and not restart_confirmed:
+            raise ReviewRestartUnconfirmed(agents)
+        restarts = agents > 0
     if question is None:
         last = module.questions.order_by("-order").values_list("order", flat=True).first()
         question = ModuleQuestion(module=module, order=(last + 1) if last is not None else 0)
         action = "learning.question_create"
     else:
         action = "learning.question_update"
-        before = _what_it_asks(question)
         question.choices.all().delete()
     if order is not None:
         question.order = max(0, min(order, 32767))
@@ -224,8 +269,7 @@ def module_question_save(
     audit_record(
         actor=by, action=action, target=question, detail={"module": module.pk, "text": text}
     )
-    after = (text, frozenset(c.text for c in kept if c.is_correct))
-    if before is not None and before != after:
+    if restarts:
         _reviews_restart(by=by, question=question, at=at or timezone.now())
     return question
 

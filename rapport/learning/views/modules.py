@@ -120,6 +120,9 @@ def _questions_page(request, module: Module, form, editing=None) -> HttpResponse
         "questions": list(selectors.questions_of(module)),
         "form": form,
         "editing": editing,
+        # Agents reviewing the question being edited: a rewrite restarts their reviews.
+        "reviewers": services.question_reviewers(editing) if editing is not None else 0,
+        "restart_agents": getattr(form, "restart_agents", 0),
     }
     return render(request, "learning/module_questions.html", context, status=_status(form))
 
@@ -135,7 +138,13 @@ def _save_question(request, form, module: Module, question=None) -> bool:
             explanation=data["explanation"],
             order=data.get("order"),
             choices=form.choices(),
+            restart_confirmed=data.get("confirm_restart", False),
         )
+    except services.ReviewRestartUnconfirmed as exc:
+        # Asked first: the page shows how many agents it reaches and the box to agree.
+        form.restart_agents = exc.agents
+        show_refusal(form, exc)
+        return False
     except ApplicationError as exc:
         show_refusal(form, exc)
         return False

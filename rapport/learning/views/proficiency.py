@@ -1,5 +1,6 @@
-"""Proficiency pages: a team's agents × skills (learning trackers), one agent's evidence, time to
-proficiency of new-hire cohorts and training impact (impact readers: aggregates only)."""
+"""Proficiency pages: a team's agents × skills (learning trackers), one agent's evidence, review
+retention and mastery of the agents a tracker follows (groups only), time to proficiency of
+new-hire cohorts and training impact (impact readers: aggregates only)."""
 
 from typing import Any
 
@@ -69,7 +70,14 @@ def cohorts(request: AuthedHttpRequest):
 
 class ImpactForm(StyledFormMixin, forms.Form):
     module = forms.ChoiceField(label="Module", help_text="Agents who completed it are the trained.")
-    kpi = forms.ChoiceField(label="KPI")
+    kpi = forms.ChoiceField(
+        label="KPI",
+        help_text=(
+            "KPIs measured per agent. Queue-level ones (speed of answer, service level, "
+            "abandonment) are not offered; surveys, customers saved and QA scores are sparse per "
+            "agent and need a long window."
+        ),
+    )
     window = forms.TypedChoiceField(
         label="Window",
         coerce=int,
@@ -88,13 +96,31 @@ class ImpactForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         modules = [(str(m.pk), f"{m.title} ({m.skill})") for m in selectors.impact_modules()]
-        kpi_choices = [(k.key, k.name) for k in selectors.impact_kpis()]
+        kpi_choices = [
+            (k.key, f"{k.name} (sparse: use a long window)" if sparse(k) else k.name)
+            for k in selectors.impact_kpis()
+        ]
         module_field = self.fields["module"]
         kpi_field = self.fields["kpi"]
         assert isinstance(module_field, forms.ChoiceField)
         assert isinstance(kpi_field, forms.ChoiceField)
         module_field.choices = [("", "Pick a module"), *modules]
         kpi_field.choices = [("", "Pick a KPI"), *kpi_choices]
+
+
+def sparse(kpi) -> bool:
+    return kpi.formula in training.SPARSE_FORMULAS
+
+
+# How the chart's axis and the table's heading name each unit; money as the KPI wall shows it
+# (two decimals, thousands separated, in the center's currency).
+UNIT_LABELS: dict[str, str] = {
+    Unit.PERCENT: "%",
+    Unit.SECONDS: "seconds",
+    Unit.SCORE: "points",
+    Unit.MONEY: "currency",
+    Unit.NPS: "NPS points",
+}
 
 
 def _number(value: float | None, unit: str, *, signed: bool = False) -> str:
@@ -105,7 +131,28 @@ def _number(value: float | None, unit: str, *, signed: bool = False) -> str:
         return f"{value:{sign}.1f} {'pp' if signed else '%'}"
     if unit == Unit.SECONDS:
         return f"{value:{sign}.0f} s"
+    if unit == Unit.MONEY:
+        return f"{value:{sign},.2f}"
+    if unit == Unit.NPS:
+        return f"{value:+.1f}"
     return f"{value:{sign}.2f}"
+
+
+def _axis(groups: tuple[training.Group, ...]) -> dict[str, float | None]:
+    """Suggested bounds that hold every mean and interval with a little room, so a change of a
+    few points does not look flat against an axis from zero."""
+    figures = [
+        value
+        for group in groups
+        for part in (group.before, group.after)
+        for value in (part.mean, part.low, part.high)
+        if value is not None
+    ]
+    if not figures:
+        return {"min": None, "max": None}
+    low, high = min(figures), max(figures)
+    room = (high - low) * 0.15 or max(abs(high) * 0.05, 1.0)
+    return {"min": round(low - room, 2), "max": round(high + room, 2)}
 
 
 def _impact_chart(found: training.Impact) -> dict[str, Any]:
@@ -119,7 +166,8 @@ def _impact_chart(found: training.Impact) -> dict[str, Any]:
 
     return {
         "labels": ["Before", "After"],
-        "unit": found.kpi.get_unit_display(),
+        "unit": UNIT_LABELS.get(found.kpi.unit, found.kpi.get_unit_display()),
+        "axis": _axis((found.trained, found.untrained)),
         "trained": bars(found.trained),
         "untrained": bars(found.untrained),
     }
@@ -191,6 +239,7 @@ def impact(request: AuthedHttpRequest):
                 chart=_impact_chart(found),
                 table=_impact_table(found),
                 estimate=_number(found.estimate, unit, signed=True),
+                unit_label=UNIT_LABELS.get(unit, found.kpi.get_unit_display()),
                 baseline=_baseline(found, unit),
                 ci=(
                     _number(found.ci_low, unit, signed=True),
@@ -202,9 +251,60 @@ def impact(request: AuthedHttpRequest):
     return render(request, TEMPLATES + template, context, status=status)
 
 
+class RetentionForm(StyledFormMixin, forms.Form):
+    period = forms.TypedChoiceField(
+        label="Period",
+        coerce=int,
+        initial=selectors.DEFAULT_RETENTION_DAYS,
+        choices=[(days, f"Last {days} days") for days in selectors.RETENTION_PERIODS],
+    )
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _retention_chart(report: selectors.RetentionReport) -> dict[str, Any]:
+    return {
+        "weeks": [
+            {
+                "label": f"{week.start:%d %b}",
+                "actual": _percent(week.retention.value),
+                "low": _percent(week.retention.ci_low),
+                "high": _percent(week.retention.ci_high),
+                "predicted": _percent(week.predicted),
+                "n": week.retention.n,
+            }
+            for week in report.weeks
+        ]
+    }
+
+
+@role_required(LEARNING_TRACKERS)
+def retention(request: AuthedHttpRequest):
+    form = RetentionForm(request.GET or None)
+    days = selectors.DEFAULT_RETENTION_DAYS
+    status = 200
+    if request.GET:
+        if form.is_valid():
+            days = form.cleaned_data["period"]
+        else:
+            status = 400
+    report = selectors.retention_for(viewer=request.user, days=days)
+    context = {
+        "form": form,
+        "report": report,
+        "chart": _retention_chart(report),
+        "group_titles": {"team": "By team", "module": "By module", "skill": "By skill"},
+    }
+    template = "partials/_retention_body.html" if request.htmx else "retention.html"
+    return render(request, TEMPLATES + template, context, status=status)
+
+
 urls: list = [
     path("proficiency/", team_matrix, name="proficiency"),
     path("proficiency/agents/<int:agent_id>/", agent_detail, name="proficiency_agent"),
     path("proficiency/cohorts/", cohorts, name="proficiency_cohorts"),
+    path("retention/", retention, name="retention"),
     path("impact/", impact, name="impact"),
 ]
