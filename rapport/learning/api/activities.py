@@ -149,7 +149,12 @@ class ReviewAnswerInput(serializers.Serializer):
         max_value=review_services.MAX_SECONDS,
         required=False,
         allow_null=True,
-        help_text="How long the answer took; quick right answers schedule the question further out.",
+        help_text=(
+            "How long the answer took, as the client saw it. The server measures it (from when "
+            "the question can first have been on screen: the burst's start or resumption, or the "
+            "previous answer); this only counts when longer. Quick right answers schedule the "
+            "question further out."
+        ),
     )
 
 

@@ -1,7 +1,10 @@
 """What idle time could bring an agent, and whether the agent is free for it.
 
-An agent is free when idle or in wrap-up, or available with no contact waiting for them. A
-contact waits for an agent when either
+An agent is free when idle or in wrap-up with no call ringing for them, or available with no
+contact waiting for them. A call rings for an agent while the newest contact offered to them (their
+latest screen pop) started within CONTACT_HORIZON and is neither answered nor ended: in idle or
+wrap-up that contact is theirs to take, so learning waits (the contact being wrapped up, answered
+already, does not make them busy). A contact waits for an available agent when either
 
 * the newest contact offered to them (their latest screen pop, the contact their desktop shows)
   started within CONTACT_HORIZON and is neither wrapped up nor abandoned unanswered: a call
@@ -22,7 +25,9 @@ out, is held back for HOLD_BACK before it comes again.
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -65,8 +70,8 @@ class Candidate:
     review_item_ids: list[int] = field(default_factory=list)
 
 
-def _offered_contact_open(*, agent, now: datetime.datetime) -> bool:
-    """The contact the agent's desktop shows still needs them (module docstring)."""
+def _latest_offer(*, agent, now: datetime.datetime) -> Mapping[str, Any] | None:
+    """The newest contact offered to the agent, unless wrapped up or older than CONTACT_HORIZON."""
     pop = (
         ScreenPop.objects.filter(agent=agent)
         .order_by("-id")
@@ -79,8 +84,26 @@ def _offered_contact_open(*, agent, now: datetime.datetime) -> bool:
         .first()
     )
     if pop is None or pop["interaction__wrapped_up_at"] is not None:
-        return False
+        return None
     if pop["interaction__started_at"] < now - CONTACT_HORIZON:
+        return None
+    return pop
+
+
+def _offered_call_ringing(*, agent, now: datetime.datetime) -> bool:
+    """The contact the agent's desktop shows is offered and not yet answered or ended."""
+    pop = _latest_offer(agent=agent, now=now)
+    return (
+        pop is not None
+        and pop["interaction__answered_at"] is None
+        and pop["interaction__ended_at"] is None
+    )
+
+
+def _offered_contact_open(*, agent, now: datetime.datetime) -> bool:
+    """The contact the agent's desktop shows still needs them (module docstring)."""
+    pop = _latest_offer(agent=agent, now=now)
+    if pop is None:
         return False
     abandoned = pop["interaction__answered_at"] is None and pop["interaction__ended_at"] is not None
     return not abandoned
@@ -111,7 +134,7 @@ def contact_waiting_for(*, agent, now: datetime.datetime) -> bool:
 def agent_is_free(*, agent, now: datetime.datetime) -> bool:
     """Whether idle time may bring the agent something now."""
     if agent.agent_state in FREE_STATES:
-        return True
+        return not _offered_call_ringing(agent=agent, now=now)
     if agent.agent_state == AgentState.AVAILABLE:
         return not contact_waiting_for(agent=agent, now=now)
     return False

@@ -3,14 +3,16 @@
 `next_activity` decides from the agent's state (rapport.learning.selectors.activities says when an
 agent is free and in what order work is offered):
 
-* on a contact, on a break or offline, or available with a contact waiting: nothing, and an
-  activity under way is paused (its time so far is kept);
+* on a contact, on a break or offline, with a call ringing for them (in any state), or
+  available with a contact waiting: nothing, and an activity under way is paused (its time so
+  far is kept);
 * otherwise an open activity comes back first, resumed where it was, unless it was done in the
   meantime (DONE), is no longer asked of the agent (SKIPPED), its time box ran out (TIMED_OUT) or
   it was paused longer than PAUSE_LIMIT ago (TIMED_OUT); what it held comes back later;
 * otherwise, if fewer than `activities_per_hour` activities started in the last hour, the first
   pending piece of work starts, time-boxed by `seconds_for(kind)` (a module by at least its own
-  `minutes`).
+  `minutes`). Asked with `start_new=False` (the desktop still shows an activity the agent is
+  finishing or reading the result of), nothing new starts: its clock would run unseen.
 
 Completion is read from the records the work writes (a delivery understood, an assignment
 completed, a poll answered, every question of a review burst answered), never from the client.
@@ -140,7 +142,9 @@ def _locked_agent(agent) -> User:
 
 
 @transaction.atomic
-def next_activity(*, agent, now: datetime.datetime | None = None) -> Activity | None:
+def next_activity(
+    *, agent, now: datetime.datetime | None = None, start_new: bool = True
+) -> Activity | None:
     """What idle time brings the agent now, or None (see the module docstring)."""
     now = now or timezone.now()
     locked = _locked_agent(agent)
@@ -155,6 +159,8 @@ def next_activity(*, agent, now: datetime.datetime | None = None) -> Activity | 
         if current.status == ActivityStatus.PAUSED:
             _resume(current, now)
         return current
+    if not start_new:
+        return None
     settings_row = learning_settings()
     if selectors.started_within_hour(agent=locked, now=now) >= settings_row.activities_per_hour:
         return None

@@ -1,17 +1,25 @@
 """The desktop's "Between contacts" panel and the agent's own review figures.
 
-The panel asks `idle/` whenever the agent is free (rapport/learning/static/learning/idle.js):
-the answer is the activity idle time brings now, with its time box, or an empty state. Briefings,
-polls and modules are shown with their own apps' card partials and card contexts, review questions
-with this app's review card; each card is the element #idle-card (it replaces itself there),
-held in #idle-card-slot. A contact popping on the desktop pauses the activity at once
-(`idle/pause/`); the server would pause it on its next ask anyway.
+The panel asks `idle/` whenever the agent is free, and every little while after
+(rapport/learning/static/learning/idle.js): the answer is the activity idle time brings now, with
+its time box, or an empty state, marked data-idle-busy when a contact needs the agent (the
+activity under way is paused then). While the panel shows an activity it asks `idle/?shown=<id>`:
+that one is kept, resumed or paused as usual, but nothing new starts (its clock would run while
+the agent finishes the one on screen). Briefings, polls and modules are shown with their own apps'
+card partials and card contexts, review questions with this app's review card; each card is the
+element #idle-card (it replaces itself there), held in #idle-card-slot. A contact popping on the
+desktop pauses the activity at once (`idle/pause/`); the server would pause it on its next ask
+anyway.
+
+A review card carries when the server showed it, signed (`shown`), so the time an answer took is
+measured from the server's clock (rapport.learning.services.reviews), whatever the client sends.
 """
 
 import contextlib
 import datetime
 from typing import Any
 
+from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -24,7 +32,7 @@ from rapport.briefings.checks import answers_from_post
 from rapport.briefings.poll_forms import PollAnswerForm
 from rapport.briefings.selectors import briefings as briefing_selectors
 from rapport.briefings.views import briefings as briefing_views
-from rapport.core.errors import ApplicationError, Conflict
+from rapport.core.errors import ApplicationError, Conflict, NotFound
 from rapport.core.roles import CASE_WORKERS
 from rapport.learning.choices import ActivityKind
 from rapport.learning.models import Activity, ReviewItem
@@ -44,6 +52,29 @@ CARDS = {
 }
 
 
+SHOWN_SALT = "learning.idle.review-shown"
+
+
+def _shown_token(item: ReviewItem | None, now: datetime.datetime) -> str:
+    """When the server showed the question, signed so the client cannot move it."""
+    if item is None:
+        return ""
+    return signing.dumps({"item": item.pk, "at": int(now.timestamp())}, salt=SHOWN_SALT)
+
+
+def _shown_at(raw: str, item: ReviewItem) -> datetime.datetime | None:
+    try:
+        data = signing.loads(raw, salt=SHOWN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("item") != item.pk:
+        return None
+    at = data.get("at")
+    if not isinstance(at, int) or isinstance(at, bool):
+        return None
+    return datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
+
+
 def _review_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
     item = selectors.burst_next_item(activity)
     answered = len(selectors.burst_answered_ids(activity))
@@ -52,7 +83,7 @@ def _review_context(activity: Activity, now: datetime.datetime) -> dict[str, Any
         "item": item,
         "position": min(answered + 1, total),
         "total": total,
-        "shown": int(now.timestamp()),
+        "shown": _shown_token(item, now),
     }
 
 
@@ -71,27 +102,29 @@ def _card_context(activity: Activity, now: datetime.datetime) -> dict[str, Any]:
     return {"card_target": CARD_TARGET, "result": None, **_review_context(activity, now)}
 
 
-def _panel(
-    request: AuthedHttpRequest, activity: Activity | None, *, status: int = 200
-) -> HttpResponse:
+def _panel(request: AuthedHttpRequest, activity: Activity | None) -> HttpResponse:
     now = timezone.now()
     context: dict[str, Any] = {"activity": activity}
-    if activity is not None:
+    if activity is None:
+        context["busy"] = not selectors.agent_is_free(agent=request.user, now=now)
+    else:
         context.update(
             _card_context(activity, now),
             title=selectors.activity_title(activity),
             seconds_left=selectors.seconds_left(activity, now=now),
             card_template=CARDS[ActivityKind(activity.kind)],
         )
-    return render(request, "learning/partials/_idle_panel.html", context, status=status)
+    return render(request, "learning/partials/_idle_panel.html", context)
 
 
 @never_cache
 @role_required(CASE_WORKERS)
 @require_GET
 def idle_panel(request: AuthedHttpRequest) -> HttpResponse:
-    """What comes next between contacts, or "Nothing waiting"."""
-    return _panel(request, services.next_activity(agent=request.user))
+    """What comes next between contacts, or "Nothing waiting". With `shown` (the panel shows an
+    activity) nothing new starts."""
+    start_new = not request.GET.get("shown")
+    return _panel(request, services.next_activity(agent=request.user, start_new=start_new))
 
 
 @role_required(CASE_WORKERS)
@@ -113,37 +146,31 @@ def idle_skip(request: AuthedHttpRequest, activity_id: int) -> HttpResponse:
     return _panel(request, services.next_activity(agent=request.user))
 
 
-def _seconds_since(raw: str, now: datetime.datetime) -> int | None:
-    try:
-        shown = int(raw)
-    except (TypeError, ValueError):
-        return None
-    seconds = int(now.timestamp()) - shown
-    return seconds if 0 <= seconds <= review_services.MAX_SECONDS else None
-
-
-def _review_item(request: AuthedHttpRequest, item_id: int) -> ReviewItem:
-    return review_selectors.review_item_get_for(user=request.user, item_id=item_id)
-
-
 @role_required(CASE_WORKERS)
 @require_POST
 def idle_review(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
-    """Answer a review question: right or wrong, the explanation, then the next question."""
-    item = _review_item(request, item_id)
+    """Answer a review question: right or wrong, the explanation, then the next question. A
+    question no longer waiting (or never the agent's) is a card with a way on for the panel, and
+    404 otherwise."""
+    try:
+        item = review_selectors.review_item_get_for(user=request.user, item_id=item_id)
+    except NotFound:
+        if not request.htmx:
+            raise
+        # htmx swaps no 404: the agent would be left with a button that does nothing.
+        return render(request, "learning/partials/_review_gone.html", {"card_target": CARD_TARGET})
     now = timezone.now()
+    shown = request.POST.get("shown", "")
+    shown_at = _shown_at(shown, item)
     chosen = answers_from_post(request.POST, [item.question_id])[item.question_id]
     context: dict[str, Any] = {
         "item": item,
         "card_target": CARD_TARGET,
-        "shown": int(now.timestamp()),
+        "shown": shown if shown_at is not None else _shown_token(item, now),
     }
     try:
         outcome = review_services.review_choose(
-            item=item,
-            choice_ids=chosen,
-            seconds_taken=_seconds_since(request.POST.get("shown", ""), now),
-            at=now,
+            item=item, choice_ids=chosen, shown_at=shown_at, at=now
         )
     except ApplicationError as exc:
         # Refused (on a contact, not in the burst, not due): the form would only be refused again.

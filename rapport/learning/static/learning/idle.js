@@ -3,15 +3,20 @@
 // Loaded with <script src> (the content security policy forbids inline scripts).
 //
 // The server decides what comes and when (never during a contact); this script only asks at the
-// right moments and stops the clock at once when a contact pops. Its rule is the server's:
-// idle and wrap-up are free (the contact being wrapped up stays on the desktop, and that does not
-// make the agent busy); available is free while no contact is shown undone (a call ringing or
-// answered); anything else is busy. Contacts waiting in the queue only the server sees: it answers
-// "Nothing waiting" then.
-// * it asks when the agent becomes free, and every REFRESH_MS while the panel is empty;
-// * it never refreshes an activity that is shown (that would wipe half-given answers) except
-//   when its time box runs out; when the server gives back the activity already shown (resumed
-//   after a contact), the shown one stays as it is, answers and all, with the clock restarted;
+// right moments and stops the clock at once when a contact pops. Its own rule follows the
+// server's: idle and wrap-up are free (the contact being wrapped up stays on the desktop, and that
+// does not make the agent busy); available is free while no contact is shown undone (a call
+// ringing or answered); anything else is busy. A call ringing in idle or wrap-up, and contacts
+// waiting in the team's queue, only the server sees for sure: its answer then is marked
+// data-idle-busy.
+// * it asks when the agent becomes free, and every REFRESH_MS while free, also while an activity
+//   is shown (then with ?shown=<id>, so the server starts nothing new meanwhile);
+// * a shown activity is never swapped away by an ask: when the server gives it back the shown one
+//   stays as it is, answers and all, with the server's time left; when the server says a contact
+//   needs the agent the panel hides (the server paused the activity; it comes back the same);
+//   a card whose time ran out or whose result the agent reads stays until the agent moves on;
+// * when the time box runs out the card stays: "Time's up" offers Finish (keep going, answers
+//   still count) and Later (set it aside);
 // * a new contact in #current-contact, or a state that is not free, hides the panel and tells
 //   the server to pause (idle/pause/).
 (() => {
@@ -66,7 +71,6 @@
   const url = section.dataset.url;
   const pauseUrl = section.dataset.pauseUrl;
   const note = document.getElementById("idle-paused");
-  let refreshTimer = null;
   let tickTimer = null;
   let loading = false;
   let lastPop = currentPop();
@@ -89,16 +93,28 @@
     return panel.querySelector("[data-activity]");
   }
 
+  // The agent is finishing the card after its time ran out, or reading its result.
+  function cardSettled(shown) {
+    return (
+      shown.dataset.timeUp === "true" ||
+      Boolean(shown.querySelector("#idle-card-slot [data-card-done], #idle-card-slot [data-card-result]"))
+    );
+  }
+
   function isFree(state, pop) {
     return ALWAYS_FREE.includes(state) || (state === "available" && !pop);
+  }
+
+  function stopClock() {
+    window.clearInterval(tickTimer);
+    tickTimer = null;
   }
 
   function hide() {
     section.dataset.state = "paused";
     panel.hidden = true;
     if (note) note.hidden = false;
-    window.clearInterval(tickTimer);
-    tickTimer = null;
+    stopClock();
   }
 
   function pause() {
@@ -118,37 +134,62 @@
     startClock();
   }
 
+  function showClock(shown, left) {
+    shown.dataset.secondsLeft = String(left);
+    const bar = shown.querySelector("progress");
+    if (bar) bar.value = left;
+    const clock = shown.querySelector("[data-idle-clock]");
+    if (clock) clock.textContent = `${left} s`;
+  }
+
   // The same activity back from the server: keep what is shown, take the server's time left.
   function keepShown(incoming) {
     const shown = activityShown();
     if (!shown || !incoming || incoming.dataset.activity !== shown.dataset.activity) return false;
-    const left = incoming.dataset.secondsLeft || "0";
-    shown.dataset.secondsLeft = left;
-    const bar = shown.querySelector("progress");
-    if (bar) bar.value = Number(left);
-    const clock = shown.querySelector("[data-idle-clock]");
-    if (clock) clock.textContent = `${left} s`;
+    const left = Number(incoming.dataset.secondsLeft || 0);
+    showClock(shown, left);
+    if (left > 0 && shown.dataset.timeUp === "true") {
+      delete shown.dataset.timeUp;
+      const notice = shown.querySelector("[data-idle-timeup]");
+      if (notice) notice.hidden = true;
+    }
     return true;
   }
 
+  // The time box ran out: the card stays, half-given answers and all; the agent finishes it
+  // (the answers still count) or sets it aside.
+  function timeUp(shown) {
+    shown.dataset.timeUp = "true";
+    const notice = shown.querySelector("[data-idle-timeup]");
+    if (notice) notice.hidden = false;
+    const choice = shown.querySelector("[data-idle-timeup-choice]");
+    if (choice) choice.hidden = shown.dataset.finishing === "true";
+  }
+
   function startClock() {
-    window.clearInterval(tickTimer);
-    tickTimer = null;
+    stopClock();
     const shown = activityShown();
-    if (!shown) return;
-    let left = Number(shown.dataset.secondsLeft || 0);
-    const bar = shown.querySelector("progress");
-    const clock = shown.querySelector("[data-idle-clock]");
+    if (!shown || shown.querySelector("#idle-card-slot [data-card-done]")) return;
+    if (Number(shown.dataset.secondsLeft || 0) <= 0) {
+      timeUp(shown);
+      return;
+    }
     tickTimer = window.setInterval(() => {
-      left = Math.max(0, left - 1);
-      if (bar) bar.value = left;
-      if (clock) clock.textContent = `${left} s`;
+      const left = Math.max(0, Number(shown.dataset.secondsLeft || 0) - 1);
+      showClock(shown, left);
       if (left <= 0) {
-        window.clearInterval(tickTimer);
-        tickTimer = null;
-        refresh();
+        stopClock();
+        timeUp(shown);
       }
     }, 1000);
+  }
+
+  function swapIn(html) {
+    if (window.htmx) {
+      window.htmx.swap(panel, html, { swapStyle: "innerHTML" });
+    } else {
+      panel.innerHTML = html;
+    }
   }
 
   async function refresh() {
@@ -158,30 +199,40 @@
       return;
     }
     loading = true;
+    const shown = activityShown();
+    let askAgain = false;
     try {
-      const response = await fetch(url, {
+      const ask = shown ? `${url}?shown=${encodeURIComponent(shown.dataset.activity)}` : url;
+      const response = await fetch(ask, {
         credentials: "same-origin",
         cache: "no-store",
         headers: { "HX-Request": "true", Accept: "text/html" },
       });
-      if (response.ok) {
-        const html = await response.text();
-        const parsed = document.createElement("template");
-        parsed.innerHTML = html;
-        if (!keepShown(parsed.content.querySelector("[data-activity]"))) {
-          if (window.htmx) {
-            window.htmx.swap(panel, html, { swapStyle: "innerHTML" });
-          } else {
-            panel.innerHTML = html;
-          }
-        }
-        show();
+      if (!response.ok) return;
+      const html = await response.text();
+      const parsed = document.createElement("template");
+      parsed.innerHTML = html;
+      if (parsed.content.querySelector("[data-idle-busy]")) {
+        hide(); // a contact needs the agent: the server paused what is shown; it comes back
+        return;
       }
+      if (activityShown() !== shown) return; // the agent moved on meanwhile: theirs is newer
+      if (!keepShown(parsed.content.querySelector("[data-activity]"))) {
+        if (shown && cardSettled(shown)) {
+          show();
+          return;
+        }
+        swapIn(html);
+        // The one shown is over (done or taken back elsewhere): ask for what comes next.
+        askAgain = Boolean(shown);
+      }
+      show();
     } catch (error) {
       // A dropped connection: the next tick asks again.
     } finally {
       loading = false;
     }
+    if (askAgain) refresh();
   }
 
   function check() {
@@ -211,11 +262,25 @@
     const done = Boolean(panel.querySelector("#idle-card-slot [data-card-done]"));
     next.hidden = !done;
     if (done) {
-      window.clearInterval(tickTimer);
-      tickTimer = null;
+      stopClock();
+      const notice = panel.querySelector("[data-idle-timeup]");
+      if (notice) notice.hidden = true;
       next.focus();
     }
   }
+
+  // "Finish" after the time ran out: keep going with the card, in the card.
+  panel.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-idle-finish]")) return;
+    const shown = activityShown();
+    if (!shown) return;
+    shown.dataset.finishing = "true";
+    timeUp(shown);
+    const field = shown.querySelector(
+      "#idle-card-slot input:not([type=hidden]), #idle-card-slot textarea, #idle-card-slot select, #idle-card-slot button"
+    );
+    if (field) field.focus();
+  });
 
   // Swaps by htmx inside the panel (next question, a card's own forms) restart the clock.
   panel.addEventListener("htmx:afterSwap", (event) => {
@@ -232,9 +297,9 @@
     if (node) observer.observe(node, { childList: true, subtree: true, attributes: true });
   });
 
-  refreshTimer = window.setInterval(() => {
-    if (!activityShown() && !panel.hidden) refresh();
-    else check();
+  window.setInterval(() => {
+    check();
+    if (wasFree) refresh();
   }, REFRESH_MS);
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) check();
