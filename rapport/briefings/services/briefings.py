@@ -373,8 +373,10 @@ def briefing_delete(*, by: User, briefing: Briefing) -> None:
 
 
 def _locked(delivery: BriefingDelivery) -> BriefingDelivery:
+    # The delivery's row only: locking the joined briefing too made every reader of a briefing
+    # queue on it, and deadlocked with idle time starting an activity for the same briefing.
     fresh = (
-        BriefingDelivery.objects.select_for_update()
+        BriefingDelivery.objects.select_for_update(of=("self",))
         .select_related("briefing")
         .filter(pk=delivery.pk)
         .first()

@@ -1,5 +1,5 @@
 """Timing of the training-impact computation on a demo-sized ledger (not collected by pytest;
-run it explicitly: `pytest rapport/learning/tests/bench_impact.py -s -p no:randomly`).
+run it explicitly: `.venv/bin/python -m pytest bench/impact_speed.py -s -p no:randomly`).
 
 56 agents, a year of daily rollups on two channels, 20 trained agents (half assigned from an FCR
 gap rule). Prints the seconds of the module as it stands, and of an older copy when
