@@ -104,6 +104,8 @@ def sign_in(browser: Browser, live_server, password) -> Iterator[Callable[[str],
 
 def _menu(page: Page, label: str) -> None:
     """Open a page of the Performance menu (a drop-down in the main navigation)."""
+    # The drop-down opens by Bootstrap's deferred script: a click before it ran does nothing.
+    page.wait_for_load_state("load")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("button", name="Performance").click()
     nav.get_by_role("link", name=label, exact=True).click()
