@@ -175,7 +175,12 @@ def test_an_idle_agent_fails_then_passes_a_briefing_check_paused_by_a_call(
     expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=5000)
     expect(page.locator("#idle-panel")).to_be_hidden()
     expect(page.locator("#idle-paused")).to_be_visible()
-    under_way.refresh_from_db()
+    # The panel tells the server as it hides; that request may still be on its way.
+    for _ in range(50):
+        under_way.refresh_from_db()
+        if under_way.status == ActivityStatus.PAUSED:
+            break
+        page.wait_for_timeout(100)
     assert under_way.status == ActivityStatus.PAUSED
 
     # After the wrap-up the agent is available again and the same briefing comes back.
