@@ -201,17 +201,24 @@ class BriefingDelivery(BaseModel):
         return self.understood_at is not None
 
 
-class BriefingAttempt(models.Model):
-    """One try at a briefing's check: the answers given and the score."""
+class CheckAttempt(models.Model):
+    """One try at a check (a briefing's or a module's): the answers given and the score."""
 
-    delivery = models.ForeignKey(BriefingDelivery, on_delete=models.CASCADE, related_name="tries")
     answers = models.JSONField(help_text="{question id: [chosen choice ids]}")
     score = models.PositiveSmallIntegerField()
     passed = models.BooleanField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "id"]
+
+
+class BriefingAttempt(CheckAttempt):
+    delivery = models.ForeignKey(BriefingDelivery, on_delete=models.CASCADE, related_name="tries")
+
+    class Meta(CheckAttempt.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.delivery}: {self.score} %"

@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from rapport.briefings.models import CheckChoice, CheckQuestion
+from rapport.briefings.models import CheckAttempt, CheckChoice, CheckQuestion
 from rapport.core.models import BaseModel
 from rapport.core.roles import Role
 from rapport.learning.choices import (
@@ -248,15 +248,11 @@ class Assignment(BaseModel):
         return f"{self.module} → {self.agent} ({self.status})"
 
 
-class ModuleAttempt(models.Model):
+class ModuleAttempt(CheckAttempt):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="tries")
-    answers = models.JSONField(help_text="{question id: [chosen choice ids]}")
-    score = models.PositiveSmallIntegerField()
-    passed = models.BooleanField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CheckAttempt.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.assignment}: {self.score} %"
