@@ -268,11 +268,12 @@ def test_regression_to_the_mean_is_not_credited_to_the_module(db):
     # Only the agents the same gap rule picked out are compared, and the module did nothing.
     assert found.untrained.agents == len(ALSO_PICKED)
     assert found.matched_by == {impact.MATCHED_BY_GAP: len(PICKED)}
+    assert found.ci_low is not None and found.ci_high is not None
     assert found.ci_low < 0 < found.ci_high
     assert not found.significant and not found.not_level
     # The ledger does hold the trap: against every untrained agent the module would "work".
     naive = impact.difference_in_differences(changes(PICKED), changes(ALSO_PICKED + ABOVE))
-    assert naive.ci_low > 0
+    assert naive.ci_low is not None and naive.ci_low > 0
 
 
 def test_without_a_gap_rule_controls_are_matched_on_the_before_window(db):
@@ -284,6 +285,7 @@ def test_without_a_gap_rule_controls_are_matched_on_the_before_window(db):
     assert found.untrained.agents == len(near)
     assert found.untrained.before.mean == pytest.approx(60.0)
     assert found.estimate == pytest.approx(0.0)
+    assert found.ci_low is not None and found.ci_high is not None
     assert found.ci_low < 0 < found.ci_high
 
 
@@ -295,7 +297,8 @@ def test_groups_that_did_not_start_level_carry_a_warning(db):
     module = gap_ledger(trained=PICKED, picked=HIGHER, above=[], picked_n=4000)
     found = impact.training_impact(module=module, kpi=Kpi.objects.get(key="fcr"), today=TODAY)
     assert found.enough_data and found.untrained.agents == len(HIGHER)
-    assert found.baseline is not None and found.baseline.ci_high < 0
+    assert found.baseline is not None and found.baseline.ci_high is not None
+    assert found.baseline.ci_high < 0
     assert found.not_level
     assert any("did not start level" in note for note in found.notes)
 

@@ -104,7 +104,7 @@ def outcome(agent, *, until: datetime.date, weeks: int = 2) -> levels.Outcome:
 
 
 def test_proficient_from_the_first_day_of_n_consecutive_weeks_at_target(db):
-    agent = UserFactory(roles=["agent"], started_on=START)
+    agent = UserFactory.create(roles=["agent"], started_on=START)
     # Week 2 alone is at target, week 3 is not; weeks 4 and 5 are the first run of two.
     weeks_of(agent, START, 60.0, 70.0, 90.0, 60.0, 90.0, 90.0, 90.0)
     kpi_list, from_rules = levels.proficiency_kpis()
@@ -118,16 +118,16 @@ def test_proficient_from_the_first_day_of_n_consecutive_weeks_at_target(db):
 
 
 def test_a_run_needs_enough_data_over_its_weeks_not_in_each(db):
-    few = UserFactory(roles=["agent"], started_on=START)
+    few = UserFactory.create(roles=["agent"], started_on=START)
     weeks_of(few, START, 90.0, 90.0, per_day=2)  # 14 a week, 28 over the run: under 30
     assert outcome(few, until=START + datetime.timedelta(days=13)) == levels.Outcome(7, False)
-    enough = UserFactory(roles=["agent"], started_on=START)
+    enough = UserFactory.create(roles=["agent"], started_on=START)
     weeks_of(enough, START, 90.0, 90.0, per_day=3)  # 21 a week (short), 42 over the run
     assert outcome(enough, until=START + datetime.timedelta(days=13)) == levels.Outcome(0, True)
 
 
 def test_only_weeks_that_have_ended_count(db):
-    agent = UserFactory(roles=["agent"], started_on=START)
+    agent = UserFactory.create(roles=["agent"], started_on=START)
     weeks_of(agent, START, 90.0, 90.0)
     # Day 12: the second week has not ended, so no run of two is observed yet.
     assert outcome(agent, until=START + datetime.timedelta(days=12)) == levels.Outcome(0, False)
@@ -148,10 +148,10 @@ def test_never_at_target_is_censored_at_the_first_run_not_yet_observed(db):
 
 
 def test_leavers_count_censored_at_their_last_day_with_data(db):
-    leaver = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    leaver = UserFactory.create(roles=["agent"], started_on=START, is_active=False)
     for offset in range(24):  # left on day 23, never at target
         day_of(leaver, START + datetime.timedelta(days=offset), 50.0)
-    stayed = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    stayed = UserFactory.create(roles=["agent"], started_on=START, is_active=False)
     weeks_of(stayed, START, 60.0, 90.0, 90.0)  # proficient at day 7, then left
     kpi_list, _ = levels.proficiency_kpis()
     found = levels.durations_for(
@@ -165,10 +165,12 @@ def test_leavers_count_censored_at_their_last_day_with_data(db):
 def test_cohorts_take_recent_starters_since_the_ledger_began_leavers_included(db):
     today = START + datetime.timedelta(days=100)
     ledger_start = START - datetime.timedelta(days=30)
-    veteran = UserFactory(roles=["agent"], started_on=today - datetime.timedelta(days=400))
-    before_ledger = UserFactory(roles=["agent"], started_on=ledger_start - datetime.timedelta(1))
-    hires = [UserFactory(roles=["agent"], started_on=START) for _ in range(4)]
-    leaver = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    veteran = UserFactory.create(roles=["agent"], started_on=today - datetime.timedelta(days=400))
+    before_ledger = UserFactory.create(
+        roles=["agent"], started_on=ledger_start - datetime.timedelta(1)
+    )
+    hires = [UserFactory.create(roles=["agent"], started_on=START) for _ in range(4)]
+    leaver = UserFactory.create(roles=["agent"], started_on=START, is_active=False)
     for person in (veteran, before_ledger, *hires, leaver):
         day_of(person, ledger_start if person is veteran else START, 50.0)
     people = [veteran, before_ledger, *hires, leaver]
@@ -182,8 +184,10 @@ def test_cohorts_take_recent_starters_since_the_ledger_began_leavers_included(db
 
 def test_a_cohort_under_five_shows_only_its_count(db):
     today = datetime.date(2025, 6, 1)
-    march = [UserFactory(roles=["agent"], started_on=START) for _ in range(5)]
-    april = [UserFactory(roles=["agent"], started_on=datetime.date(2025, 4, 7)) for _ in range(4)]
+    march = [UserFactory.create(roles=["agent"], started_on=START) for _ in range(5)]
+    april = [
+        UserFactory.create(roles=["agent"], started_on=datetime.date(2025, 4, 7)) for _ in range(4)
+    ]
     for agent in march + april:
         weeks_of(agent, agent.started_on, 90.0, 90.0, 90.0)
     report = levels.cohort_report([*march, *april], today=today)
@@ -203,7 +207,7 @@ def test_small_cohorts_show_counts_only_on_the_page_and_in_the_api(db, client_fo
     small = today.replace(day=1) - datetime.timedelta(days=40)
     for started, count in ((big, 5), (small, 4)):
         for _ in range(count):
-            agent = UserFactory(roles=["agent"], started_on=started)
+            agent = UserFactory.create(roles=["agent"], started_on=started)
             weeks_of(agent, started, 60.0, 90.0, 90.0, 90.0)
     api, _ = api_for("executive")
     body = api.get(reverse("api-learning-proficiency-cohorts")).json()

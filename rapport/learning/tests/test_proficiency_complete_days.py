@@ -36,7 +36,7 @@ def reached(agent, today: datetime.date) -> levels.Duration:
 
 
 def test_a_week_ending_today_is_not_complete_yet(db):
-    agent = UserFactory(roles=["agent"], started_on=START)
+    agent = UserFactory.create(roles=["agent"], started_on=START)
     weeks_of(agent, START, 90.0, 90.0)
     second_week_ends = START + datetime.timedelta(days=13)
     # On the last day of the second week, that day's figures are still coming in.
@@ -45,7 +45,7 @@ def test_a_week_ending_today_is_not_complete_yet(db):
 
 
 def test_a_leaver_is_observed_until_their_last_complete_day(db):
-    agent = UserFactory(roles=["agent"], started_on=START, is_active=False)
+    agent = UserFactory.create(roles=["agent"], started_on=START, is_active=False)
     weeks_of(agent, START, 90.0, 90.0)
     # Their last day with data is today: partial, so the second week is not complete.
     assert not reached(agent, today=START + datetime.timedelta(days=13)).reached
@@ -55,8 +55,8 @@ def test_new_hire_horizon_is_one_rule_for_paths_and_cohorts(db):
     today = datetime.date(2025, 9, 1)
     since = new_hire_since(today)
     assert since == today - datetime.timedelta(days=NEW_HIRE_DAYS)
-    on_the_line = UserFactory(roles=["agent"], started_on=since)
-    a_day_early = UserFactory(roles=["agent"], started_on=since - datetime.timedelta(days=1))
+    on_the_line = UserFactory.create(roles=["agent"], started_on=since)
+    a_day_early = UserFactory.create(roles=["agent"], started_on=since - datetime.timedelta(days=1))
     picked = levels.new_hires([on_the_line, a_day_early], today=today, since=START)
     assert picked == [on_the_line]
     path = LearningPathFactory(role="agent")
