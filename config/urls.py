@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("rapport.insights.api.urls")),
     path("", include("rapport.briefings.api.urls")),
     path("", include("rapport.learning.api.urls")),
+    path("", include("rapport.imports.api.urls")),
+    path("", include("rapport.identity.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +34,8 @@ urlpatterns = [
     path("insights/", include("rapport.insights.urls")),
     path("briefings/", include("rapport.briefings.urls")),
     path("learning/", include("rapport.learning.urls")),
+    path("imports/", include("rapport.imports.urls")),
+    path("identity/", include("rapport.identity.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

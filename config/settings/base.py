@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rapport.performance",
     "rapport.briefings",
     "rapport.learning",
+    "rapport.imports",
+    "rapport.identity",
     "rapport.workspace",
     "rapport.demo",
 ]

@@ -10,6 +10,17 @@ class AgentState(models.TextChoices):
     OFFLINE = "offline", "Offline"
 
 
+class ScheduledActivity(models.TextChoices):
+    """What a workforce-management schedule plans for a block of an agent's time."""
+
+    WORK = "work", "Open for contacts"
+    BREAK = "break", "Break"
+    LUNCH = "lunch", "Lunch"
+    TRAINING = "training", "Training"
+    MEETING = "meeting", "Meeting"
+    OFF = "off", "Off"
+
+
 class SkillLevel(models.IntegerChoices):
     LEARNING = 1, "Learning"
     COMPETENT = 2, "Competent"

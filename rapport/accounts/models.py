@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 
-from rapport.accounts.choices import AgentState, SkillLevel
+from rapport.accounts.choices import AgentState, ScheduledActivity, SkillLevel
 from rapport.core.models import BaseModel
 from rapport.core.roles import Role
 
@@ -89,10 +90,20 @@ class AgentStateChange(models.Model):
     previous_state = models.CharField(max_length=16, choices=AgentState.choices, blank=True)
     changed_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=32, default="ui", help_text="ui, api, telephony …")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The id a workforce-management export gave it."
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["agent", "-changed_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="agent_state_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agent} → {self.state} at {self.changed_at:%Y-%m-%d %H:%M}"
@@ -132,3 +143,73 @@ class RoleSecurityPolicy(BaseModel):
     def __str__(self) -> str:
         flag = "requires" if self.require_second_factor else "does not require"
         return f"{self.get_role_display()} {flag} a second factor"
+
+
+class ExternalAccount(BaseModel):
+    """The id a person has in another system (Zendesk agent, WFM roster, recording system,
+    old CRM owner), so imported rows that name them find the Rapport user."""
+
+    source = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=100)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_accounts")
+
+    class Meta:
+        ordering = ["source", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="external_account_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} → {self.user_id}"
+
+
+class ScheduleBlock(BaseModel):
+    """A block of an agent's planned time from workforce management."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="schedule_blocks")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    activity = models.CharField(max_length=10, choices=ScheduledActivity.choices)
+    source = models.CharField(max_length=32, default="wfm")
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["agent", "starts_at"]
+        indexes = [models.Index(fields=["agent", "starts_at"], name="schedule_agent_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="schedule_block_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="schedule_block_ends_after"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.activity} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AdherenceDay(BaseModel):
+    """Schedule adherence of one agent on one day as workforce management reported it."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="adherence_days")
+    day = models.DateField()
+    scheduled_minutes = models.PositiveIntegerField()
+    adherent_minutes = models.PositiveIntegerField()
+    source = models.CharField(max_length=32, default="wfm")
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-day", "agent"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="adherence_day_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(adherent_minutes__lte=models.F("scheduled_minutes")),
+                name="adherence_within_schedule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.day}: {self.adherent_minutes}/{self.scheduled_minutes}"

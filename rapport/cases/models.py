@@ -59,6 +59,15 @@ class Case(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    source = models.CharField(
+        max_length=32, default="rapport", help_text="rapport, or the system it was imported from."
+    )
+    external_id = models.CharField(max_length=100, blank=True)
+    external_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the other system recorded that has no place here (tags, satisfaction, via).",
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -66,6 +75,13 @@ class Case(BaseModel):
             models.Index(fields=["queue", "status"], name="case_queue_status"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["customer", "status"], name="case_customer_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="case_source_external_id_unique",
+            )
         ]
 
     def __str__(self) -> str:

@@ -76,6 +76,13 @@ IMPACT_READERS = frozenset({Role.TRAINER, Role.EXECUTIVE, Role.ADMIN})
 # Who may list people and their state.
 PEOPLE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
+# Who runs import jobs (any source: customers, other CRMs' exports, call records, QA, WFM,
+# revenue) and keeps saved column mappings. Imports write across the whole database, so admins.
+IMPORTERS = frozenset({Role.ADMIN})
+# Who reviews likely duplicate customers, merges them, undoes merges and sets the confidence
+# above which merging happens without review.
+IDENTITY_STEWARDS = frozenset({Role.ADMIN})
+
 
 def roles_of(user) -> frozenset[str]:
     """The role keys of a user, cached on the instance for the life of the request."""

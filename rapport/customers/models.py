@@ -36,11 +36,20 @@ class Household(BaseModel):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="US")
+    source = models.CharField(max_length=32, default="rapport")
+    external_id = models.CharField(max_length=100, null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="household_source_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -92,6 +101,27 @@ class Customer(BaseModel):
     )
     source = models.CharField(max_length=32, default="rapport")
     external_id = models.CharField(max_length=100, null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The person who looks after this customer (an old CRM's record owner).",
+    )
+    lifecycle_stage = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Stage an old CRM gave (lead, customer …), as it said it.",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        help_text="Set when this record was merged into another; it is kept so the merge can be undone.",
+    )
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["name_key", "surname_key"])

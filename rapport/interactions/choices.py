@@ -47,6 +47,14 @@ class Source(models.TextChoices):
     DEMO = "demo", "Demo data"
 
 
+class RevenueEventKind(models.TextChoices):
+    """Billing events that give "revenue influenced" and "customers saved" their inputs."""
+
+    ORDER = "order", "Order"
+    CANCELLATION = "cancellation", "Cancellation"
+    RETENTION_ACCEPTED = "retention_accepted", "Retention offer accepted"
+
+
 class CallEventKind(models.TextChoices):
     RINGING = "ringing", "Ringing"
     ANSWERED = "answered", "Answered"

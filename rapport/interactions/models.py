@@ -8,6 +8,7 @@ from rapport.access.choices import Channel
 from rapport.core.models import BaseModel
 from rapport.interactions.choices import (
     CallEventKind,
+    RevenueEventKind,
     Direction,
     ImportStatus,
     Outcome,
@@ -274,3 +275,41 @@ class CallRecordImport(BaseModel):
         if not self.rows_total:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, self.rows_done * 100 // self.rows_total)
+
+
+class RevenueEvent(BaseModel):
+    """An order, cancellation or accepted retention offer from billing, joined to its customer
+    and, where one led to it, the contact. Orders and cancellations start and end holdings, and an
+    accepted retention offer marks its contact's offer accepted, so the KPIs read them as they
+    read what agents record."""
+
+    kind = models.CharField(max_length=20, choices=RevenueEventKind.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="revenue_events"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product = models.ForeignKey(
+        "customers.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    holding = models.ForeignKey(
+        "customers.Holding", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="revenue_customer_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="revenue_event_external_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.customer_id})"

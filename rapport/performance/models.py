@@ -479,10 +479,19 @@ class Evaluation(BaseModel):
     auto_failed = models.BooleanField(default=False)
     comments = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=32, default="rapport", help_text="rapport, or the recording system it came from."
+    )
+    external_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="evaluation_source_external_id_unique",
+            ),
             models.UniqueConstraint(
                 fields=["calibration", "evaluator"],
                 condition=Q(calibration__isnull=False),

@@ -13,7 +13,9 @@ from rapport.core.roles import (
     ESCALATION_ANALYSTS,
     GAMING_REVIEWERS,
     GOAL_PARTIES,
+    IDENTITY_STEWARDS,
     IMPACT_READERS,
+    IMPORTERS,
     INSIGHT_READERS,
     LEARNING_AUTHORS,
     LEARNING_TRACKERS,
@@ -39,6 +41,7 @@ class NavItem:
 
 VOICE = "Customer voice"
 LEARNING = "Learning"
+DATA = "Data"
 EVERYONE = frozenset(Role.values)
 
 NAVIGATION: list[NavItem] = [
@@ -122,6 +125,9 @@ NAVIGATION: list[NavItem] = [
         frozenset(CALL_RECORD_IMPORTERS),
         "call-records",
     ),
+    NavItem("Imports", "imports:jobs", frozenset(IMPORTERS), "imports", DATA),
+    NavItem("Duplicates", "identity:queue", frozenset(IDENTITY_STEWARDS), "duplicates", DATA),
+    NavItem("Merges", "identity:merges", frozenset(IDENTITY_STEWARDS), "merges", DATA),
     NavItem("Rejected messages", "interactions:rejected", frozenset({Role.ADMIN}), "rejected"),
     NavItem("People", "accounts:people", frozenset(PEOPLE_READERS), "people"),
     NavItem("Audit", "audit", frozenset({Role.ADMIN}), "audit"),

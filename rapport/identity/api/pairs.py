@@ -1,0 +1,3 @@
+"""Identity API (placeholder; the real views replace this)."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""Import API (placeholder; the real views replace this)."""
+
+urls: list = []

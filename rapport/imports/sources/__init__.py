@@ -1,0 +1,34 @@
+"""The registry of import sources: key → Source. Each module under sources/ defines one or more."""
+
+from rapport.imports.sources.base import Source
+
+REGISTRY: dict[str, Source] = {}
+
+
+def register(source: Source) -> Source:
+    REGISTRY[source.key] = source
+    return source
+
+
+def source_for(key: str) -> Source:
+    _load()
+    return REGISTRY[key]
+
+
+def all_sources() -> list[Source]:
+    _load()
+    return sorted(REGISTRY.values(), key=lambda s: s.label)
+
+
+def _load() -> None:
+    # Importing the modules registers their sources; done lazily so models load first.
+    from rapport.imports.sources import (  # noqa: F401
+        cdr,
+        customers,
+        hubspot,
+        qa_scores,
+        revenue,
+        salesforce,
+        wfm,
+        zendesk,
+    )

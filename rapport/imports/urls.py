@@ -1,0 +1,7 @@
+"""Pages of the imports app; each views module lists its own routes."""
+
+from rapport.imports.views import jobs
+
+app_name = "imports"
+
+urlpatterns = [*jobs.urls]
