@@ -131,6 +131,16 @@ def _wrap_up(page: Page) -> None:
 # --- 1. The issue's flow ---------------------------------------------------------------------------
 
 
+def assert_paused_soon(page: Page, activity: Activity) -> None:
+    """The panel tells the server as it hides; that request may still be on its way."""
+    for _ in range(50):
+        activity.refresh_from_db()
+        if activity.status == ActivityStatus.PAUSED:
+            return
+        page.wait_for_timeout(100)
+    assert activity.status == ActivityStatus.PAUSED
+
+
 def test_an_idle_agent_fails_then_passes_a_briefing_check_paused_by_a_call(
     sign_in, live_server, desk, overdue_briefing
 ):
@@ -175,13 +185,7 @@ def test_an_idle_agent_fails_then_passes_a_briefing_check_paused_by_a_call(
     expect(page.get_by_test_id("caller-name")).to_have_text("Adaeze Okafor", timeout=5000)
     expect(page.locator("#idle-panel")).to_be_hidden()
     expect(page.locator("#idle-paused")).to_be_visible()
-    # The panel tells the server as it hides; that request may still be on its way.
-    for _ in range(50):
-        under_way.refresh_from_db()
-        if under_way.status == ActivityStatus.PAUSED:
-            break
-        page.wait_for_timeout(100)
-    assert under_way.status == ActivityStatus.PAUSED
+    assert_paused_soon(page, under_way)
 
     # After the wrap-up the agent is available again and the same briefing comes back.
     _wrap_up(page)
@@ -265,8 +269,7 @@ def test_agent_goes_available_reviews_and_a_call_pauses_it(page: Page, live_serv
     set_state(agent, AgentState.ON_CONTACT)
     expect(page.locator("#idle-panel")).to_be_hidden(timeout=10000)
     expect(page.locator("#idle-paused")).to_be_visible()
-    under_way.refresh_from_db()
-    assert under_way.status == ActivityStatus.PAUSED
+    assert_paused_soon(page, under_way)
 
     # After the call, the same burst comes back.
     Interaction.objects.update(wrapped_up_at=timezone.now())
