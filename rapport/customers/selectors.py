@@ -41,17 +41,39 @@ def can_read_notes(user) -> bool:
 
 
 def customers_for(*, user) -> QuerySet[Customer]:
-    """Every customer list starts here, so a role that may not read customers gets nothing."""
+    """Every customer list starts here, so a role that may not read customers gets nothing.
+    A record merged into another is kept only so the merge can be undone; it is not listed."""
     if not can_read_customers(user):
         return Customer.objects.none()
-    return Customer.objects.filter(erased_at__isnull=True)
+    return Customer.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
 
 
 def customer_get_for(*, user, customer_id: int) -> Customer:
     try:
         return customers_for(user=user).select_related("household").get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError):
+        survivor = _survivor_of(customer_id) if can_read_customers(user) else None
+        if survivor is not None:
+            raise NotFound(
+                f"This customer was merged into {survivor.display_name} (customer {survivor.pk})."
+            ) from None
         raise NotFound("No such customer.") from None
+
+
+def surviving(customer: Customer) -> Customer:
+    """The record a merged customer now lives on (itself when it was never merged)."""
+    while customer.merged_into_id is not None:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def _survivor_of(customer_id) -> Customer | None:
+    try:
+        merged = Customer.objects.get(pk=customer_id, merged_into__isnull=False)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        return None
+    found = surviving(merged)
+    return None if found.erased_at is not None else found
 
 
 def customer_search_for(
@@ -138,13 +160,14 @@ def customer_lookup_for(
     found = list(points[:2])
     if not found:
         raise NotFound("No customer has this contact point.")
+
     if len(found) > 1:
         raise Conflict(
             "This handle belongs to people on different networks: give `network` too.",
             code="ambiguous_handle",
             fields={"network": ["Required for this handle."]},
         )
-    return found[0].customer
+    return surviving(found[0].customer)
 
 
 def customer_summary(*, customer: Customer) -> dict:

@@ -546,4 +546,4 @@ def _sender_holder(kind: str, network: str, normalised: str) -> Customer | None:
         .select_related("customer")
         .first()
     )
-    return point.customer if point else None
+    return selectors.surviving(point.customer) if point else None
