@@ -134,7 +134,10 @@ def parse_decimal(value: str | None, name: str, *, places: int = 2) -> Decimal |
         raise RowError(f"{name} is not a number: {quoted(value or '')}") from None
     if not number.is_finite():
         raise RowError(f"{name} is not a number: {quoted(value or '')}")
-    return number.quantize(Decimal(1).scaleb(-places))
+    try:
+        return number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:  # more digits than a decimal holds, e.g. 1e30
+        raise RowError(f"{name} is too large: {quoted(value or '')}") from None
 
 
 def parse_int(

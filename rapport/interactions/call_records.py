@@ -472,6 +472,12 @@ def _writer():
     return _write_postgres if connection.vendor == "postgresql" else _write_batched
 
 
+def call_records_write(records: list[CallRecord]) -> int:
+    """Write rows parse_row checked, in the caller's transaction; returns how many were new (a
+    call already in the ledger is left as it is). For importers that read the file themselves."""
+    return _writer()(records) if records else 0
+
+
 def call_record_import_create(*, by, filename: str, content: bytes) -> CallRecordImport:
     """Store an uploaded file as a queued import; `call_records_run` does the work."""
     name = (filename.replace("\\", "/").rsplit("/", 1)[-1] or "call-records.csv")[:255]

@@ -24,7 +24,9 @@ def _load() -> None:
     # Importing the modules registers their sources; done lazily so models load first.
     from rapport.imports.sources import (  # noqa: F401
         cdr,
+        contact_points,
         customers,
+        households,
         hubspot,
         qa_scores,
         revenue,

@@ -207,8 +207,10 @@ def _topics(signals: QuerySet[InteractionSignal], total: int) -> list[dict[str, 
 
 def churn_risk_distribution() -> dict[str, Any]:
     """How many customers fall in each risk band, and the mean score: no customer is named."""
-    rows = {r["band"]: r["n"] for r in ChurnRisk.objects.values("band").annotate(n=Count("id"))}
-    mean = ChurnRisk.objects.aggregate(mean=Avg("score"))["mean"]
+    # A score left on a record merged into another is kept for undo, not counted twice.
+    risks = ChurnRisk.objects.filter(customer__merged_into__isnull=True)
+    rows = {r["band"]: r["n"] for r in risks.values("band").annotate(n=Count("id"))}
+    mean = risks.aggregate(mean=Avg("score"))["mean"]
     bands = [
         {"band": band.value, "label": band.label, "n": rows.get(band.value, 0)}
         for band in (RiskBand.HIGH, RiskBand.MEDIUM, RiskBand.LOW)

@@ -50,6 +50,10 @@ class Command(BaseCommand):
             f"{url}learning/proficiency/cohorts/)",
             f"            {url}briefings/polls/manage/  (trainer: feature feedback, ENH-142 closed "
             "with results, ENH-157 open)",
+            f"  imports   {url}imports/  (admin: Data → Imports; HubSpot, Zendesk, WFM and billing "
+            "files with their bad rows by line, one waiting for its mapping, one cancelled)",
+            f"            {url}identity/  (admin: Data → Duplicates, likely pairs and why; Data → "
+            f"Merges at {url}identity/merges/, one merge kept and one undone)",
             f"  API docs  {url}api/docs/",
             f"  mail      send to support@rapport.example via SMTP on 127.0.0.1:{settings.RAPPORT_MAIL_PORT}",
             "  a call    .venv/bin/python manage.py demo_call agent   (with the agent's /desk/ open)",

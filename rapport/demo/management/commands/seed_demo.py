@@ -26,7 +26,7 @@ from rapport.cases.models import Case, CaseEvent, Escalation, SlaBreach
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
 from rapport.customers.models import Consent, ContactPoint, Customer, Holding, Household, Product
-from rapport.demo import bulk, catalog, contacts, learning, people, voice
+from rapport.demo import bulk, catalog, contacts, imports, learning, people, voice
 from rapport.demo.center import access_strategy_create, center_load
 from rapport.interactions import services as interaction_services
 from rapport.interactions.choices import Direction, Outcome, Side, Source
@@ -134,6 +134,10 @@ class Command(BaseCommand):
             # Before the rollups, so they (and the cohort curves) see new hires' first weeks.
             with self._stage("new hires"):
                 learning.new_hires_load(seed=seed, reference_day=REFERENCE_DAY)
+            # Before the rollups too: the billing events it imports start and end holdings, which
+            # "Revenue influenced" and "Customers saved" read.
+            with self._stage("imports and duplicates"):
+                imports.imports_load(seed=seed, reference_time=REFERENCE_TIME)
         with self._stage("KPI rollups"):
             measures.rollups_rebuild_now()
             people.goal_figures_fill()
