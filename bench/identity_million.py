@@ -523,7 +523,9 @@ def run(threshold: float, show: int) -> None:
         for p in find_duplicates(threshold=threshold, on_progress=on_progress)
     }
     wall = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     truth = planted_pairs()
     true_positives = len(set(found) & truth)
     precision = true_positives / len(found) if found else 1.0
@@ -532,6 +534,8 @@ def run(threshold: float, show: int) -> None:
         json.dumps(
             {
                 "wall_seconds": round(wall, 1),
+            # the machine may be shared: CPU seconds of this process (all its threads) too
+            "cpu_seconds": round(cpu, 1),
                 "peak_rss_mb": round(peak_mb),
                 "threshold": threshold,
                 "pairs_found": len(found),

@@ -321,6 +321,7 @@ def through_job(path: Path, user, *, profile: cProfile.Profile | None) -> list[d
         if job.state not in ("checked", "done"):
             raise SystemExit(f"the job ended {job.state}: {job.failure}")
         results.append(measured(phase, job.rows_seen, meter, job))
+    job.file.delete()  # the stored copy of the upload
     return results
 
 

@@ -192,6 +192,13 @@ SPECTACULAR_SETTINGS = {
         "PollQuestionKindEnum": "rapport.briefings.choices.PollQuestionKind",
         "AssignmentSourceEnum": "rapport.learning.choices.AssignmentSource",
         "InteractionSourceEnum": "rapport.interactions.choices.Source",
+        "ImportJobStateEnum": "rapport.imports.choices.JobState",
+        "ImportPhaseEnum": "rapport.imports.choices.Phase",
+        "ImportFileFormatEnum": "rapport.imports.choices.FileFormat",
+        "ImportEncodingEnum": "rapport.imports.choices.Encoding",
+        "ImportDateFormatEnum": "rapport.imports.choices.DateFormat",
+        "MatchPairStatusEnum": "rapport.identity.choices.PairStatus",
+        "MatchEngineEnum": "rapport.identity.choices.FoundBy",
     },
 }
 

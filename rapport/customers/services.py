@@ -17,7 +17,7 @@ from django.utils import timezone
 from rapport.core.audit import audit_record
 from rapport.core.csv import csv_text
 from rapport.core.errors import Conflict, ValidationFailed
-from rapport.customers import selectors
+from rapport.customers import selectors, signals
 from rapport.customers.choices import (
     ContactKind,
     CustomerKind,
@@ -500,6 +500,7 @@ def customer_erase(*, customer: Customer, by) -> Customer:
         household_id = household.pk
         household.delete()
         Household.history.filter(id=household_id).delete()
+    signals.customer_erased.send(sender=Customer, customer_id=customer_id)
     audit_record(
         actor=by,
         action="customer.erased",

@@ -196,18 +196,26 @@ class Prepared:
 # ----------------------------------------------------------------------------- values
 
 
+ELIDED = re.compile(r"['’`.]")
+SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=200_000)  # names repeat: most of a million customers share a few
 def simplify(text: str) -> str:
     """Lower-case letters, digits and single spaces: "O'Brien-Smith " -> "obrien smith"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    plain = re.sub(r"['’`.]", "", plain)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    text = text.replace("&", " and ")
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = ELIDED.sub("", text.casefold())
+    return " ".join(SEPARATORS.sub(" ", plain).split())
 
 
 def sorted_words(text: str) -> str:
     return " ".join(sorted(simplify(text).split()))
 
 
+@functools.lru_cache(maxsize=200_000)
 def sound(text: str) -> str:
     return jellyfish.metaphone(text).replace(" ", "") if text else ""
 
@@ -227,13 +235,13 @@ def prepare(record: CustomerRecord) -> Prepared:
         first_formal=formal_names(first),
         first_sound=sound(first),
         last_sound=sound(last),
-        org=sorted_words(record.org),
-        dob=record.dob.strftime("%Y%m%d") if record.dob else "",
+        org=sorted_words(record.org) if record.org else "",
+        dob=f"{record.dob.year:04d}{record.dob.month:02d}{record.dob.day:02d}" if record.dob else "",
         emails=emails,
         local_parts=local_parts,
         phones=frozenset(p for p in record.phones if p),
-        address=sorted_words(record.address),
-        postal=simplify(record.postal_code).replace(" ", ""),
+        address=sorted_words(record.address) if record.address else "",
+        postal=simplify(record.postal_code).replace(" ", "") if record.postal_code else "",
     )
 
 
@@ -540,8 +548,13 @@ def score_pair(
 # ----------------------------------------------------------------------------- blocking
 
 
-def _initials(p: Prepared) -> set[str]:
-    return {p.first[0], *(name[0] for name in p.first_formal)} if p.first else set()
+@functools.lru_cache(maxsize=50_000)
+def _initials_of(first: str) -> frozenset[str]:
+    return frozenset((first[0], *(name[0] for name in formal_names(first)))) if first else frozenset()
+
+
+def _initials(p: Prepared) -> frozenset[str]:
+    return _initials_of(p.first)
 
 
 def blocking_keys(p: Prepared) -> set[str]:
@@ -551,10 +564,12 @@ def blocking_keys(p: Prepared) -> set[str]:
     keys |= {f"e:{email}" for email in p.emails}
     keys |= {f"l:{local}" for local in p.local_parts}
     initials = _initials(p)
-    if p.last_sound:
-        keys |= {f"n:{p.last_sound}:{initial}" for initial in initials}
-        if p.first_sound:
-            keys.add(f"n:{p.first_sound}:{p.last[0]}")  # the same key with the fields swapped
+    if p.last_sound and p.first:
+        # Surname sound and formal first name: Bob Smyth and Robert Smith share "SM0:robert";
+        # surname and first-name sounds: Katherien and Katherine share "KTRN".
+        keys |= {f"n:{p.last_sound}:{formal}" for formal in p.first_formal}
+        keys.add(f"n:{p.last_sound}:{p.first_sound}")
+        keys |= {f"n:{p.first_sound}:{formal}" for formal in formal_names(p.last)}  # swapped
     if p.dob:
         keys |= {f"d:{p.dob}:{initial}" for initial in initials}
         if p.last_sound:

@@ -161,7 +161,7 @@ def _commit_batch(
         if job.heartbeat_at != lease or job.state not in (JobState.CHECKING, JobState.RUNNING):
             return None  # taken over by another worker, or reset meanwhile
         if job.cancel_requested_at is not None:
-            _stop_cancelled(job)
+            stop_cancelled(job)
             return None
         phase = job.phase
         outcome, errors = _process(
@@ -270,13 +270,17 @@ def _count(job: ImportJob, records: Sequence[Record], outcome: Outcome, *, faile
         job.dry_run_summary = summary
 
 
-def _stop_cancelled(job: ImportJob) -> None:
-    """A cancelled import keeps what committed; a cancelled dry run wrote nothing, so the job
-    goes back to the mapping step."""
+def stop_cancelled(job: ImportJob) -> None:
+    """Stop a job (locked by the caller) for good. A cancelled import keeps what committed, and
+    its counts; a cancelled dry run wrote nothing, so the job goes back to the mapping step."""
     now = timezone.now()
     if job.phase == Phase.DRY_RUN:
         job.row_errors.filter(phase=Phase.DRY_RUN).delete()
-        job.state, job.cancel_requested_at, job.dry_run_summary = JobState.UPLOADED, None, {}
+        job.state, job.phase, job.cancel_requested_at = JobState.UPLOADED, "", None
+        job.dry_run_summary, job.started_at = {}, None
+        for counter in ("rows_seen", "rows_added", "rows_updated", "rows_unchanged", "rows_failed"):
+            setattr(job, counter, 0)
+        job.checkpoint_line = job.checkpoint_bytes = job.bytes_done = 0
     else:
         job.state, job.finished_at = JobState.CANCELLED, now
     job.heartbeat_at = now

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from rapport.imports.choices import Encoding, FileFormat
 
@@ -70,8 +70,7 @@ class Shape:
     rows_estimate: int
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One record as read. `values` is {column name: cell text}, or None when `error` says why
     the record cannot be read. `offset` is the byte position just after the record (a resumed
     read may start there); `last_line` is the physical line the record ends on."""
@@ -302,6 +301,8 @@ class _Lines:
 
     def __init__(self, handle: BinaryIO, *, encoding: str, newline: bytes):
         self.handle = handle
+        # Bound once: a Django File reaches its file's readline through a property per call.
+        self.readline = handle.readline
         self.newline = newline
         self.codec = "utf-8" if encoding in (Encoding.UTF8, Encoding.UTF8_SIG) else encoding
         self.errors = CP1252_FALLBACK if encoding == Encoding.CP1252 else "strict"
@@ -332,7 +333,15 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        data = self._physical_line()
+        if self.newline == b"\n":
+            data = self.readline(MAX_LINE_BYTES)
+            if len(data) == MAX_LINE_BYTES and not data.endswith(b"\n"):
+                self.offset += len(data)
+                data = self._rest_of_line()
+            elif not data:
+                raise StopIteration
+        else:
+            data = self._split_line()
         self.next_line += 1
         self.offset += len(data)
         try:
@@ -352,20 +361,8 @@ class _Lines:
 
     def record_raw(self) -> str:
         """The record as it stands in the file, without its line end, cut to MAX_RAW."""
-        text = "".join(self.raw)
-        end = 2 if text.endswith("\r\n") else int(text.endswith(("\n", "\r")))
-        return text[: min(MAX_RAW, len(text) - end)]
-
-    def _physical_line(self) -> bytes:
-        if self.newline != b"\n":
-            return self._split_line()
-        data = self.handle.readline(MAX_LINE_BYTES)
-        if not data:
-            raise StopIteration
-        if len(data) == MAX_LINE_BYTES and not data.endswith(b"\n"):
-            self.offset += len(data)
-            return self._rest_of_line()
-        return data
+        text = self.raw[0] if len(self.raw) == 1 else "".join(self.raw)
+        return text.rstrip("\r\n")[:MAX_RAW]
 
     def _rest_of_line(self) -> bytes:
         """Skip the rest of an over-long line, counting its bytes, and hand the reader only the
@@ -429,38 +426,41 @@ class CsvReader:
         self.lines.seek(offset, next_line=next_line)
 
     def records(self) -> Iterator[Record]:
-        width = len(self.headers)
+        headers, width, lines = self.headers, len(self.headers), self.lines
         for row in self._rows():
-            lines = self.lines
-            if isinstance(row, list) and not (any(row) and "".join(row).strip()):
+            if isinstance(row, str):
+                error = row
+            elif not any(row) or not "".join(row).strip():
                 continue  # blank line, or a row of empty cells
-            error = row if isinstance(row, str) else ""
-            if not error and len(row) != width:
+            elif len(row) != width:
                 error = f"has {len(row)} fields where the header has {width}"
-            yield Record(
-                line=lines.start_line,
-                values=None if error else dict(zip(self.headers, row, strict=True)),
-                error=error,
-                raw=lines.record_raw(),
-                offset=lines.offset,
-                last_line=lines.next_line - 1,
-            )
+            else:
+                values = dict(zip(headers, row, strict=True))
+                yield Record(
+                    lines.start_line,
+                    values,
+                    "",
+                    lines.record_raw(),
+                    lines.offset,
+                    lines.next_line - 1,
+                )
+                continue
+            raw = lines.record_raw()
+            yield Record(lines.start_line, None, error, raw, lines.offset, lines.next_line - 1)
 
     def _rows(self) -> Iterator[list[str] | str]:
         """Rows from csv.reader, or the reason a record cannot be parsed (and reading goes on)."""
+        lines, reader = self.lines, self.reader
         while True:
-            self.lines.begin()
+            lines.begin()
             try:
-                row = next(self.reader)
+                row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
                 yield f"cannot be read as CSV: {exc}"
                 continue
-            if self.lines.problem:
-                yield self.lines.problem
-                continue
-            yield row
+            yield lines.problem or row
 
 
 def unique_headers(cells: Sequence[str]) -> list[str]:

@@ -1,7 +1,7 @@
 """An admin works a likely duplicate in a real Chromium: finds it in the review queue, compares
 the two records and their reasons, merges them from the keyboard, sees the merge and what moved
-under Merges, undoes it, and the two customers are separate again. No console error, failed
-request or content-security-policy violation on the way."""
+under Merges, undoes it, and the two customers are separate again. The queue follows a running
+batch run live. No console error, failed request or content-security-policy violation."""
 
 from collections.abc import Callable, Iterator
 
@@ -11,8 +11,9 @@ from playwright.sync_api import Browser, Page, expect
 from rapport.accounts.tests.factories import UserFactory
 from rapport.core.roles import Role
 from rapport.customers.models import Customer
-from rapport.identity.choices import PairStatus
-from rapport.identity.models import CustomerMerge
+from rapport.identity.choices import PairStatus, RunState
+from rapport.identity.models import CustomerMerge, MatchRun
+from rapport.identity.tests.factories import MatchRunFactory
 from rapport.identity.tests.test_views_pairs import planted
 from rapport.interactions.models import Interaction
 from tests.browser.helpers_learning import assert_clean, flash, signer
@@ -91,4 +92,25 @@ def test_an_admin_merges_a_duplicate_and_undoes_it(sign_in):
     assert Interaction.objects.filter(customer_id=world.robert.pk).count() == 3
     world.pair.refresh_from_db()
     assert world.pair.status == PairStatus.UNDONE
+    assert_clean(page)
+
+
+def test_the_queue_follows_a_running_batch_run(sign_in, live_server):
+    run = MatchRunFactory(state=RunState.RUNNING, stage="Comparing candidate pairs", percent=40)
+    UserFactory(username="ada", roles=[Role.ADMIN])
+    page = sign_in("ada")
+
+    page.goto(f"{live_server.url}/identity/")
+    progress = page.get_by_test_id("run-progress")
+    expect(progress).to_contain_text("Comparing candidate pairs")
+    expect(progress.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "40")
+
+    # The worker moves on; the bar follows without a reload, and stops asking once done.
+    MatchRun.objects.filter(pk=run.pk).update(
+        state=RunState.DONE, stage="Done: 3 likely duplicate pairs (3 new)", pairs_found=3
+    )
+    expect(progress).to_contain_text("Done: 3 likely duplicate pairs", timeout=5000)
+    expect(progress.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    expect(progress).to_have_attribute("data-finished", "true")
+    expect(progress.get_by_role("link", name="Show the pairs waiting for review")).to_be_visible()
     assert_clean(page)

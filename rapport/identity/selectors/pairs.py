@@ -64,15 +64,15 @@ def pairs_for(*, user, status: str = PairStatus.OPEN, search: str = "") -> Query
     name of either side."""
     if not is_steward(user):
         return MatchPair.objects.none()
-    pairs = MatchPair.objects.select_related("left", "right", "run")
+    # An erased person's pair is deleted when they are erased; the filter keeps that true here.
+    pairs = MatchPair.objects.select_related("left", "right", "run").filter(
+        left__erased_at__isnull=True, right__erased_at__isnull=True
+    )
     if status not in ANY_STATUS:
         pairs = pairs.filter(status=status)
     if status == PairStatus.OPEN:
         pairs = pairs.filter(
-            left__merged_into__isnull=True,
-            right__merged_into__isnull=True,
-            left__erased_at__isnull=True,
-            right__erased_at__isnull=True,
+            left__merged_into__isnull=True, right__merged_into__isnull=True
         )
     search = search.strip()
     if search.isdigit():

@@ -322,4 +322,4 @@ def test_the_api_schema_validates_without_warnings(tmp_path):
 
     schema = (tmp_path / "schema.yml").read_text()
     assert "/api/v1/identity/pairs/{pair_id}/merge:" in schema
-    assert "PairStatusEnum" in schema and "MatchEngineEnum" in schema
+    assert "MatchPairStatusEnum:" in schema and "MatchEngineEnum:" in schema

@@ -13,6 +13,7 @@ from rapport.core.errors import NotFound
 from rapport.core.roles import IMPORTERS, has_any_role
 from rapport.imports.choices import ACTIVE_STATES, FINISHED_STATES, JobState, Phase
 from rapport.imports.models import ImportJob, ImportRowError, SavedMapping
+from rapport.imports.readers import FileRejected, detect
 
 
 def jobs_for(*, user) -> QuerySet[ImportJob]:
@@ -40,6 +41,21 @@ def saved_mappings_for(*, user, source_type: str = "") -> QuerySet[SavedMapping]
         return SavedMapping.objects.none()
     mappings = SavedMapping.objects.select_related("created_by")
     return mappings.filter(source_type=source_type) if source_type else mappings
+
+
+def job_sample_for(*, user, job: ImportJob) -> list[dict[str, str]]:
+    """The first rows of the job's file as they will be read (for the mapping page); [] when
+    the file cannot be read any more."""
+    if not has_any_role(user, IMPORTERS):
+        raise NotFound("There is no such import.")
+    try:
+        with job.file.open("rb") as handle:
+            shape = detect(
+                handle, file_format=job.file_format, encoding=job.encoding, delimiter=job.delimiter
+            )
+    except (FileRejected, OSError):
+        return []
+    return shape.sample
 
 
 @dataclass(frozen=True)

@@ -270,18 +270,23 @@ def job_run(*, job: ImportJob, by) -> ImportJob:
 
 @transaction.atomic
 def job_cancel(*, job: ImportJob, by) -> ImportJob:
-    """Stop a job. One not yet running is cancelled at once; a running one stops after the batch
-    in hand, and what committed stays, counted. A dry run stops and the job goes back to the
-    mapping step."""
+    """Stop a job. One no worker is on (queued, or its worker gone) stops at once; a running one
+    stops after the batch in hand, and what committed stays, counted. A dry run stops and the
+    job goes back to the mapping step."""
     job = _locked(job)
     if job.state in (JobState.DONE, JobState.CANCELLED, JobState.FAILED):
         raise Conflict("This import has finished; there is nothing to cancel.")
     now = timezone.now()
-    if job.state in (JobState.RUNNING, JobState.CHECKING):
+    worker_on_it = job.heartbeat_at is not None and job.heartbeat_at >= now - STALL_AFTER
+    if job.state in (JobState.RUNNING, JobState.CHECKING) and worker_on_it:
         job.cancel_requested_at = job.cancel_requested_at or now
+        job.save(update_fields=["cancel_requested_at", "updated_at"])
+    elif job.state in (JobState.RUNNING, JobState.CHECKING):
+        job.phase = Phase.DRY_RUN if job.state == JobState.CHECKING else Phase.RUN
+        engine.stop_cancelled(job)  # a worker that comes back finds the job stopped
     else:
         job.state, job.finished_at = JobState.CANCELLED, now
-    job.save()
+        job.save()
     audit_record(
         actor=by,
         action="imports.job_cancel",

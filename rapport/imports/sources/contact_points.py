@@ -9,7 +9,6 @@ preferred clears the mark on the customer's other points of that kind.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,17 +17,18 @@ from rapport.customers.choices import ContactKind, SocialNetwork
 from rapport.customers.models import ContactPoint, Customer
 from rapport.customers.normalise import normalise_contact
 from rapport.imports.sources import register
-from rapport.imports.sources._people import (
+from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
+from rapport.imports.sources.lookups import (
     Holders,
     Point,
     Tally,
     Verdict,
+    customers_named,
     last_wins,
+    read_rows,
     same,
-    survivor,
     taken,
 )
-from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import parse_bool, parse_choice, quoted, text
 
 KINDS: dict[str, str] = {
@@ -87,14 +87,11 @@ def read_point(line: Line, ctx: Context) -> PointRow:
     )
 
 
-def customers_for(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
-    by_source: dict[str, set[str]] = defaultdict(set)
-    for source, external_id in keys:
-        by_source[source].add(external_id)
+def customers_for(ctx: Context, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
     found: dict[tuple[str, str], Customer] = {}
-    for source, ids in by_source.items():
-        for customer in Customer.objects.filter(source=source, external_id__in=ids):
-            found[(source, customer.external_id or "")] = survivor(customer)
+    for source in {source for source, _ in keys}:
+        ids = (external_id for named_in, external_id in keys if named_in == source)
+        found |= {(source, i): c for i, c in customers_named(ctx, ids, source=source).items()}
     return found
 
 
@@ -130,12 +127,9 @@ class ContactPoints(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_point(line, ctx)))
+        rows = read_rows(lines, lambda line: read_point(line, ctx), tally)
         rows = last_wins(rows, lambda row: (row.customer, row.point.key), tally)
-        customers = customers_for({row.customer for _, row in rows})
+        customers = customers_for(ctx, {row.customer for _, row in rows})
         holders = Holders(row.point for _, row in rows)
         for line, row in rows:
             with tally.row(line):

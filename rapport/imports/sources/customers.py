@@ -510,7 +510,6 @@ def _columns() -> tuple[str, ...]:
 
 
 COLUMNS = _columns()
-POINT_COLUMNS = tuple(f.attname for f in ContactPoint._meta.concrete_fields if not f.primary_key)
 
 
 @dataclass(slots=True)

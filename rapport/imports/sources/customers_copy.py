@@ -18,6 +18,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -122,11 +123,12 @@ def _write_shared(shared: Any, result: Plan) -> None:
 
 
 def _write(cursor: Cursor, result: Plan) -> None:
-    ids = _draw_ids(cursor, Customer, len(result.new))
-    rows = [{"id": pk, **values} for pk, values in zip(ids, result.new, strict=True)]
+    rows = result.new
+    for pk, values in zip(_draw_ids(cursor, Customer, len(rows)), rows, strict=True):
+        values["id"] = pk
     _copy_with_history(cursor, Customer, rows, "+", result)
     if result.changed:
-        changed = [{"id": pk, **values} for pk, values in result.changed]
+        changed = [values | {"id": pk} for pk, values in result.changed]
         _update(cursor, changed, sorted(result.changed_fields))
         _history(cursor, Customer, changed, "~", result)
     by_external_id = {row["external_id"]: row["id"] for row in rows}
@@ -181,7 +183,7 @@ def _copy_with_history(
     if not rows:
         return
     columns = [f.attname for f in model._meta.concrete_fields]
-    _copy(cursor, model._meta.db_table, columns, ([row[c] for c in columns] for row in rows))
+    _copy(cursor, model._meta.db_table, columns, map(itemgetter(*columns), rows))
     _history(cursor, model, rows, kind, result)
 
 
@@ -194,12 +196,13 @@ def _history(
 ) -> None:
     history = model.history.model  # type: ignore[attr-defined]
     tracked = [f.attname for f in history.tracked_fields]
-    tail = [result.now, result.reason, kind, None]  # no user: see customers._unattributed
+    tail = (result.now, result.reason, kind, None)  # no user: see customers._unattributed
+    values = itemgetter(*tracked)
     _copy(
         cursor,
         history._meta.db_table,
         [*tracked, *HISTORY_COLUMNS],
-        ([*(row[c] for c in tracked), *tail] for row in rows),
+        (values(row) + tail for row in rows),
     )
 
 

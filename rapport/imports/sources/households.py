@@ -101,14 +101,17 @@ class HouseholdSource(Source):
         for external_id, row in rows.items():
             household = existing.get(external_id)
             if household is None:
-                added.append(
-                    Household(source=ctx.source_label, external_id=external_id, **row.values)
-                )
+                if not ctx.dry_run:
+                    added.append(
+                        Household(source=ctx.source_label, external_id=external_id, **row.values)
+                    )
+                outcome.added += 1
                 _sample(outcome, f"add household {row.values['name']} ({external_id})")
             elif differences := _differences(household, row.values):
                 for name in differences:
                     setattr(household, name, row.values[name])
                 changed.append(household)
+                outcome.updated += 1
                 _sample(
                     outcome,
                     f"update household {row.values['name']} ({external_id}): "
@@ -116,7 +119,6 @@ class HouseholdSource(Source):
                 )
             else:
                 outcome.unchanged += 1
-        outcome.added, outcome.updated = len(added), len(changed)
         if not ctx.dry_run:
             _write(added, changed, reason=f"import job {ctx.job_id}")
         return outcome

@@ -21,22 +21,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapport.customers import selectors as customer_selectors
 from rapport.customers.choices import CustomerStatus
 from rapport.customers.models import Customer
 from rapport.imports.sources import register
-from rapport.imports.sources._people import (
+from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
+from rapport.imports.sources.lookups import (
     Holders,
     Point,
     Tally,
     customer_write,
-    customers_by_external_id,
+    customers_named,
     email_point,
     name_text,
+    person_named,
     phone_point,
-    skip_merged,
-    user_named,
+    read_rows,
 )
-from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import quoted, text
 
 STATUS_OF_STAGE = {
@@ -134,13 +135,9 @@ class HubspotContacts(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_contact(line, ctx)))
-        groups = group_by_person(rows)
+        groups = group_by_person(read_rows(lines, lambda line: read_contact(line, ctx), tally))
         everyone = [row for group in groups for row in group]
-        by_id = customers_by_external_id(ctx.source_label, (row.record_id for row in everyone))
+        by_id = customers_named(ctx, (row.record_id for row in everyone), source=ctx.source_label)
         holders = Holders(p for row in everyone for p in (row.email, *row.phones) if p)
         for group in groups:
             for _ in group[:-1]:
@@ -160,15 +157,16 @@ class HubspotContacts(Source):
         tally: Tally,
     ) -> None:
         row = group[-1]
-        customer = next((by_id[r.record_id] for r in group if r.record_id in by_id), None)
-        if customer is None:
-            held = (holders.get(r.email) for r in group if r.email)
-            customer = next((h.customer for h in held if h is not None), None)
-            if customer is not None:
-                tally.note("matched by e-mail to an existing customer, who keeps their own id")
-        if skip_merged(customer, tally):
-            return
-        owner = user_named(ctx, ctx.source_label, row.owner, by_full_name=True)
+        record_id = next((r.record_id for r in group if r.record_id in by_id), group[0].record_id)
+        customer = by_id.get(record_id)
+        key = (ctx.source_label, record_id)
+        held = next((h for r in group if r.email and (h := holders.get(r.email))), None)
+        if customer is None and held is not None:
+            tally.note("matched by e-mail to an existing customer, who keeps their own id")
+            # The row is about the customer who has the e-mail (or the one it was merged into).
+            customer = customer_selectors.surviving(held.customer)
+            key = (held.customer.source, held.customer.external_id or "")
+        owner = person_named(ctx, row.owner, source=ctx.source_label, by_full_name=True)
         if row.owner and owner is None:
             tally.note(f"Contact owner {row.owner} is no Rapport user; imported without an owner")
         wanted = {
@@ -176,22 +174,14 @@ class HubspotContacts(Source):
             "last_name": row.last_name,
             "lifecycle_stage": row.stage,
             "status": STATUS_OF_STAGE.get("".join(row.stage.lower().split()).replace("-", "")),
-            "owner_id": owner.pk if owner else None,
+            "owner_id": owner,
         }
         if customer is None and row.email and not (row.first_name or row.last_name):
             wanted["last_name"] = row.email.normalised.split("@")[0][:100]
         # Scalar fields come from the last row; contact points from every row, as if each had
         # been applied in turn (points are added, never removed).
         points = [p for r in group for p in (r.email, *r.phones)]
-        customer_write(
-            customer,
-            wanted,
-            points,
-            key=(ctx.source_label, group[0].record_id),
-            ctx=ctx,
-            tally=tally,
-            holders=holders,
-        )
+        customer_write(customer, wanted, points, key=key, ctx=ctx, tally=tally, holders=holders)
 
 
 register(HubspotContacts())

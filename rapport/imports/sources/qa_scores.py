@@ -15,23 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
 
 from rapport.imports import values
 from rapport.imports.sources import register
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
-from rapport.imports.sources.cdr import (
+from rapport.imports.sources.lookups import (
+    Plan,
     Planned,
+    Tally,
     contact_of_row,
     keyed_plan,
     keyed_write,
-    note,
+    moment,
     number,
     people_named,
+    person_named,
     prefetch_contacts,
+    read_rows,
 )
 from rapport.performance.choices import EvaluationStatus
 from rapport.performance.models import Evaluation, QaForm
@@ -110,22 +113,17 @@ class QaScoresSource(Source):
     )
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
-        outcome = Outcome()
+        tally = Tally()
         prefetch_contacts(ctx, lines)
         people_named(ctx, _people_in(lines), source=ctx.source_label)
-        rows: list[Planned] = []
-        for line in lines:
-            try:
-                rows.append(self._check(line, ctx, outcome))
-            except RowError as exc:
-                outcome.errors.append((line.number, str(exc)))
-        plan = keyed_plan(Evaluation, rows, source=ctx.source_label, ctx=ctx)
+        rows = read_rows(lines, lambda line: self._check(line, ctx, tally), tally)
+        plan = keyed_plan(Evaluation, rows, source=ctx.source_label, ctx=ctx, tally=tally)
         if not ctx.dry_run:
-            _imported_form(plan.added)
-        keyed_write(Evaluation, plan, source=ctx.source_label, ctx=ctx, outcome=outcome)
-        return outcome
+            _imported_form(plan)
+        keyed_write(Evaluation, plan, ctx=ctx, tally=tally)
+        return tally.finish()
 
-    def _check(self, line: Line, ctx: Context, outcome: Outcome) -> Planned:
+    def _check(self, line: Line, ctx: Context, tally: Tally) -> Planned:
         cells = line.values
         evaluation_id = values.text(
             cells.get("evaluation_id"), "evaluation_id", max_length=100, required=True
@@ -134,7 +132,7 @@ class QaScoresSource(Source):
         if contact is None:
             raise RowError("call_id or interaction_id is needed: a score needs its contact")
         agent_name = values.text(cells.get("agent"), "agent", max_length=255, required=True)
-        agent_id = _person(ctx, agent_name)
+        agent_id = person_named(ctx, agent_name, source=ctx.source_label)
         if agent_id is None:
             raise RowError(f"agent {values.quoted(agent_name)} has no Rapport account")
         if contact.agent_id is None:
@@ -146,15 +144,8 @@ class QaScoresSource(Source):
                 f"agent {values.quoted(agent_name)} did not handle contact {_name(contact)}: "
                 f"Rapport has it handled by {contact.agent_username}"
             )
-        evaluator_id = self._evaluator(line, ctx, outcome, agent_id)
-        evaluated_at = values.parse_datetime(
-            cells.get("evaluated_at"),
-            "evaluated_at",
-            date_format=ctx.date_format,
-            zone=timezone.get_default_timezone(),
-        )
-        if evaluated_at is None:
-            raise RowError("evaluated_at is missing")
+        evaluator_id = self._evaluator(line, ctx, tally, agent_id)
+        evaluated_at = moment(line, "evaluated_at", ctx)
         if evaluated_at < contact.started_at:
             raise RowError(
                 f"evaluated_at {values.quoted(cells.get('evaluated_at') or '')} is before the "
@@ -165,7 +156,6 @@ class QaScoresSource(Source):
         comments = values.text(cells.get("comments"), "comments", max_length=COMMENTS_MAX)
         said = {"evaluator_id": evaluator_id, "form_id": form_id, "comments": comments}
         return Planned(
-            line=line.number,
             external_id=evaluation_id,
             values={
                 "interaction_id": contact.id,
@@ -183,17 +173,14 @@ class QaScoresSource(Source):
             sample=f"QA score {evaluation_id}: {score} for {agent_name} on {_name(contact)}",
         )
 
-    def _evaluator(self, line: Line, ctx: Context, outcome: Outcome, agent_id: int) -> int | None:
+    def _evaluator(self, line: Line, ctx: Context, tally: Tally, agent_id: int) -> int | None:
         name = values.text(line.values.get("evaluator"), "evaluator", max_length=255)
         if not name:
             return None
-        evaluator_id = _person(ctx, name)
+        evaluator_id = person_named(ctx, name, source=ctx.source_label)
         if evaluator_id is None:
-            # The score still stands without who gave it; the count says what was left out.
-            unknown = ctx.cache.setdefault("qa:unknown_evaluators", set())
-            if name not in unknown:
-                unknown.add(name)
-                note(outcome, f"evaluator {values.quoted(name)} has no Rapport account")
+            # The score still stands without who gave it; the note says what was left out.
+            tally.note(f"evaluator {values.quoted(name)} has no Rapport account")
             return None
         if evaluator_id == agent_id:
             raise RowError("the evaluator is the agent: a self-evaluation does not count as QA")
@@ -202,10 +189,6 @@ class QaScoresSource(Source):
 
 def _people_in(lines: Sequence[Line]) -> set[str]:
     return {(line.values.get(n) or "").strip() for line in lines for n in ("agent", "evaluator")}
-
-
-def _person(ctx: Context, name: str) -> int | None:
-    return people_named(ctx, [name], source=ctx.source_label).get(name)
 
 
 def _name(contact: Any) -> str:
@@ -255,9 +238,10 @@ def _form_id(ctx: Context, name: str) -> int | None:
     return None
 
 
-def _imported_form(rows: list[Planned]) -> None:
+def _imported_form(plan: Plan) -> None:
     """Give the new scores that have no form the "Imported scores" form, made on first use."""
-    waiting = [row for row in rows if row.on_add["form_id"] is IMPORTED_FORM_LATER]
+    added = cast(list[tuple[Planned, Evaluation]], plan.added)
+    waiting = [score for _, score in added if score.form_id is IMPORTED_FORM_LATER]
     if not waiting:
         return
     form, _ = QaForm.objects.get_or_create(
@@ -267,8 +251,8 @@ def _imported_form(rows: list[Planned]) -> None:
             "is_active": False,
         },
     )
-    for row in waiting:
-        row.on_add["form_id"] = form.pk
+    for score in waiting:
+        score.form_id = form.pk
 
 
 register(QaScoresSource())

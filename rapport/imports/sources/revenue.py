@@ -32,19 +32,23 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.customers import services as customer_services
-from rapport.customers.choices import ContactKind, HoldingStatus
-from rapport.customers.models import ContactPoint, Customer, Holding, Product
+from rapport.customers.choices import HoldingStatus
+from rapport.customers.models import Customer, Holding, Product
 from rapport.imports import values
 from rapport.imports.sources import register
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
-from rapport.imports.sources.cdr import (
+from rapport.imports.sources.lookups import (
     Planned,
+    Tally,
     contact_of_row,
+    customers_named,
     keyed_plan,
     keyed_write,
-    note,
+    moment,
     number,
     prefetch_contacts,
+    read_rows,
+    word,
 )
 from rapport.interactions.choices import RevenueEventKind
 from rapport.interactions.models import Interaction, RevenueEvent
@@ -130,31 +134,33 @@ class RevenueEventsSource(Source):
     )
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
-        outcome = Outcome()
+        tally = Tally()
         prefetch_contacts(ctx, lines)
-        _customers(ctx, {(line.values.get("customer") or "").strip() for line in lines})
-        rows: list[Planned] = []
-        for line in lines:
-            try:
-                rows.append(self._check(line, ctx))
-            except RowError as exc:
-                outcome.errors.append((line.number, str(exc)))
-        _join_latest_contacts(rows)
-        plan = keyed_plan(RevenueEvent, rows, source=ctx.source_label, ctx=ctx)
-        added = keyed_write(RevenueEvent, plan, source=ctx.source_label, ctx=ctx, outcome=outcome)
+        customers = customers_named(
+            ctx,
+            {(line.values.get("customer") or "").strip() for line in lines},
+            source=ctx.options.get("customer_source") or "import",
+            by_contact=True,
+        )
+        rows = read_rows(lines, lambda line: self._check(line, ctx, customers), tally)
+        _join_latest_contacts([row for _, row in rows])
+        plan = keyed_plan(RevenueEvent, rows, source=ctx.source_label, ctx=ctx, tally=tally)
+        added = keyed_write(RevenueEvent, plan, ctx=ctx, tally=tally)
         if added:
-            _apply(cast(list[RevenueEvent], added), outcome)
-        return outcome
+            _apply(cast(list[RevenueEvent], added), tally)
+        return tally.finish()
 
-    def _check(self, line: Line, ctx: Context) -> Planned:
+    def _check(self, line: Line, ctx: Context, customers: dict[str, Customer]) -> Planned:
         cells = line.values
         event_id = values.text(cells.get("event_id"), "event_id", max_length=100, required=True)
-        kind = _kind(cells.get("kind"))
+        kind = word(
+            cells.get("kind"), "kind", KIND_WORDS, "order, cancellation or retention_offer_accepted"
+        )
         customer_text = values.text(
             cells.get("customer"), "customer", max_length=320, required=True
         )
-        customer_id = _customers(ctx, {customer_text}).get(customer_text)
-        if customer_id is None:
+        customer = customers.get(customer_text)
+        if customer is None:
             raise RowError(f"customer {values.quoted(customer_text)} is not a customer in Rapport")
         product_id = _product(ctx, cells.get("product"), kind)
         amount = number(cells.get("amount"), "amount") or Decimal("0.00")
@@ -162,25 +168,17 @@ class RevenueEventsSource(Source):
             raise RowError(f"amount of an order cannot be negative: {values.quoted(str(amount))}")
         if abs(amount) >= Decimal("1e10"):
             raise RowError(f"amount is too large: {values.quoted(cells.get('amount') or '')}")
-        occurred_at = values.parse_datetime(
-            cells.get("occurred_at"),
-            "occurred_at",
-            date_format=ctx.date_format,
-            zone=timezone.get_default_timezone(),
-        )
-        if occurred_at is None:
-            raise RowError("occurred_at is missing")
+        occurred_at = moment(line, "occurred_at", ctx)
         if occurred_at > timezone.now():
             raise RowError(f"occurred_at {values.quoted(cells['occurred_at'])} is in the future")
         contact = contact_of_row(ctx, line)
-        if contact is not None and contact.customer_id not in (None, customer_id):
+        if contact is not None and contact.customer_id not in (None, customer.pk):
             raise RowError(f"the contact named is another customer's, not {customer_text}'s")
         return Planned(
-            line=line.number,
             external_id=event_id,
             values={
                 "kind": kind,
-                "customer_id": customer_id,
+                "customer_id": customer.pk,
                 "interaction_id": contact.id if contact else None,
                 "product_id": product_id,
                 "amount": amount,
@@ -189,18 +187,6 @@ class RevenueEventsSource(Source):
             },
             sample=f"{kind} {event_id}: {amount} for customer {customer_text}",
         )
-
-
-def _kind(text: str | None) -> str:
-    key = " ".join((text or "").lower().replace("-", " ").replace("_", " ").split())
-    if not key:
-        raise RowError("kind is missing")
-    if key not in KIND_WORDS:
-        raise RowError(
-            f"kind {values.quoted((text or '').strip())} is not known; use order, cancellation "
-            "or retention_offer_accepted"
-        )
-    return KIND_WORDS[key]
 
 
 def _currency(text: str | None) -> str:
@@ -223,62 +209,6 @@ def _product(ctx: Context, text: str | None, kind: str) -> int | None:
     if found is None:
         raise RowError(f"product {values.quoted(code)} is not a product code in Rapport")
     return found
-
-
-def _customers(ctx: Context, names: set[str]) -> dict[str, int]:
-    """Customers by their id in `customer_source`, else by e-mail, else by phone; a merged record
-    stands for the customer it was merged into. Looked up once per run."""
-    source = ctx.options.get("customer_source") or "import"
-    known: dict[str, int | None] = ctx.cache.setdefault(f"revenue:customers:{source}", {})
-    wanted = {n for n in names if n and n not in known and "\x00" not in n}
-    if wanted:
-        known.update(dict.fromkeys(wanted))
-        by_id = Customer.objects.filter(source=source, external_id__in=wanted)
-        for external_id, pk in by_id.values_list("external_id", "id"):
-            known[external_id or ""] = pk
-        _by_contact_points(known, {n for n in wanted if known[n] is None}, ctx.default_region)
-        _follow_merges(known, wanted)
-    return {n: found for n in names if (found := known.get(n)) is not None}
-
-
-def _by_contact_points(known: dict[str, int | None], names: set[str], region: str) -> None:
-    keys: dict[tuple[str, str], str] = {}
-    for name in names:
-        try:
-            if "@" in name:
-                address = values.parse_email(name, "customer")
-                if address:
-                    keys[(ContactKind.EMAIL, address)] = name
-            else:
-                number = values.parse_phone(name, "customer", region=region)
-                if number:
-                    keys[(ContactKind.PHONE, number)] = name
-        except RowError:
-            continue  # neither: it stays unknown and the row says so
-    if not keys:
-        return
-    points = ContactPoint.objects.filter(
-        network="", normalised__in={value for _, value in keys}
-    ).values_list("kind", "normalised", "customer_id")
-    for kind, normalised, customer_id in points:
-        found = keys.get((kind, normalised))
-        if found is not None:
-            known[found] = customer_id
-
-
-def _follow_merges(known: dict[str, int | None], names: set[str]) -> None:
-    for _ in range(5):  # merges of merges are rare and short
-        ids = {known[n] for n in names if known[n] is not None}
-        moved = dict(
-            Customer.objects.filter(pk__in=ids, merged_into__isnull=False).values_list(
-                "id", "merged_into_id"
-            )
-        )
-        if not moved:
-            return
-        for name in names:
-            if known[name] in moved:
-                known[name] = moved[known[name]]  # type: ignore[index]
 
 
 def _join_latest_contacts(rows: list[Planned]) -> None:
@@ -306,7 +236,7 @@ def _join_latest_contacts(rows: list[Planned]) -> None:
 # --- Effects of added events --------------------------------------------------------------------
 
 
-def _apply(added: list[RevenueEvent], outcome: Outcome) -> None:
+def _apply(added: list[RevenueEvent], tally: Tally) -> None:
     """Start and end holdings and mark accepted offers, in the order the events happened, then
     mark the days the KPIs credit for rebuilding."""
     customers = Customer.objects.in_bulk({event.customer_id for event in added})
@@ -330,11 +260,11 @@ def _apply(added: list[RevenueEvent], outcome: Outcome) -> None:
         elif event.kind == RevenueEventKind.CANCELLATION:
             event.holding = _end(customer, event.product_id, day)  # type: ignore[arg-type]
             if event.holding is None:
-                note(outcome, f"cancellation {event.external_id}: no active holding to end")
+                tally.note(f"cancellation {event.external_id}: no active holding to end")
             else:
                 linked.append(event)
         elif event.interaction_id is None:
-            note(outcome, f"retention {event.external_id}: no contact in the 7 days before it")
+            tally.note(f"retention {event.external_id}: no contact in the 7 days before it")
         else:
             days |= _mark_offer_accepted(event.interaction_id)
         days |= _credited_days(event.customer_id, day - timedelta(days=reach))

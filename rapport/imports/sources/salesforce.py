@@ -21,7 +21,7 @@ queue the import's option names (else the first tier-1 queue). Status (New, Work
 On Hold, Closed …), Priority (Low, Medium, High …) and Origin (Phone, Email, Web …) are translated;
 a blank Origin is Web (the case was typed into Salesforce itself). A closed case needs its
 ClosedDate, which becomes its resolved and closed time. CaseNumber, Origin, Status, Type and Reason
-are kept as Salesforce wrote them. Imported cases run no SLA clocks (see _people.write_case).
+are kept as Salesforce wrote them. Imported cases run no SLA clocks (see lookups.write_case).
 """
 
 from __future__ import annotations
@@ -43,28 +43,28 @@ from rapport.customers.choices import ContactKind, CustomerKind, CustomerStatus
 from rapport.customers.models import Customer, Household
 from rapport.customers.normalise import name_key
 from rapport.imports.sources import register
-from rapport.imports.sources._people import (
+from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
+from rapport.imports.sources.lookups import (
     Holders,
     Point,
     QueueOptionsForm,
     Tally,
-    Verdict,
     apply,
     customer_write,
-    customers_by_external_id,
+    customers_named,
     email_point,
     last_wins,
     multiline,
     name_text,
+    people_named,
     person_name,
     phone_point,
     queue_for,
-    skip_merged,
-    survivor,
-    user_named,
+    read_rows,
+    said,
+    verdict,
     write_case,
 )
-from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import parse_choice, parse_date, parse_datetime, quoted, text
 
 CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -103,10 +103,12 @@ def sf_id(value: str | None, name: str, *, required: bool = False) -> str:
 
 
 def owner_of(ctx: Context, owner_id: str, tally: Tally, consequence: str) -> int | None:
-    user = user_named(ctx, ctx.source_label, owner_id, also=(owner_id[:15],))
+    """The user linked to a Salesforce user id, written in either of its forms."""
+    found = people_named(ctx, [owner_id, owner_id[:15]], source=ctx.source_label)
+    user = found.get(owner_id) or found.get(owner_id[:15])
     if owner_id and user is None:
         tally.note(f"OwnerId {owner_id} has no Rapport account; {consequence}")
-    return user.pk if user else None
+    return user
 
 
 @lru_cache(maxsize=1)
@@ -237,13 +239,10 @@ class SalesforceAccounts(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_account(line, ctx)))
-        rows = last_wins(rows, lambda row: row.id, tally)
-        self._households([r for _, r in rows if not r.business], ctx, tally)
-        self._organisations([r for _, r in rows if r.business], ctx, tally)
+        rows = read_rows(lines, lambda line: read_account(line, ctx), tally)
+        kept = [row for _, row in last_wins(rows, lambda row: row.id, tally)]
+        self._households([r for r in kept if not r.business], ctx, tally)
+        self._organisations([r for r in kept if r.business], ctx, tally)
         return tally.finish()
 
     def _households(self, rows: list[AccountRow], ctx: Context, tally: Tally) -> None:
@@ -253,6 +252,11 @@ class SalesforceAccounts(Source):
         existing = {household.external_id: household for household in found}
         for row in rows:
             household = existing.get(row.id)
+            new = household is None
+            if household is None:
+                household = Household(
+                    source=ctx.source_label, external_id=row.id, country=ctx.default_region
+                )
             wanted = {
                 "name": row.name,
                 "address_line1": row.address.line1,
@@ -262,27 +266,17 @@ class SalesforceAccounts(Source):
                 "region": row.address.region,
                 "country": row.address.country,
             }
-            if household is None:
-                household = Household(source=ctx.source_label, external_id=row.id)
-                household.country = ctx.default_region
-                apply(household, wanted)
-                verdict: Verdict = "added"
-            elif apply(household, wanted):
-                verdict = "updated"
-            else:
-                tally.count("unchanged")
-                continue
-            if not ctx.dry_run:
+            changed = apply(household, said(wanted))
+            if (new or changed) and not ctx.dry_run:
                 household.save()
-            tally.count(verdict, f"household {row.name} ({ctx.source_label} {row.id})")
+            tally.count(
+                verdict(new, changed), f"household {row.name} ({ctx.source_label} {row.id})"
+            )
 
     def _organisations(self, rows: list[AccountRow], ctx: Context, tally: Tally) -> None:
-        existing = customers_by_external_id(ctx.source_label, (r.id for r in rows))
+        existing = customers_named(ctx, (r.id for r in rows), source=ctx.source_label)
         holders = Holders(p for r in rows for p in (r.phone, r.address.point("billing")) if p)
         for row in rows:
-            customer = existing.get(row.id)
-            if skip_merged(customer, tally):
-                continue
             wanted = {
                 "kind": CustomerKind.ORGANISATION,
                 "organisation_name": row.name,
@@ -294,7 +288,7 @@ class SalesforceAccounts(Source):
             }
             points = (row.phone, row.address.point("billing"))
             customer_write(
-                customer,
+                existing.get(row.id),
                 wanted,
                 points,
                 key=(ctx.source_label, row.id),
@@ -370,18 +364,12 @@ class SalesforceContacts(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_contact(line, ctx)))
+        rows = read_rows(lines, lambda line: read_contact(line, ctx), tally)
         kept = [row for _, row in last_wins(rows, lambda row: row.id, tally)]
-        existing = customers_by_external_id(ctx.source_label, (r.id for r in kept))
+        existing = customers_named(ctx, (r.id for r in kept), source=ctx.source_label)
         households = self._households_of({r.account_id for r in kept if r.account_id}, ctx)
         holders = Holders(p for r in kept for p in (*r.points, r.mailing) if p)
         for row in kept:
-            customer = existing.get(row.id)
-            if skip_merged(customer, tally):
-                continue
             household = households.get(row.account_id)
             if row.account_id and household is None:
                 tally.note(
@@ -397,9 +385,15 @@ class SalesforceContacts(Source):
                     ctx, row.owner, tally, "the contact was imported without an owner"
                 ),
             }
-            points = (*row.points, self._mailing_apart(row.mailing, household))
-            key = (ctx.source_label, row.id)
-            customer_write(customer, wanted, points, key=key, ctx=ctx, tally=tally, holders=holders)
+            customer_write(
+                existing.get(row.id),
+                wanted,
+                (*row.points, self._mailing_apart(row.mailing, household)),
+                key=(ctx.source_label, row.id),
+                ctx=ctx,
+                tally=tally,
+                holders=holders,
+            )
         return tally.finish()
 
     @staticmethod
@@ -545,18 +539,15 @@ class SalesforceCases(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
         try:
             queue = queue_for(ctx)
         except RowError as exc:
             tally.outcome.errors.extend((line.number, str(exc)) for line in lines)
             return tally.finish()
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_case(line, ctx)))
+        rows = read_rows(lines, lambda line: read_case(line, ctx), tally)
         kept = [row for _, row in last_wins(rows, lambda row: row.id, tally)]
         people = {r.contact_id for r in kept} | {r.account_id for r in kept}
-        customers = customers_by_external_id(ctx.source_label, people - {""})
+        customers = customers_named(ctx, people, source=ctx.source_label)
         found = Case.objects.filter(source=ctx.source_label, external_id__in=[r.id for r in kept])
         existing = {case.external_id: case for case in found}
         for row in kept:
@@ -568,7 +559,7 @@ class SalesforceCases(Source):
                     "ContactId names no customer imported from Salesforce; imported without one"
                 )
             values = {
-                "customer_id": survivor(customer).pk if customer else None,
+                "customer_id": customer.pk if customer else None,
                 "subject": row.subject,
                 "description": row.description,
                 "status": row.status,

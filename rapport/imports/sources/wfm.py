@@ -14,14 +14,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.utils import timezone
-
 from rapport.accounts.choices import AgentState, ScheduledActivity
 from rapport.accounts.models import AdherenceDay, AgentStateChange, ScheduleBlock, User
 from rapport.imports import values
 from rapport.imports.sources import register
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
-from rapport.imports.sources.cdr import Planned, keyed_plan, keyed_write, number, people_named
+from rapport.imports.sources.lookups import (
+    Planned,
+    Tally,
+    keyed_plan,
+    keyed_write,
+    moment,
+    number,
+    people_named,
+    person_named,
+    read_rows,
+    word,
+)
 
 WFM = "wfm"
 MINUTES_A_DAY = 24 * 60
@@ -77,16 +86,7 @@ ID_ALIASES = ("ID", "Row ID", "Record ID")
 
 
 def _word(text: str | None, name: str, words: dict[str, str], ours: list[str]) -> str:
-    """Our word for the WFM system's: case, dashes, underscores and spacing do not matter."""
-    key = " ".join((text or "").lower().replace("-", " ").replace("_", " ").split())
-    if not key:
-        raise RowError(f"{name} is missing")
-    if key not in words:
-        raise RowError(
-            f"{name} {values.quoted((text or '').strip())} is not known; use one of "
-            f"{', '.join(ours)} (or a usual WFM word for them)"
-        )
-    return words[key]
+    return word(text, name, words, f"one of {', '.join(ours)} (or a usual WFM word for them)")
 
 
 class WfmSource(Source):
@@ -97,23 +97,15 @@ class WfmSource(Source):
     model: type[ScheduleBlock] | type[AdherenceDay] | type[AgentStateChange]
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
-        outcome = Outcome()
-        people_named(
-            ctx,
-            {(ln.values.get("agent") or "").strip() for ln in lines},
-            source=ctx.source_label,
-        )
-        rows: list[Planned] = []
-        for line in lines:
-            try:
-                rows.append(self.check(line, ctx))
-            except RowError as exc:
-                outcome.errors.append((line.number, str(exc)))
-        plan = keyed_plan(self.model, rows, source=ctx.source_label, ctx=ctx)
-        keyed_write(self.model, plan, source=ctx.source_label, ctx=ctx, outcome=outcome)
+        tally = Tally()
+        agents = {(line.values.get("agent") or "").strip() for line in lines}
+        people_named(ctx, agents, source=ctx.source_label)
+        rows = read_rows(lines, lambda line: self.check(line, ctx), tally)
+        plan = keyed_plan(self.model, rows, source=ctx.source_label, ctx=ctx, tally=tally)
+        keyed_write(self.model, plan, ctx=ctx, tally=tally)
         if not ctx.dry_run:
-            self.after_write([*plan.added, *(row for row, _ in plan.updated)], ctx)
-        return outcome
+            self.after_write([row for row, _ in [*plan.added, *plan.updated]], ctx)
+        return tally.finish()
 
     def check(self, line: Line, ctx: Context) -> Planned:
         raise NotImplementedError
@@ -123,21 +115,10 @@ class WfmSource(Source):
 
     def agent(self, line: Line, ctx: Context) -> tuple[int, str]:
         name = values.text(line.values.get("agent"), "agent", max_length=255, required=True)
-        found = people_named(ctx, [name], source=ctx.source_label).get(name)
+        found = person_named(ctx, name, source=ctx.source_label)
         if found is None:
             raise RowError(f"agent {values.quoted(name)} has no Rapport account")
         return found, name
-
-    def moment(self, line: Line, name: str, ctx: Context) -> datetime:
-        found = values.parse_datetime(
-            line.values.get(name),
-            name,
-            date_format=ctx.date_format,
-            zone=timezone.get_default_timezone(),
-        )
-        if found is None:
-            raise RowError(f"{name} is missing")
-        return found
 
     def given_id(self, line: Line) -> str:
         return values.text(line.values.get("id"), "id", max_length=100)
@@ -177,7 +158,7 @@ class SchedulesSource(WfmSource):
 
     def check(self, line: Line, ctx: Context) -> Planned:
         agent_id, name = self.agent(line, ctx)
-        starts_at, ends_at = self.moment(line, "start", ctx), self.moment(line, "end", ctx)
+        starts_at, ends_at = moment(line, "start", ctx), moment(line, "end", ctx)
         if ends_at <= starts_at:
             raise RowError(f"end {values.quoted(line.values.get('end') or '')} is not after start")
         activity = _word(
@@ -185,7 +166,6 @@ class SchedulesSource(WfmSource):
         )
         key = self.given_id(line) or f"{agent_id}|{starts_at.isoformat()}|{activity}"
         return Planned(
-            line=line.number,
             external_id=key,
             values={
                 "agent_id": agent_id,
@@ -239,7 +219,6 @@ class AdherenceSource(WfmSource):
             raise RowError("scheduled_minutes is missing")
         adherent = _adherent(line, scheduled)
         return Planned(
-            line=line.number,
             external_id=self.given_id(line) or f"{agent_id}|{day.isoformat()}",
             values={
                 "agent_id": agent_id,
@@ -298,9 +277,8 @@ class AgentStatesSource(WfmSource):
     def check(self, line: Line, ctx: Context) -> Planned:
         agent_id, name = self.agent(line, ctx)
         state = _word(line.values.get("state"), "state", STATE_WORDS, AgentState.values)
-        changed_at = self.moment(line, "changed_at", ctx)
+        changed_at = moment(line, "changed_at", ctx)
         return Planned(
-            line=line.number,
             external_id=self.given_id(line) or f"{agent_id}|{changed_at.isoformat()}",
             values={"agent_id": agent_id, "state": state, "changed_at": changed_at},
             sample=f"{name} {state} at {changed_at:%Y-%m-%d %H:%M:%S} UTC",

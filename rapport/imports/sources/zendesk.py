@@ -29,26 +29,27 @@ from rapport.access.choices import Channel, Priority
 from rapport.access.models import Queue
 from rapport.cases.choices import CaseStatus
 from rapport.cases.models import Case
+from rapport.customers import selectors as customer_selectors
 from rapport.customers.models import Customer
 from rapport.imports.sources import register
-from rapport.imports.sources._people import (
+from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
+from rapport.imports.sources.lookups import (
     Holders,
     Point,
     QueueOptionsForm,
     Tally,
     customer_save,
-    customers_by_external_id,
+    customers_named,
     email_point,
     json_or_text,
     last_wins,
     multiline,
+    person_named,
     queue_for,
+    read_rows,
     split_name,
-    survivor,
-    user_named,
     write_case,
 )
-from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import parse_choice, parse_datetime, quoted, text
 
 STATUSES: dict[str, str] = {
@@ -249,13 +250,10 @@ class ZendeskTickets(Source):
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         tally = Tally()
-        rows = []
-        for line in lines:
-            with tally.row(line):
-                rows.append((line, read_ticket(line, ctx)))
+        rows = read_rows(lines, lambda line: read_ticket(line, ctx), tally)
         rows = last_wins(rows, lambda row: row.id, tally)
         kept = [row for _, row in rows]
-        requesters = customers_by_external_id(ctx.source_label, (r.requester_id for r in kept))
+        requesters = customers_named(ctx, (r.requester_id for r in kept), source=ctx.source_label)
         holders = Holders(r.requester_email for r in kept if r.requester_email)
         found = Case.objects.filter(source=ctx.source_label, external_id__in=[r.id for r in kept])
         existing = {case.external_id: case for case in found}
@@ -290,10 +288,10 @@ class ZendeskTickets(Source):
 
     @staticmethod
     def _assignee(row: TicketRow, ctx: Context, tally: Tally) -> int | None:
-        user = user_named(ctx, ctx.source_label, row.assignee, by_full_name=True)
+        user = person_named(ctx, row.assignee, source=ctx.source_label, by_full_name=True)
         if row.assignee and user is None:
             tally.note(f"assignee {row.assignee} has no Rapport account; imported unassigned")
-        return user.pk if user else None
+        return user
 
     @staticmethod
     def _requester(
@@ -306,15 +304,15 @@ class ZendeskTickets(Source):
         """The requester's customer; one made here joins `requesters`, so their next ticket in
         the batch finds it (in a dry run too)."""
         held = holders.get(row.requester_email) if row.requester_email else None
+        found = customer_selectors.surviving(held.customer) if held else None
         if not row.requester_id:
-            return survivor(held.customer) if held else None
-        customer = requesters.get(row.requester_id)
-        if customer is None and held is not None:
-            customer = requesters[row.requester_id] = held.customer
-        if customer is None:
-            customer = requesters[row.requester_id] = new_requester(row, holders, ctx)
-            tally.note("the requester was unknown: a customer was made for review")
-        return survivor(customer)
+            return found
+        if row.requester_id not in requesters:
+            if found is None:
+                found = new_requester(row, holders, ctx)
+                tally.note("the requester was unknown: a customer was made for review")
+            requesters[row.requester_id] = found
+        return requesters[row.requester_id]
 
 
 def new_requester(row: TicketRow, holders: Holders, ctx: Context) -> Customer:

@@ -1,52 +1,64 @@
-"""Rows of an export file as a source receives them: each header given to the field whose name or
-alias it matches (compared without case, spaces, dashes or underscores, as the mapping step
-suggests), each row numbered by the line it starts on (the header is line 1)."""
+"""Rows of an export file as a source receives them, for the tests of every source: each column
+given to the field the mapping step suggests for it (rapport.imports.services.mappings), each row
+numbered by the line it starts on (the header is line 1); and a whole import job of a fixture."""
 
 import csv
+import datetime
+import io
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 
 from rapport.imports.models import ImportJob, ImportRowError
 from rapport.imports.services import jobs as job_services
-from rapport.imports.sources.base import Context, Line, Source
+from rapport.imports.services.mappings import mapping_suggest
+from rapport.imports.sources.base import Context, Line, Outcome, Source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def squash(header: str) -> str:
-    return "".join(ch for ch in header.casefold() if ch not in " -_")
-
-
-def field_of(source: Source) -> dict[str, str]:
-    spellings: dict[str, str] = {}
-    for field in source.fields:
-        for spelling in (field.name, *field.aliases):
-            spellings.setdefault(squash(spelling), field.name)
-    return spellings
-
-
-def headers_of(filename: str) -> list[str]:
-    with open(FIXTURES / filename, encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle))
+def lines_of(source: Source, text: str) -> list[Line]:
+    reader = csv.reader(io.StringIO(text))
+    headers = next(reader)
+    mapping = mapping_suggest(source_type=source.key, headers=headers)
+    column = {field: headers.index(header) for field, header in mapping.items()}
+    lines, start = [], reader.line_num + 1
+    for record in reader:
+        values = {field: record[index] for field, index in column.items()}
+        lines.append(Line(number=start, values=values, raw=",".join(record)))
+        start = reader.line_num + 1
+    return lines
 
 
 def mapped_lines(source: Source, filename: str) -> list[Line]:
-    fields = field_of(source)
-    lines = []
-    with open(FIXTURES / filename, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        names = [fields.get(squash(header)) for header in next(reader)]
-        start = reader.line_num + 1
-        for record in reader:
-            values = {name: cell for name, cell in zip(names, record, strict=True) if name}
-            lines.append(Line(number=start, values=values, raw=",".join(record)))
-            start = reader.line_num + 1
-    return lines
+    return lines_of(source, (FIXTURES / filename).read_text(encoding="utf-8-sig"))
+
+
+def unmapped_headers(source: Source, filename: str) -> list[str]:
+    text = (FIXTURES / filename).read_text(encoding="utf-8-sig")
+    headers = next(csv.reader(io.StringIO(text)))
+    mapped = set(mapping_suggest(source_type=source.key, headers=headers).values())
+    return [header for header in headers if header not in mapped]
 
 
 def context_for(source: Source, **choices) -> Context:
     return Context(job_id=0, source_label=source.source_label, **choices)
+
+
+def process(source: Source, lines: list[Line], *, ctx: Context | None = None, **choices) -> Outcome:
+    """Process the lines as the engine does: in a transaction, with the source's label."""
+    with transaction.atomic():
+        return source.process(lines, ctx or context_for(source, **choices))
+
+
+def counted(outcome: Outcome) -> tuple[int, int, int, list[tuple[int, str]]]:
+    return (outcome.added, outcome.updated, outcome.unchanged, outcome.errors)
+
+
+def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
+    """A moment in March 2026 (UTC), when the center-system fixtures happen."""
+    return datetime.datetime(2026, 3, day, hour, minute, second, tzinfo=datetime.UTC)
 
 
 def whole_job(run_tasks, importer, *, name: str, source_type: str, **choices):

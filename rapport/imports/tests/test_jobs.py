@@ -238,9 +238,25 @@ class TestStates:
         assert job_services.job_execute(job_id=job.pk).state == "cancelled"
 
     def test_a_running_job_is_asked_to_stop(self, importer):
-        job = ImportJobFactory(state="running", phase="run")
+        job = ImportJobFactory(state="running", phase="run", heartbeat_at=timezone.now())
         job = job_services.job_cancel(job=job, by=importer)
         assert (job.state, job.cancel_requested_at is not None) == ("running", True)
+
+    def test_a_job_whose_worker_went_away_stops_at_once(self, importer):
+        gone = timezone.now() - job_services.STALL_AFTER - timedelta(seconds=1)
+        running = ImportJobFactory(state="running", phase="run", heartbeat_at=gone, rows_added=5)
+        checking = ImportJobFactory(state="checking", phase="dry_run", rows_seen=7)
+
+        running = job_services.job_cancel(job=running, by=importer)
+        checking = job_services.job_cancel(job=checking, by=importer)
+
+        assert (running.state, running.rows_added, running.finished_at is not None) == (
+            "cancelled",
+            5,
+            True,
+        )
+        assert (checking.state, checking.rows_seen) == ("uploaded", 0)
+        assert job_services.job_execute(job_id=checking.pk).state == "uploaded"
 
     def test_a_finished_job_cannot_be_cancelled(self, importer):
         with pytest.raises(Conflict, match="finished"):
@@ -368,6 +384,17 @@ class TestSelectors:
     def test_a_missing_job_is_not_found(self, importer):
         with pytest.raises(NotFound):
             job_selectors.job_get_for(user=importer, job_id=424_242)
+
+    def test_the_sample_is_the_first_rows_as_they_will_be_read(self, importer, make_user):
+        job = create(importer, household_rows(12))
+        sample = job_selectors.job_sample_for(user=importer, job=job)
+        assert len(sample) == 10
+        assert sample[0]["Household ID"] == "HH-000001"
+        with pytest.raises(NotFound):
+            job_selectors.job_sample_for(user=make_user("supervisor"), job=job)
+        job.file.storage.delete(job.file.name)
+        job = ImportJob.objects.get(pk=job.pk)
+        assert job_selectors.job_sample_for(user=importer, job=job) == []
 
     def test_the_job_list_is_one_query(self, importer, django_assert_num_queries):
         ImportJobFactory.create_batch(3)

@@ -30,7 +30,7 @@ from rapport.imports.tests.factories import csv_upload, household_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROWS = 3_000  # 60 batches of 50 in the worker (worker_settings.RAPPORT_IMPORT_BATCH_ROWS)
+ROWS = 5_000  # 100 batches of 50 in the worker (worker_settings.RAPPORT_IMPORT_BATCH_ROWS)
 BAD_EVERY = 250  # every 250th row lacks its name
 WAIT_SECONDS = 120  # generous: the worker must start Django before it reads a row
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -8,11 +8,10 @@ from rapport.imports.sources.base import Line
 from rapport.imports.sources.contact_points import ContactPoints
 from rapport.imports.tests.crm_export_lines import (
     context_for,
-    field_of,
-    headers_of,
     job_counts,
     mapped_lines,
-    squash,
+    process,
+    unmapped_headers,
     whole_job,
 )
 
@@ -49,11 +48,11 @@ def errors_of(people):
 
 
 def run(dry_run=False, lines=None):
-    return SOURCE.process(lines or mapped_lines(SOURCE, FILE), context_for(SOURCE, dry_run=dry_run))
+    return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run)
 
 
 def test_every_column_of_the_export_has_a_field():
-    assert [h for h in headers_of(FILE) if squash(h) not in field_of(SOURCE)] == []
+    assert unmapped_headers(SOURCE, FILE) == []
 
 
 def test_points_join_their_customers_and_one_someone_else_has_is_refused(people):

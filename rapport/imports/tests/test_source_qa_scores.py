@@ -10,12 +10,13 @@ from rapport.accounts.models import ExternalAccount
 from rapport.accounts.tests.factories import UserFactory
 from rapport.imports.sources.base import Context
 from rapport.imports.sources.qa_scores import IMPORTED_FORM, QaScoresOptions, QaScoresSource
-from rapport.imports.tests.test_source_cdr import (
-    counts,
-    errors_by_line,
-    fixture_lines,
+from rapport.imports.tests.crm_export_lines import (
+    at,
+    counted,
+    job_counts,
     lines_of,
-    run,
+    mapped_lines,
+    process,
     unmapped_headers,
     whole_job,
 )
@@ -28,11 +29,6 @@ pytestmark = pytest.mark.django_db
 
 SOURCE = QaScoresSource()
 EXPORT = "qa_recording_export.csv"
-UTC = datetime.UTC
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -58,14 +54,14 @@ def recorded():
 
 
 def test_every_column_of_the_recording_export_finds_its_field():
-    assert unmapped_headers(SOURCE, EXPORT) == set()
+    assert unmapped_headers(SOURCE, EXPORT) == []
 
 
 def test_scores_become_submitted_evaluations_and_bad_rows_say_why(recorded):
-    outcome, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    outcome = process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (4, 0, 0)
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         5: "call_id 'c-9999' is not a call in Rapport (import the call records first)",
         6: "agent 'ana' did not handle contact call c-1002: Rapport has it handled by ben",
         7: "score must be between 0 and 100: '120'",
@@ -88,11 +84,11 @@ def test_scores_become_submitted_evaluations_and_bad_rows_say_why(recorded):
     assert scores["EV-5002"].evaluator == recorded["quinn"]  # by e-mail
     assert scores["EV-5003"].evaluator is None  # qa-77 is nobody in Rapport
     assert scores["EV-5009"].score == Decimal("87.50")  # 7 of 8
-    assert "evaluator 'qa-77' has no Rapport account" in outcome.samples
+    assert "1 row: evaluator 'qa-77' has no Rapport account" in outcome.samples
 
 
 def test_imported_scores_count_in_the_agents_qa_score(recorded):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     ana = Evaluation.objects.filter(agent=recorded["ana"])
     assert kpis.qa_sums(ana) == (3, 86 + 92 + 87.5, 86**2 + 92**2 + 87.5**2)
@@ -101,10 +97,10 @@ def test_imported_scores_count_in_the_agents_qa_score(recorded):
 
 
 def test_the_same_file_twice_changes_nothing(recorded):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
     before = list(Evaluation.objects.order_by("pk").values())
 
-    outcome, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    outcome = process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (0, 0, 4)
     assert len(outcome.errors) == 5
@@ -113,7 +109,7 @@ def test_the_same_file_twice_changes_nothing(recorded):
 
 
 def test_a_rescored_evaluation_is_updated_and_a_voided_one_stays_voided(recorded):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
     Evaluation.objects.filter(external_id="EV-5001").update(status=EvaluationStatus.VOIDED)
     text = (
         "Evaluation ID,Call ID,Agent,Score,Evaluation Date\n"
@@ -121,7 +117,7 @@ def test_a_rescored_evaluation_is_updated_and_a_voided_one_stays_voided(recorded
         "EV-5003,c-1003,ana,92,2026-03-05 09:00\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (0, 1, 1)
     rescored = Evaluation.objects.get(external_id="EV-5001")
@@ -134,17 +130,12 @@ def test_a_rescored_evaluation_is_updated_and_a_voided_one_stays_voided(recorded
 
 
 def test_a_dry_run_writes_nothing_and_counts_what_a_run_would(recorded):
-    dry, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT), dry_run=True)
+    dry = process(SOURCE, mapped_lines(SOURCE, EXPORT), dry_run=True)
 
     assert not Evaluation.objects.exists()
     assert not QaForm.objects.filter(name=IMPORTED_FORM).exists()
-    real, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
-    assert (dry.added, dry.updated, dry.unchanged, dry.errors) == (
-        real.added,
-        real.updated,
-        real.unchanged,
-        real.errors,
-    )
+    real = process(SOURCE, mapped_lines(SOURCE, EXPORT))
+    assert counted(dry) == counted(real)
     assert "add QA score EV-5001: 86.00 for rec-ana on call c-1001" in dry.samples
 
 
@@ -155,7 +146,7 @@ def test_a_row_repeated_in_a_batch_is_written_once_with_its_last_values(recorded
         "EV-1,c-1001,ana,60,2026-03-04 10:00\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert (outcome.added, outcome.unchanged) == (1, 1)
     assert Evaluation.objects.get(external_id="EV-1").score == Decimal("60.00")
@@ -172,10 +163,10 @@ def test_the_contact_may_be_named_by_its_rapport_number(recorded):
         "EV-4,99999999,,ben,75,2026-03-04 10:00\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert Evaluation.objects.get(external_id="EV-1").interaction == call
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         3: f"call_id 'c-1002' and interaction_id {other.pk} differ",
         4: "call_id or interaction_id is needed: a score needs its contact",
         5: "interaction_id 99999999 is not a contact in Rapport",
@@ -193,10 +184,10 @@ def test_a_score_needs_an_agent_who_handled_the_contact_and_another_evaluator(re
         "EV-5,c-1001,ana,quinn,abc,2026-03-04 10:00\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert outcome.added == 0
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         2: "contact call c-nobody has no agent in Rapport to credit the score to",
         3: "the evaluator is the agent: a self-evaluation does not count as QA",
         4: "agent 'zed' has no Rapport account",
@@ -213,7 +204,7 @@ def test_the_job_may_choose_the_form_for_rows_that_name_none(recorded):
         "Evaluation ID,Call ID,Agent,Score,Evaluation Date\nEV-1,c-1001,ana,75,2026-03-04 10:00\n"
     )
 
-    run(SOURCE, lines_of(SOURCE, text), options=options.cleaned_data)
+    process(SOURCE, lines_of(SOURCE, text), options=options.cleaned_data)
 
     assert Evaluation.objects.get(external_id="EV-1").form == chosen
     assert not QaForm.objects.filter(name=IMPORTED_FORM).exists()
@@ -225,9 +216,9 @@ def test_a_chosen_form_that_was_deleted_is_reported_on_each_row(recorded):
     )
     ctx = Context(job_id=1, source_label="recording", options={"form": 99999})
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text), ctx=ctx)
+    outcome = process(SOURCE, lines_of(SOURCE, text), ctx=ctx)
 
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         2: "the form chosen for this import (number 99999) no longer exists"
     }
 
@@ -245,6 +236,6 @@ def test_the_export_through_a_whole_import_job(recorded, importer, run_tasks):
 
     assert job.options == {"form": chosen.pk}
     assert (summary["added"], summary["failed"]) == (4, 5)
-    assert counts(job) == (4, 0, 0, 5)
-    assert sorted(errors) == [5, 6, 7, 8, 9]
+    assert job_counts(job) == (4, 0, 0, 5)
+    assert [line for line, _ in errors] == [5, 6, 7, 8, 9]
     assert set(Evaluation.objects.values_list("form", flat=True)) == {chosen.pk}

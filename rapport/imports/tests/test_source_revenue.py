@@ -17,12 +17,13 @@ from rapport.customers.tests.factories import (
 )
 from rapport.imports.sources.base import Context
 from rapport.imports.sources.revenue import RevenueEventsSource, RevenueOptions
-from rapport.imports.tests.test_source_cdr import (
-    counts,
-    errors_by_line,
-    fixture_lines,
+from rapport.imports.tests.crm_export_lines import (
+    at,
+    counted,
+    job_counts,
     lines_of,
-    run,
+    mapped_lines,
+    process,
     unmapped_headers,
     whole_job,
 )
@@ -37,11 +38,6 @@ pytestmark = pytest.mark.django_db
 
 SOURCE = RevenueEventsSource()
 EXPORT = "revenue_billing_export.csv"
-UTC = datetime.UTC
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -75,14 +71,14 @@ def billing():
 
 
 def test_every_column_of_the_billing_export_finds_its_field():
-    assert unmapped_headers(SOURCE, EXPORT) == set()
+    assert unmapped_headers(SOURCE, EXPORT) == []
 
 
 def test_events_are_kept_joined_to_customer_and_contact_and_bad_rows_say_why(billing):
-    outcome, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    outcome = process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (6, 0, 0)
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         7: "kind 'Refund' is not known; use order, cancellation or retention_offer_accepted",
         8: "customer 'CUST-404' is not a customer in Rapport",
         9: "product 'fiber-9000' is not a product code in Rapport",
@@ -104,11 +100,11 @@ def test_events_are_kept_joined_to_customer_and_contact_and_bad_rows_say_why(bil
     assert events["INV-7004"].amount == Decimal("1020.00")
     assert events["INV-7003"].interaction == billing["call"]  # named by its call id
     assert events["INV-7011"].interaction == billing["call"]  # the latest in the 7 days before
-    assert "cancellation INV-7005: no active holding to end" in outcome.samples
+    assert "1 row: cancellation INV-7005: no active holding to end" in outcome.samples
 
 
 def test_orders_start_holdings_cancellations_end_them_and_offers_are_marked(billing):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     started = Holding.objects.get(customer=billing["first"])
     assert (started.product, started.since, started.value, started.status) == (
@@ -130,11 +126,11 @@ def test_orders_start_holdings_cancellations_end_them_and_offers_are_marked(bill
 
 
 def test_the_same_file_twice_changes_nothing(billing):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
     holdings = list(Holding.objects.order_by("pk").values())
     events = list(RevenueEvent.objects.order_by("pk").values())
 
-    outcome, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    outcome = process(SOURCE, mapped_lines(SOURCE, EXPORT))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (0, 0, 6)
     assert len(outcome.errors) == 5
@@ -143,13 +139,13 @@ def test_the_same_file_twice_changes_nothing(billing):
 
 
 def test_a_changed_event_is_updated_but_its_effect_is_not_applied_again(billing):
-    run(SOURCE, fixture_lines(SOURCE, EXPORT))
+    process(SOURCE, mapped_lines(SOURCE, EXPORT))
     text = (
         "Transaction ID,Type,Customer ID,Product Code,Amount,Date\n"
         "INV-7001,order,CUST-001,fiber-500,650.00,2026-03-05T15:20:00Z\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert (outcome.added, outcome.updated) == (0, 1)
     assert RevenueEvent.objects.get(external_id="INV-7001").amount == Decimal("650.00")
@@ -157,7 +153,7 @@ def test_a_changed_event_is_updated_but_its_effect_is_not_applied_again(billing)
 
 
 def test_a_dry_run_writes_and_changes_nothing_and_counts_what_a_run_would(billing):
-    dry, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT), dry_run=True)
+    dry = process(SOURCE, mapped_lines(SOURCE, EXPORT), dry_run=True)
 
     assert not RevenueEvent.objects.exists()
     assert Holding.objects.count() == 1
@@ -165,13 +161,8 @@ def test_a_dry_run_writes_and_changes_nothing_and_counts_what_a_run_would(billin
     assert billing["lena_tv"].ended_on is None
     billing["call"].refresh_from_db()
     assert billing["call"].offer_made is None
-    real, _ = run(SOURCE, fixture_lines(SOURCE, EXPORT))
-    assert (dry.added, dry.updated, dry.unchanged, dry.errors) == (
-        real.added,
-        real.updated,
-        real.unchanged,
-        real.errors,
-    )
+    real = process(SOURCE, mapped_lines(SOURCE, EXPORT))
+    assert counted(dry) == counted(real)
     assert "add order INV-7001: 599.88 for customer CUST-001" in dry.samples
 
 
@@ -185,10 +176,10 @@ def test_a_named_contact_must_be_the_customers_and_products_are_needed_to_hold(b
         "E-4,order,CUST-003,fiber-500,2026-03-06T17:00:00Z,\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert other.customer is not None
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         2: "the contact named is another customer's, not CUST-003's",
         3: "product is missing: an order starts or ends a product",
         4: "call_id 'c-missing' is not a call in Rapport (import the call records first)",
@@ -209,10 +200,10 @@ def test_customers_may_be_named_by_the_id_another_import_gave_them(billing):
     )
     ctx = Context(job_id=1, source_label="billing", options=options.cleaned_data)
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text), ctx=ctx)
+    outcome = process(SOURCE, lines_of(SOURCE, text), ctx=ctx)
 
     assert RevenueEvent.objects.get(external_id="E-1").customer == legacy
-    assert errors_by_line(outcome) == {3: "customer 'CUST-001' is not a customer in Rapport"}
+    assert dict(outcome.errors) == {3: "customer 'CUST-001' is not a customer in Rapport"}
 
 
 def test_an_event_for_a_merged_customer_goes_to_the_one_it_was_merged_into(billing):
@@ -222,7 +213,7 @@ def test_an_event_for_a_merged_customer_goes_to_the_one_it_was_merged_into(billi
         "E-1,order,CUST-OLD,tv-basic,240,2026-03-06T17:00:00Z\n"
     )
 
-    run(SOURCE, lines_of(SOURCE, text))
+    process(SOURCE, lines_of(SOURCE, text))
 
     assert RevenueEvent.objects.get(external_id="E-1").customer == billing["first"]
 
@@ -257,7 +248,7 @@ def test_an_order_after_an_offer_moves_the_agents_revenue_influenced(billing):
         "E-1,order,CUST-900,fiber-500,480.00,2026-03-12T09:00:00Z\n"
     )
 
-    run(SOURCE, lines_of(SOURCE, text))
+    process(SOURCE, lines_of(SOURCE, text))
 
     assert offer_day in set(RollupDirtyDay.objects.values_list("day", flat=True))
     measures.rollups_refresh()
@@ -272,7 +263,7 @@ def test_an_accepted_retention_offer_marks_its_contacts_day_for_the_rollups(bill
         "E-1,retained,CUST-003,2026-03-06T17:00:00Z,c-2001\n"
     )
 
-    run(SOURCE, lines_of(SOURCE, text))
+    process(SOURCE, lines_of(SOURCE, text))
 
     assert set(RollupDirtyDay.objects.values_list("day", flat=True)) == {datetime.date(2026, 3, 6)}
     rollups.rollup_day(datetime.date(2026, 3, 6))
@@ -287,7 +278,7 @@ def test_rows_repeated_in_a_batch_apply_once(billing):
         "E-1,order,CUST-001,tv-basic,120,2026-03-06T17:00:00Z\n"
     )
 
-    outcome, _ = run(SOURCE, lines_of(SOURCE, text))
+    outcome = process(SOURCE, lines_of(SOURCE, text))
 
     assert (outcome.added, outcome.unchanged) == (1, 1)
     assert Holding.objects.get(customer=billing["first"]).value == Decimal("120.00")
@@ -300,7 +291,7 @@ def test_the_export_through_a_whole_import_job(billing, importer, run_tasks):
     assert job.options == {"customer_source": "import"}
     assert (summary["added"], summary["failed"]) == (6, 5)
     assert Holding.objects.filter(customer=billing["first"]).count() == 1  # once, by the run
-    assert counts(job) == (6, 0, 0, 5)
-    assert sorted(errors) == [7, 8, 9, 10, 11]
+    assert job_counts(job) == (6, 0, 0, 5)
+    assert [line for line, _ in errors] == [7, 8, 9, 10, 11]
     billing["lena_tv"].refresh_from_db()
     assert billing["lena_tv"].ended_on == datetime.date(2026, 3, 6)

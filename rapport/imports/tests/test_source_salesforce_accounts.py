@@ -12,12 +12,10 @@ from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.models import ContactPoint, Customer, Household
 from rapport.imports.sources.salesforce import SalesforceAccounts, sf_id
 from rapport.imports.tests.crm_export_lines import (
-    context_for,
-    field_of,
-    headers_of,
     job_counts,
     mapped_lines,
-    squash,
+    process,
+    unmapped_headers,
     whole_job,
 )
 
@@ -40,13 +38,11 @@ def owner():
 
 
 def run(dry_run=False, lines=None, **options):
-    ctx = context_for(SOURCE, dry_run=dry_run, options=options)
-    return SOURCE.process(lines or mapped_lines(SOURCE, FILE), ctx)
+    return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run, options=options)
 
 
 def test_every_column_of_the_export_but_created_date_has_a_field():
-    unmapped = [h for h in headers_of(FILE) if squash(h) not in field_of(SOURCE)]
-    assert unmapped == ["CreatedDate"]
+    assert unmapped_headers(SOURCE, FILE) == ["CreatedDate"]
 
 
 def test_household_accounts_become_households_and_business_accounts_organisations(owner):

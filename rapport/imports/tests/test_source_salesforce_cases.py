@@ -20,6 +20,7 @@ from rapport.imports.tests.crm_export_lines import (
     context_for,
     job_counts,
     mapped_lines,
+    process,
     whole_job,
 )
 
@@ -65,8 +66,7 @@ def people(owner):
 
 
 def run(dry_run=False, lines=None, **options):
-    ctx = context_for(SOURCE, dry_run=dry_run, options=options)
-    return SOURCE.process(lines or mapped_lines(SOURCE, FILE), ctx)
+    return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run, options=options)
 
 
 def case(external_id: str) -> Case:

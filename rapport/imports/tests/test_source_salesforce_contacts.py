@@ -11,11 +11,10 @@ from rapport.customers.tests.factories import CustomerFactory
 from rapport.imports.sources.salesforce import SalesforceAccounts, SalesforceContacts
 from rapport.imports.tests.crm_export_lines import (
     context_for,
-    field_of,
-    headers_of,
     job_counts,
     mapped_lines,
-    squash,
+    process,
+    unmapped_headers,
     whole_job,
 )
 
@@ -48,7 +47,7 @@ def accounts(owner):
 
 
 def run(dry_run=False, lines=None):
-    return SOURCE.process(lines or mapped_lines(SOURCE, FILE), context_for(SOURCE, dry_run=dry_run))
+    return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run)
 
 
 def customer(external_id: str) -> Customer:
@@ -56,8 +55,7 @@ def customer(external_id: str) -> Customer:
 
 
 def test_every_column_of_the_export_but_title_has_a_field():
-    unmapped = [h for h in headers_of(FILE) if squash(h) not in field_of(SOURCE)]
-    assert unmapped == ["Title"]
+    assert unmapped_headers(SOURCE, FILE) == ["Title"]
 
 
 def test_contacts_become_customers_in_their_accounts_household(accounts, owner):
@@ -161,18 +159,30 @@ def test_without_the_accounts_contacts_come_without_households():
     assert outcome.samples[0].startswith("5 rows: AccountId is not a household")
 
 
-def test_a_customer_merged_in_rapport_is_left_alone(accounts):
+def test_a_row_about_a_merged_customer_fills_only_what_the_survivor_lacks(accounts, owner):
+    """The merged record is never written; the row goes to its survivor as the merge went
+    (empty fields filled, contact points added, the survivor's own values kept), and the same
+    file again changes nothing."""
     run()
-    survivor = CustomerFactory()
-    Customer.objects.filter(external_id="0035g00000AdOkAAAV").update(merged_into=survivor)
+    merged = customer("0035g00000AdOkAAAV")
+    survivor = CustomerFactory(first_name="Adaeze", last_name="Okafor")
+    merged.contact_points.update(customer=survivor)  # a merge moves them
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
     lines = mapped_lines(SOURCE, FILE)
-    renamed = dataclasses.replace(lines[0], values=lines[0].values | {"FirstName": "Adaeze"})
+    row = lines[0].values | {"FirstName": "Ada-Renamed", "HomePhone": "(217) 555-0100"}
 
-    outcome = run(lines=[renamed])
+    first = run(lines=[dataclasses.replace(lines[0], values=row)])
+    again = run(lines=[dataclasses.replace(lines[0], values=row)])
 
-    assert (outcome.added, outcome.updated, outcome.unchanged) == (0, 0, 1)
+    assert (first.added, first.updated, first.unchanged) == (0, 1, 0)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    assert first.samples[0].startswith("1 row: the customer was merged in Rapport")
+    survivor.refresh_from_db()
+    assert (survivor.first_name, survivor.date_of_birth.isoformat()) == ("Adaeze", "1984-03-12")
+    assert (survivor.household.name, survivor.owner) == ("The Okafors", owner)
+    assert survivor.contact_points.filter(normalised="+12175550100", label="home").exists()
     assert customer("0035g00000AdOkAAAV").first_name == "Ada"
-    assert survivor.first_name != "Adaeze"
+    assert merged.history.count() == 1
 
 
 def test_the_exports_through_whole_import_jobs(owner, importer, run_tasks):

@@ -9,12 +9,13 @@ from rapport.accounts.models import AdherenceDay, AgentStateChange, ExternalAcco
 from rapport.accounts.tests.factories import UserFactory
 from rapport.imports.sources.base import Context
 from rapport.imports.sources.wfm import AdherenceSource, AgentStatesSource, SchedulesSource
-from rapport.imports.tests.test_source_cdr import (
-    counts,
-    errors_by_line,
-    fixture_lines,
+from rapport.imports.tests.crm_export_lines import (
+    at,
+    counted,
+    job_counts,
     lines_of,
-    run,
+    mapped_lines,
+    process,
     unmapped_headers,
     whole_job,
 )
@@ -22,11 +23,6 @@ from rapport.imports.tests.test_source_cdr import (
 pytestmark = pytest.mark.django_db
 
 SCHEDULES, ADHERENCE, STATES = SchedulesSource(), AdherenceSource(), AgentStatesSource()
-UTC = datetime.UTC
-
-
-def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
-    return datetime.datetime(2026, 3, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -47,17 +43,17 @@ def roster():
     ],
 )
 def test_every_column_of_the_wfm_exports_finds_its_field(source, name):
-    assert unmapped_headers(source, name) == set()
+    assert unmapped_headers(source, name) == []
 
 
 # --- Schedules -------------------------------------------------------------------------------
 
 
 def test_schedule_blocks_are_added_with_wfm_activities_read_as_ours(roster):
-    outcome, _ = run(SCHEDULES, fixture_lines(SCHEDULES, "wfm_schedule_export.csv"))
+    outcome = process(SCHEDULES, mapped_lines(SCHEDULES, "wfm_schedule_export.csv"))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (8, 0, 0)
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         10: "end '2026-03-09 13:30' is not after start",
         11: "activity 'Gardening' is not known; use one of work, break, lunch, training, "
         "meeting, off (or a usual WFM word for them)",
@@ -82,10 +78,10 @@ def test_schedule_blocks_are_added_with_wfm_activities_read_as_ours(roster):
 
 
 def test_a_schedule_imported_twice_is_unchanged_and_a_moved_end_is_an_update(roster):
-    run(SCHEDULES, fixture_lines(SCHEDULES, "wfm_schedule_export.csv"))
+    process(SCHEDULES, mapped_lines(SCHEDULES, "wfm_schedule_export.csv"))
 
-    again, _ = run(SCHEDULES, fixture_lines(SCHEDULES, "wfm_schedule_export.csv"))
-    moved, _ = run(
+    again = process(SCHEDULES, mapped_lines(SCHEDULES, "wfm_schedule_export.csv"))
+    moved = process(
         SCHEDULES,
         lines_of(
             SCHEDULES, "Agent,Activity,Start,End\nW-101,Open,2026-03-09 08:00,2026-03-09 09:45\n"
@@ -101,16 +97,11 @@ def test_a_schedule_imported_twice_is_unchanged_and_a_moved_end_is_an_update(ros
 
 
 def test_a_schedule_dry_run_writes_nothing_and_counts_what_a_run_would(roster):
-    dry, _ = run(SCHEDULES, fixture_lines(SCHEDULES, "wfm_schedule_export.csv"), dry_run=True)
+    dry = process(SCHEDULES, mapped_lines(SCHEDULES, "wfm_schedule_export.csv"), dry_run=True)
 
     assert not ScheduleBlock.objects.exists()
-    real, _ = run(SCHEDULES, fixture_lines(SCHEDULES, "wfm_schedule_export.csv"))
-    assert (dry.added, dry.updated, dry.unchanged, dry.errors) == (
-        real.added,
-        real.updated,
-        real.unchanged,
-        real.errors,
-    )
+    real = process(SCHEDULES, mapped_lines(SCHEDULES, "wfm_schedule_export.csv"))
+    assert counted(dry) == counted(real)
     assert "add work for W-101 2026-03-09 08:00–10:00 UTC" in dry.samples
 
 
@@ -121,7 +112,7 @@ def test_blocks_with_the_exports_own_ids_are_keyed_by_them(roster):
         "SEG-1,ben,Training,2026-03-09 08:00,2026-03-09 12:00\n"
     )
 
-    outcome, _ = run(SCHEDULES, lines_of(SCHEDULES, text))
+    outcome = process(SCHEDULES, lines_of(SCHEDULES, text))
 
     assert (outcome.added, outcome.unchanged) == (1, 1)  # the later row wins
     block = ScheduleBlock.objects.get(external_id="SEG-1")
@@ -132,10 +123,10 @@ def test_blocks_with_the_exports_own_ids_are_keyed_by_them(roster):
 
 
 def test_adherence_days_take_minutes_or_a_percentage(roster):
-    outcome, _ = run(ADHERENCE, fixture_lines(ADHERENCE, "wfm_adherence_export.csv"))
+    outcome = process(ADHERENCE, mapped_lines(ADHERENCE, "wfm_adherence_export.csv"))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (4, 0, 0)
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         6: "adherent_minutes (500) is more than scheduled_minutes (480)",
         7: "date is not a date (YYYY-MM-DD): '31/02/2026'",
         8: "agent 'W-999' has no Rapport account",
@@ -154,21 +145,21 @@ def test_adherence_days_take_minutes_or_a_percentage(roster):
 
 
 def test_adherence_imported_twice_is_unchanged_and_a_dry_run_writes_nothing(roster):
-    dry, _ = run(ADHERENCE, fixture_lines(ADHERENCE, "wfm_adherence_export.csv"), dry_run=True)
+    dry = process(ADHERENCE, mapped_lines(ADHERENCE, "wfm_adherence_export.csv"), dry_run=True)
     assert not AdherenceDay.objects.exists()
-    run(ADHERENCE, fixture_lines(ADHERENCE, "wfm_adherence_export.csv"))
+    process(ADHERENCE, mapped_lines(ADHERENCE, "wfm_adherence_export.csv"))
 
-    again, _ = run(ADHERENCE, fixture_lines(ADHERENCE, "wfm_adherence_export.csv"))
+    again = process(ADHERENCE, mapped_lines(ADHERENCE, "wfm_adherence_export.csv"))
 
     assert (dry.added, dry.unchanged, len(dry.errors)) == (4, 0, 4)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
 
 
 def test_a_corrected_adherence_figure_updates_the_day(roster):
-    run(ADHERENCE, fixture_lines(ADHERENCE, "wfm_adherence_export.csv"))
+    process(ADHERENCE, mapped_lines(ADHERENCE, "wfm_adherence_export.csv"))
     text = "Agent ID,Date,Scheduled Minutes,Adherent Minutes\nW-101,2026-03-09,480,460\n"
 
-    outcome, _ = run(ADHERENCE, lines_of(ADHERENCE, text))
+    outcome = process(ADHERENCE, lines_of(ADHERENCE, text))
 
     assert (outcome.added, outcome.updated) == (0, 1)
     assert AdherenceDay.objects.get(agent=roster["ana"], day="2026-03-09").adherent_minutes == 460
@@ -183,10 +174,10 @@ def history(agent) -> list[tuple[str, str, datetime.datetime]]:
 
 
 def test_state_history_is_chained_in_time_order_whatever_the_files_order(roster):
-    outcome, _ = run(STATES, fixture_lines(STATES, "wfm_agent_states.csv"))
+    outcome = process(STATES, mapped_lines(STATES, "wfm_agent_states.csv"))
 
     assert (outcome.added, outcome.updated, outcome.unchanged) == (7, 0, 0)
-    assert errors_by_line(outcome) == {
+    assert dict(outcome.errors) == {
         8: "state 'Dancing' is not known; use one of available, on_contact, wrap_up, idle, "
         "break, offline (or a usual WFM word for them)",
         10: "changed_at is not a date (YYYY-MM-DD): 'yesterday'",
@@ -208,10 +199,13 @@ def test_state_history_is_chained_in_time_order_whatever_the_files_order(roster)
 
 def test_the_live_state_follows_only_a_change_newer_than_any_known(roster):
     ben = roster["ben"]
-    ben.agent_state, ben.agent_state_since = "available", datetime.datetime(2026, 12, 1, tzinfo=UTC)
+    ben.agent_state, ben.agent_state_since = (
+        "available",
+        datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    )
     ben.save()
 
-    run(STATES, fixture_lines(STATES, "wfm_agent_states.csv"))
+    process(STATES, mapped_lines(STATES, "wfm_agent_states.csv"))
 
     ana = roster["ana"]
     ana.refresh_from_db()
@@ -221,7 +215,7 @@ def test_the_live_state_follows_only_a_change_newer_than_any_known(roster):
     # ben logged in since: last March's history must not overwrite what he is doing now.
     assert (ben.agent_state, ben.agent_state_since) == (
         "available",
-        datetime.datetime(2026, 12, 1, tzinfo=UTC),
+        datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
     )
 
 
@@ -230,11 +224,11 @@ def test_an_earlier_batch_inserted_before_known_changes_rechains_them(roster):
     live = AgentStateChange.objects.create(
         agent=ana, state="available", previous_state="offline", changed_at=at(9, 12), source="ui"
     )
-    lines = fixture_lines(STATES, "wfm_agent_states.csv")
+    lines = mapped_lines(STATES, "wfm_agent_states.csv")
     ctx = Context(job_id=1, source_label="wfm")
 
-    run(STATES, [lines[4]], ctx=ctx)  # 16:59 logged out
-    run(STATES, lines[:4], ctx=ctx)  # the morning, after it
+    process(STATES, [lines[4]], ctx=ctx)  # 16:59 logged out
+    process(STATES, lines[:4], ctx=ctx)  # the morning, after it
 
     assert history(ana) == [
         ("", "available", at(9, 8, 0, 5)),
@@ -249,13 +243,13 @@ def test_an_earlier_batch_inserted_before_known_changes_rechains_them(roster):
 
 
 def test_states_imported_twice_are_unchanged_and_a_dry_run_changes_nothing(roster):
-    dry, _ = run(STATES, fixture_lines(STATES, "wfm_agent_states.csv"), dry_run=True)
+    dry = process(STATES, mapped_lines(STATES, "wfm_agent_states.csv"), dry_run=True)
     assert not AgentStateChange.objects.exists()
     roster["ana"].refresh_from_db()
     assert roster["ana"].agent_state == "offline" and roster["ana"].agent_state_since is None
-    run(STATES, fixture_lines(STATES, "wfm_agent_states.csv"))
+    process(STATES, mapped_lines(STATES, "wfm_agent_states.csv"))
 
-    again, _ = run(STATES, fixture_lines(STATES, "wfm_agent_states.csv"))
+    again = process(STATES, mapped_lines(STATES, "wfm_agent_states.csv"))
 
     assert (dry.added, len(dry.errors)) == (7, 2)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 7)
@@ -264,7 +258,7 @@ def test_states_imported_twice_are_unchanged_and_a_dry_run_changes_nothing(roste
 def test_states_without_an_id_are_keyed_by_agent_and_time(roster):
     text = "Agent,State,Timestamp\nben,Ready,2026-03-09T09:00:00Z\nben,Talk,2026-03-09T09:00:00Z\n"
 
-    outcome, _ = run(STATES, lines_of(STATES, text))
+    outcome = process(STATES, lines_of(STATES, text))
 
     assert (outcome.added, outcome.unchanged) == (1, 1)
     change = AgentStateChange.objects.get(agent=roster["ben"])
@@ -286,5 +280,5 @@ def test_each_export_through_a_whole_import_job(
     summary, job, errors = whole_job(run_tasks, importer, name=name, source_type=source_type)
 
     assert (summary["added"], summary["failed"]) == (expected[0], expected[3])
-    assert counts(job) == expected
-    assert sorted(errors) == bad_lines
+    assert job_counts(job) == expected
+    assert [line for line, _ in errors] == bad_lines

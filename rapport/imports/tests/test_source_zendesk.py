@@ -15,12 +15,10 @@ from rapport.customers.tests.factories import ContactPointFactory, CustomerFacto
 from rapport.imports.sources.base import Line
 from rapport.imports.sources.zendesk import TicketOptionsForm, ZendeskTickets
 from rapport.imports.tests.crm_export_lines import (
-    context_for,
-    field_of,
-    headers_of,
     job_counts,
     mapped_lines,
-    squash,
+    process,
+    unmapped_headers,
     whole_job,
 )
 
@@ -64,8 +62,7 @@ def ada():
 
 
 def run(dry_run=False, lines=None, **options):
-    ctx = context_for(SOURCE, dry_run=dry_run, options=options)
-    return SOURCE.process(lines or mapped_lines(SOURCE, FILE), ctx)
+    return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run, options=options)
 
 
 def ticket(external_id: str) -> Case:
@@ -73,7 +70,7 @@ def ticket(external_id: str) -> Case:
 
 
 def test_every_column_of_the_export_has_a_field():
-    assert [h for h in headers_of(FILE) if squash(h) not in field_of(SOURCE)] == []
+    assert unmapped_headers(SOURCE, FILE) == []
 
 
 def test_tickets_become_cases_of_their_requesters(agent, queues, ada):

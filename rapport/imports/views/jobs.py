@@ -58,7 +58,8 @@ def _mappable(job: ImportJob) -> bool:
 
 
 def _counts(job: ImportJob) -> dict[str, int]:
-    """The job's row counts; for a finished dry run, what the dry run found."""
+    """The counts of the phase in hand (after a dry run, what it found); `importable` is what a
+    run would take in: every row read but the refused ones."""
     counts = {
         "seen": job.rows_seen,
         "added": job.rows_added,
@@ -66,11 +67,6 @@ def _counts(job: ImportJob) -> dict[str, int]:
         "unchanged": job.rows_unchanged,
         "failed": job.rows_failed,
     }
-    found = job.dry_run_summary or {}
-    if job.state == JobState.CHECKED and found:
-        counts["seen"] = int(found.get("rows", job.rows_seen) or 0)
-        for name in ("added", "updated", "unchanged", "failed"):
-            counts[name] = int(found.get(name, counts[name]) or 0)
     counts["importable"] = max(counts["seen"] - counts["failed"], 0)
     return counts
 
