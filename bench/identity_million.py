@@ -534,8 +534,8 @@ def run(threshold: float, show: int) -> None:
         json.dumps(
             {
                 "wall_seconds": round(wall, 1),
-            # the machine may be shared: CPU seconds of this process (all its threads) too
-            "cpu_seconds": round(cpu, 1),
+                # the machine may be shared: CPU seconds of this process (all its threads) too
+                "cpu_seconds": round(cpu, 1),
                 "peak_rss_mb": round(peak_mb),
                 "threshold": threshold,
                 "pairs_found": len(found),
@@ -555,6 +555,14 @@ def run(threshold: float, show: int) -> None:
     )
     if found:
         print("estimated:", next(iter(found.values())).explanation[0]["level"])
+    for higher in (0.3, 0.5, 0.8, 0.9, 0.99):
+        if higher > threshold:
+            kept = {key for key, p in found.items() if p.score >= higher}
+            hits = len(kept & truth)
+            print(
+                f"at {higher:.2f}: {len(kept):,} pairs, precision "
+                f"{hits / len(kept) if kept else 1:.4f}, recall {hits / len(truth):.4f}"
+            )
     for label, pairs in (
         ("wrong", sorted(set(found) - truth)),
         ("missed", sorted(truth - set(found))),

@@ -91,7 +91,10 @@ class AgentStateChange(models.Model):
     changed_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=32, default="ui", help_text="ui, api, telephony …")
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The id a workforce-management export gave it."
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="The id a workforce-management export gave it.",
     )
 
     class Meta:

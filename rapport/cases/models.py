@@ -60,11 +60,15 @@ class Case(BaseModel):
         related_name="+",
     )
     source = models.CharField(
-        max_length=32, default="rapport", help_text="rapport, or the system it was imported from."
+        max_length=32,
+        default="rapport",
+        db_default="rapport",
+        help_text="rapport, or the system it was imported from.",
     )
-    external_id = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, db_default="")
     external_fields = models.JSONField(
         default=dict,
+        db_default={},
         blank=True,
         help_text="What the other system recorded that has no place here (tags, satisfaction, via).",
     )

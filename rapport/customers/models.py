@@ -36,7 +36,7 @@ class Household(BaseModel):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="US")
-    source = models.CharField(max_length=32, default="rapport")
+    source = models.CharField(max_length=32, default="rapport", db_default="rapport")
     external_id = models.CharField(max_length=100, null=True, blank=True)
 
     history = HistoricalRecords()
@@ -111,6 +111,7 @@ class Customer(BaseModel):
     )
     lifecycle_stage = models.CharField(
         max_length=40,
+        db_default="",
         blank=True,
         help_text="Stage an old CRM gave (lead, customer …), as it said it.",
     )

@@ -7,17 +7,17 @@ Everything here goes through the product's own services, as an admin would use t
 - Import jobs, each uploaded, dry-run and run through the import engine. No worker runs while the
   demo loads, so the engine's task body (job_execute) runs here, in this process; the tasks the
   services also queue find their job finished and do nothing.
-  - two weeks of WFM schedules (CSV, its mapping saved) and adherence (XLSX; one date typed as
-    text, one agent who has left);
+  - two weeks of WFM schedules (CSV, its mapping saved; an agent who has left is still in it)
+    and adherence (XLSX; one date typed as text);
   - billing's revenue events (JSON lines): orders after contacts where an offer was made,
-    cancellations after requests to leave, accepted retention offers, web orders with no
-    contact, one unknown account. They start and end holdings and mark offers accepted, so
+    cancellations after requests to leave, accepted retention offers, web orders, one account
+    Rapport does not have. They start and end holdings and mark offers accepted, so
     "Revenue influenced" and "Customers saved" have imported inputs: this stage runs before
     the KPI rollups, which then include them;
-  - about 60 tickets from the Zendesk the center used before Rapport (one date that does not
-    exist, one deleted ticket);
   - a HubSpot contacts export of about 150 rows: a few e-mails that already belong to customers
     (updated, never created again), one contact exported twice, three bad rows;
+  - about 60 tickets from the Zendesk the center used before Rapport, from people HubSpot
+    brought in (one date that does not exist, one deleted ticket);
   - an agent-state file queued and then cancelled, and a branch system's customer file left at
     the mapping step, so the list shows every state an admin leaves a job in.
 - Duplicates: about 40 records keyed in at branches that are near-copies of existing customers
@@ -48,6 +48,7 @@ from django.db.models import Q
 from faker import Faker
 from openpyxl import Workbook
 
+from rapport.access.models import Queue
 from rapport.accounts.models import ExternalAccount, User
 from rapport.core.roles import Role
 from rapport.customers import services as customer_services
@@ -123,8 +124,10 @@ ZENDESK_SUBJECTS = [
     ("Close my savings account", "Please close my Easy Saver and move the money to my current "
      "account.", "Support", "closure"),
 ]  # fmt: skip
-# Zendesk groups and the queue each one's tickets join; Escalations has none of its own.
+# Zendesk groups and the queue each one's tickets join; Escalations has none of its own and
+# joins ZENDESK_QUEUE.
 ZENDESK_GROUPS = {"Support": "general", "Billing": "billing", "Technical": "faults"}
+ZENDESK_QUEUE = "general"
 VIA = ["Mail", "Mail", "Web Form", "Phone call (inbound)", "Chat", "Twitter"]
 SATISFACTION = ["good", "good", "good", "bad", "offered", "unoffered"]
 WFM_DAYS = 14
@@ -149,8 +152,8 @@ def imports_load(*, seed: int, reference_time: datetime.datetime) -> dict[str, i
         wfm_schedules_import(admin, rng, reference_day),
         wfm_adherence_import(admin, rng, reference_day),
         revenue_import(admin, rng, reference_time),
-        zendesk_import(admin, rng, fake, reference_day),
         hubspot_import(admin, rng, fake, reference_day),
+        zendesk_import(admin, rng, reference_day),
         agent_states_cancelled(admin, rng, reference_day),
         branch_file_uploaded(admin, rng, fake),
     ]
@@ -487,29 +490,21 @@ def _event(
 # --- the helpdesk used before Rapport -------------------------------------------------------
 
 
-def zendesk_import(
-    by: User, rng: random.Random, fake: Faker, reference_day: datetime.date
-) -> ImportJob:
-    """Old tickets: most from customers Rapport knows by e-mail, some from people it does not
-    (they become customers marked for review), assigned by Zendesk agent id."""
+def zendesk_import(by: User, rng: random.Random, reference_day: datetime.date) -> ImportJob:
+    """Old tickets from people HubSpot brought in, found by their e-mail, each assigned to an
+    agent of the team whose queue its group's tickets join (by Zendesk agent id)."""
     known = list(
-        ContactPoint.objects.filter(
-            kind=ContactKind.EMAIL, customer__source="demo", customer__kind=CustomerKind.PERSON
-        )
+        ContactPoint.objects.filter(kind=ContactKind.EMAIL, customer__source="hubspot")
         .order_by("normalised")
-        .values_list("customer__first_name", "customer__last_name", "value")[:600]
+        .values_list("customer__first_name", "customer__last_name", "value")
     )
-    strangers = [
-        (fake.first_name(), fake.last_name(), f"{fake.user_name()}{n}@example.net")
-        for n in range(8)
-    ]
-    assignees = list(_ids_in("zendesk").values())
+    assignees = _assignees_by_group()
     requester_ids: dict[str, str] = {}
     rows = []
     opened = datetime.datetime.combine(reference_day, datetime.time(9)) - DAY * 640
     for number in range(ZENDESK_TICKETS):
         opened += datetime.timedelta(hours=rng.randint(60, 250))
-        first, last, email = rng.choice(known) if rng.random() < 0.7 else rng.choice(strangers)
+        first, last, email = rng.choice(known)
         requester_id = requester_ids.setdefault(email, f"36{rng.randint(10**9, 10**10 - 1)}")
         requester = (first, last, email, requester_id)
         rows.append(_ticket(rng, 48_211 + number * 7, opened, requester, assignees))
@@ -525,8 +520,21 @@ def zendesk_import(
         "zendesk-tickets-export.csv",
         _csv(headers, rows),
         "zendesk_tickets",
-        options={"queue": "general", "group_queues": ZENDESK_GROUPS},
+        options={"queue": ZENDESK_QUEUE, "group_queues": ZENDESK_GROUPS},
     )
+
+
+def _assignees_by_group() -> dict[str, list[str]]:
+    """Zendesk ids of the agents of the team that owns the queue each group's tickets join."""
+    teams = dict(Queue.objects.values_list("code", "team_id"))
+    ids: dict[int | None, list[str]] = defaultdict(list)
+    accounts = ExternalAccount.objects.filter(source="zendesk", user__groups__name=Role.AGENT)
+    for team_id, external_id in accounts.order_by("external_id").values_list(
+        "user__team_id", "external_id"
+    ):
+        ids[team_id].append(external_id)
+    groups = {group for _subject, _text, group, _tags in ZENDESK_SUBJECTS}
+    return {group: ids[teams.get(ZENDESK_GROUPS.get(group, ZENDESK_QUEUE))] for group in groups}
 
 
 def _ticket(
@@ -534,7 +542,7 @@ def _ticket(
     ticket_id: int,
     opened: datetime.datetime,
     requester: tuple[str, str, str, str],
-    assignees: list[str],
+    assignees: dict[str, list[str]],
 ) -> list[str]:
     first, last, email, requester_id = requester
     subject, description, group, tags = rng.choice(ZENDESK_SUBJECTS)
@@ -542,7 +550,8 @@ def _ticket(
     solved = opened + datetime.timedelta(hours=rng.randint(1, 120))
     done = status in ("closed", "solved")
     updated = solved + DAY * 4 if status == "closed" else solved
-    assignee = rng.choice(assignees) if rng.random() < 0.9 else LEFT_THE_COMPANY["zendesk"]
+    team = assignees[group]
+    assignee = rng.choice(team) if team and rng.random() < 0.9 else LEFT_THE_COMPANY["zendesk"]
     stamp = "%Y-%m-%d %H:%M:%S"
     return [
         str(ticket_id),
@@ -704,7 +713,7 @@ def branch_file_uploaded(by: User, rng: random.Random, fake: Faker) -> ImportJob
                 fake.last_name().upper(),
                 fake.first_name().upper(),
                 f"{born:%d/%m/%Y}",
-                f"{rng.choice(catalog.AREA_CODES)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
+                _phone(rng, set(), "{a}-{e}-{l}"),
                 f"{fake.user_name()}@example.net",
                 rng.choice(["HS01", "HS01", "MK02", "RV03"]),
             ]

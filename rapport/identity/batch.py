@@ -21,6 +21,7 @@ Nothing here is random: runs over the same customers give the same pairs, scores
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -145,6 +146,8 @@ LEVELS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             (
                 "typo",
                 "length(local1_l) >= 5 AND length(local1_r) >= 5"
+                " AND regexp_replace(local1_l, '[^0-9]', '', 'g')"
+                " = regexp_replace(local1_r, '[^0-9]', '', 'g')"
                 f" AND {_jw('local1')} >= {NAME_TYPO}",
             ),
         ],
@@ -482,6 +485,14 @@ def link_records(
     progress("Done", 100)
 
 
+def _logit2(p: float) -> float:
+    if p <= 0:
+        return -math.inf
+    if p >= 1:
+        return math.inf
+    return math.log2(p / (1 - p))
+
+
 def _scored(
     con: duckdb.DuckDBPyConnection,
     count: int,
@@ -510,9 +521,15 @@ def _scored(
     share = matching.estimate_share((float(w) for (w,) in rows), count)
     progress("Explaining pairs", 90)
     labels = _labels(linker)
-    cursor = con.cursor()
+    # Only rows that can reach the threshold with the estimated prior leave DuckDB (the margin
+    # covers the explanation's points being rounded to two decimals).
+    needed = _logit2(threshold) - prior_points(count, share) - 0.1
     table = predictions.physical_name
-    cursor.execute(f"SELECT * FROM {table} ORDER BY unique_id_l, unique_id_r")  # noqa: S608
+    cursor = con.cursor()
+    cursor.execute(
+        f"SELECT * FROM {table} WHERE {evidence} >= ? ORDER BY unique_id_l, unique_id_r",  # noqa: S608
+        [needed],
+    )
     columns = [d[0] for d in cursor.description or []]
     while batch := cursor.fetchmany(10_000):
         for values in batch:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import jellyfish
+import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from rapport.identity.nicknames import are_nicknames, formal_names
@@ -197,6 +198,7 @@ class Prepared:
 
 
 ELIDED = re.compile(r"['’`.]")
+DIGITS = re.compile(r"[^0-9]")
 SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
@@ -236,7 +238,9 @@ def prepare(record: CustomerRecord) -> Prepared:
         first_sound=sound(first),
         last_sound=sound(last),
         org=sorted_words(record.org) if record.org else "",
-        dob=f"{record.dob.year:04d}{record.dob.month:02d}{record.dob.day:02d}" if record.dob else "",
+        dob=f"{record.dob.year:04d}{record.dob.month:02d}{record.dob.day:02d}"
+        if record.dob
+        else "",
         emails=emails,
         local_parts=local_parts,
         phones=frozenset(p for p in record.phones if p),
@@ -289,13 +293,14 @@ def estimate_share(evidence: Iterable[float], population: int) -> float:
     the prior moves (expectation maximisation on one parameter), so a set full of duplicates
     (a benchmark) and a clean customer base each get the base rate they have. Pairs that are
     not candidates count as different people."""
-    weights = list(evidence)
+    weights = np.fromiter(evidence, dtype=float)
     share = DUPLICATE_SHARE
     if population < 2:
         return share
     for _ in range(100):
         start = math.log2(prior_probability(population, share))
-        expected = sum(probability(start + w) for w in weights)
+        with np.errstate(over="ignore"):
+            expected = float(np.sum(1.0 / (1.0 + np.exp2(-(start + weights)))))
         updated = min(1.0, max(MIN_SHARE, 2 * expected / population))
         if abs(updated - share) <= 1e-4 * share:
             return updated
@@ -409,8 +414,13 @@ def compare_emails(a: Prepared, b: Prepared) -> dict[str, Any]:
         local = min(shared_local)
         left, right = _with_local(a.emails, local), _with_local(b.emails, local)
         return _item("email", left, right, "same local part", "same name before the @")
+    # Digits in an e-mail name are chosen (a year, a counter), so names differing in them are
+    # different addresses, not typos.
     long_pairs = [
-        (x, y) for x in a.local_parts for y in b.local_parts if len(x) >= 5 and len(y) >= 5
+        (x, y)
+        for x in a.local_parts
+        for y in b.local_parts
+        if len(x) >= 5 and len(y) >= 5 and DIGITS.sub("", x) == DIGITS.sub("", y)
     ]
     if long_pairs:
         x, y, similarity = _best(long_pairs, _jw)
@@ -550,7 +560,9 @@ def score_pair(
 
 @functools.lru_cache(maxsize=50_000)
 def _initials_of(first: str) -> frozenset[str]:
-    return frozenset((first[0], *(name[0] for name in formal_names(first)))) if first else frozenset()
+    return (
+        frozenset((first[0], *(name[0] for name in formal_names(first)))) if first else frozenset()
+    )
 
 
 def _initials(p: Prepared) -> frozenset[str]:

@@ -480,9 +480,12 @@ class Evaluation(BaseModel):
     comments = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(
-        max_length=32, default="rapport", help_text="rapport, or the recording system it came from."
+        max_length=32,
+        default="rapport",
+        db_default="rapport",
+        help_text="rapport, or the recording system it came from.",
     )
-    external_id = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

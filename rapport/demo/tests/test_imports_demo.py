@@ -13,7 +13,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 
 from rapport.accounts.models import ExternalAccount, User
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module", autouse=True)
 def demo_center(django_db_setup, django_db_blocker):
-    """Seeded once; each test runs in a savepoint inside this transaction, rolled back at the end."""
+    """Seeded once; each test runs in a savepoint of this transaction, rolled back at the end."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
         call_command("seed_demo", customers=800, interactions=6_000, seed=11, stdout=out)
@@ -194,14 +194,18 @@ def test_orders_start_holdings_that_the_kpi_rollups_credit_to_the_offer():
     ).exists()
 
 
-def test_zendesk_tickets_became_cases_of_known_and_new_requesters():
+def test_zendesk_tickets_became_cases_of_the_people_hubspot_brought_in():
     job = _job("zendesk_tickets")
     assert job.rows_added == imports.ZENDESK_TICKETS - 2
     cases = Case.objects.filter(source="zendesk")
     assert cases.count() == job.rows_added
-    assert cases.filter(customer__source="demo").exists()
-    assert cases.filter(customer__source="zendesk", customer__needs_review=True).exists()
-    assert cases.filter(assignee__isnull=False).count() > cases.count() // 2
+    assert not cases.exclude(customer__source="hubspot").exists()
+    assert not Customer.objects.filter(source="zendesk").exists()  # every requester was known
+    assert not cases.filter(resolution_due__isnull=False).exists()  # history: no SLA clocks
+    assert set(cases.values_list("queue__code", flat=True)) == set(imports.ZENDESK_GROUPS.values())
+    assigned = cases.filter(assignee__isnull=False)
+    assert assigned.count() > cases.count() // 2
+    assert not assigned.exclude(assignee__team_id=F("queue__team_id")).exists()
 
 
 def test_the_review_queue_has_likely_duplicates_with_their_explanations():

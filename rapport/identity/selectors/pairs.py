@@ -71,9 +71,7 @@ def pairs_for(*, user, status: str = PairStatus.OPEN, search: str = "") -> Query
     if status not in ANY_STATUS:
         pairs = pairs.filter(status=status)
     if status == PairStatus.OPEN:
-        pairs = pairs.filter(
-            left__merged_into__isnull=True, right__merged_into__isnull=True
-        )
+        pairs = pairs.filter(left__merged_into__isnull=True, right__merged_into__isnull=True)
     search = search.strip()
     if search.isdigit():
         pairs = pairs.filter(Q(left_id=int(search)) | Q(right_id=int(search)))

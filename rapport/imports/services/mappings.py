@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from rapport.core.audit import audit_record
 from rapport.core.errors import ValidationFailed
 from rapport.imports.models import SavedMapping
 from rapport.imports.sources import source_for
@@ -138,9 +139,22 @@ def mapping_save(
         raise ValidationFailed(
             "A mapping name is at most 100 characters.", fields={"save_as": ["Too long."]}
         )
-    saved, _ = SavedMapping.objects.update_or_create(
+    saved, created = SavedMapping.objects.update_or_create(
         source_type=source_type,
         name=name,
         defaults={"mapping": mapping, "headers": list(headers), "created_by": by},
     )
+    audit_record(
+        actor=by,
+        action="imports.mapping_save",
+        target=saved,
+        detail={"source_type": source_type, "name": name, "replaced": not created},
+    )
     return saved
+
+
+def mapping_delete(*, mapping: SavedMapping, by) -> None:
+    """Forget a saved mapping; jobs that used it keep their own copy of the mapping."""
+    detail = {"source_type": mapping.source_type, "name": mapping.name}
+    audit_record(actor=by, action="imports.mapping_delete", target=mapping, detail=detail)
+    mapping.delete()

@@ -1,5 +1,7 @@
 """The registry of import sources: key → Source. Each module under sources/ defines one or more."""
 
+from importlib import import_module
+
 from rapport.imports.sources.base import Source
 
 REGISTRY: dict[str, Source] = {}
@@ -20,17 +22,21 @@ def all_sources() -> list[Source]:
     return sorted(REGISTRY.values(), key=lambda s: s.label)
 
 
+MODULES = (
+    "cdr",
+    "contact_points",
+    "customers",
+    "households",
+    "hubspot",
+    "qa_scores",
+    "revenue",
+    "salesforce",
+    "wfm",
+    "zendesk",
+)
+
+
 def _load() -> None:
     # Importing the modules registers their sources; done lazily so models load first.
-    from rapport.imports.sources import (  # noqa: F401
-        cdr,
-        contact_points,
-        customers,
-        households,
-        hubspot,
-        qa_scores,
-        revenue,
-        salesforce,
-        wfm,
-        zendesk,
-    )
+    for name in MODULES:
+        import_module(f"rapport.imports.sources.{name}")

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import phonenumbers
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumbers import PhoneMetadata, PhoneNumber
@@ -632,33 +633,30 @@ def _plan_row(
     result: Plan,
     tally: Tally,
 ) -> None:
+    changed: list[str] = []
     if current is None:
         values = _new_values(row, ctx, result.now)
-        result.new.append(values)
-        owner: int | str = row.external_id
     else:
         values = dict(current.values)
         changed = [name for name, value in row.given.items() if values[name] != value]
         values.update(row.given)
-        owner = current.id
     values["name_key"], values["surname_key"] = keys = name_keys(
         values["kind"], values["first_name"], values["last_name"], values["organisation_name"]
     )
     if max(len(key) for key in keys) > KEY_LENGTH:
-        # The only check that needs the stored name; the row is refused, nothing is written.
-        if current is None:
-            result.new.pop()
+        # Known only once the stored name is merged in; the row is refused, nothing is written.
         tally.outcome.errors.append((row.line, "the name is too long to be searched"))
         return
-    attached = _attach(row, owner, current, holders, ctx, result, tally)
-    if current is not None and changed:
-        values["updated_at"] = result.now
-        result.changed.append((current.id, values))
-        result.changed_fields.update(changed)
+    attached = _attach(row, current, holders, ctx, result, tally)
     if current is None:
+        result.new.append(values)
         tally.count("added", lambda: f"add {_describe(values, ctx.source_label)}")
     elif changed or attached:
-        what = ", ".join(changed + [p.kind for p in attached])
+        if changed:
+            values["updated_at"] = result.now
+            result.changed.append((current.id, values))
+            result.changed_fields.update(changed)
+        what = ", ".join(changed + [point.kind for point in attached])
         tally.count("updated", lambda: f"update {_describe(values, ctx.source_label)}: {what}")
     else:
         tally.count("unchanged")
@@ -673,9 +671,15 @@ def _new_values(row: Checked, ctx: Context, now: datetime) -> dict[str, Any]:
 
 
 def _defaults() -> dict[str, Any]:
+    """A new customer's values where the file says nothing: the model's defaults, as values
+    COPY can write (a database default is read from the field, not left to the database)."""
     if not DEFAULTS:
         for f in Customer._meta.concrete_fields:
-            if not f.primary_key:
+            if f.primary_key:
+                continue
+            if not f.has_default() and isinstance(f.db_default, Value):
+                DEFAULTS[f.attname] = f.db_default.value
+            else:
                 DEFAULTS[f.attname] = f.get_default()
         DEFAULTS["lifetime_value"] = Decimal(DEFAULTS["lifetime_value"]).quantize(Decimal("0.01"))
         for name, value in DEFAULTS.items():
@@ -689,7 +693,6 @@ DEFAULTS: dict[str, Any] = {}
 
 def _attach(
     row: Checked,
-    owner: int | str,
     current: Stored | None,
     holders: dict[tuple[str, str], Holder],
     ctx: Context,
@@ -705,7 +708,8 @@ def _attach(
             holders[(point.kind, point.normalised)] = Holder(
                 current.id if current else None, ctx.source_label, row.external_id
             )
-            result.points.append((owner, point))
+            # A new customer is named by its external id until it has a primary key.
+            result.points.append((current.id if current else row.external_id, point))
             attached.append(point)
         elif not _same(held, current, ctx.source_label, row.external_id):
             tally.note(

@@ -28,7 +28,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NamedTuple, TypeVar
@@ -566,12 +566,29 @@ def describe(customer: Customer) -> str:
     return f"customer {customer.display_name} ({customer.source} {customer.external_id})"
 
 
+@dataclass(frozen=True)
+class ExportedCase:
+    """A case as another system exports it, in Rapport's words (written by write_case)."""
+
+    id: str
+    subject: str
+    description: str
+    status: str
+    priority: str
+    channel: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    external_fields: dict[str, Any]
+
+
 def write_case(
     case: Case | None,
-    values: dict[str, Any],
+    row: ExportedCase,
     *,
+    customer_id: int | None,
+    assignee_id: int | None,
     queue: Queue,
-    key: tuple[str, str],
     ctx: Context,
     tally: Tally,
 ) -> None:
@@ -584,9 +601,10 @@ def write_case(
     Rapport's from then on; the timeline starts with an "opened" event at the opening time."""
     new = case is None
     if case is None:
-        case = Case(source=key[0], external_id=key[1], queue=queue, tier=queue.tier)
-    known = {n: v for n, v in values.items() if v is not None or not n.endswith("_id")}
-    changed = apply(case, known)
+        case = Case(source=ctx.source_label, external_id=row.id, queue=queue, tier=queue.tier)
+    values = {f.name: getattr(row, f.name) for f in fields(ExportedCase) if f.name != "id"}
+    links = {"customer_id": customer_id, "assignee_id": assignee_id}
+    changed = apply(case, values | {name: pk for name, pk in links.items() if pk is not None})
     if (new or changed) and not ctx.dry_run:
         case.save()
         if new:
@@ -595,9 +613,9 @@ def write_case(
                 kind=CaseEventKind.OPENED,
                 at=case.opened_at,
                 queue=queue.name,
-                imported=key[0],
+                imported=ctx.source_label,
             )
-    tally.count(verdict(new, changed), f"case {values['subject'][:40]} ({key[0]} {key[1]})")
+    tally.count(verdict(new, changed), f"case {row.subject[:40]} ({ctx.source_label} {row.id})")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 
 import phonenumbers
@@ -45,6 +45,7 @@ from rapport.customers.normalise import name_key
 from rapport.imports.sources import register
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.sources.lookups import (
+    ExportedCase,
     Holders,
     Point,
     QueueOptionsForm,
@@ -452,19 +453,10 @@ KEPT = ("CaseNumber", "Origin", "Status", "Type", "Reason")  # Salesforce's own 
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    id: str
+class CaseRow(ExportedCase):
     contact_id: str
     account_id: str
-    subject: str
-    description: str
-    status: str
-    priority: str
-    channel: str
-    opened_at: datetime
-    closed_at: datetime | None
     owner: str
-    extra: dict[str, str]
 
 
 def read_case(line: Line, ctx: Context) -> CaseRow:
@@ -495,9 +487,12 @@ def read_case(line: Line, ctx: Context) -> CaseRow:
         channel=parse_choice(values.get("Origin"), "Origin", choices=ORIGINS, default=Channel.WEB)
         or Channel.WEB,
         opened_at=opened,
-        closed_at=closed if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) else None,
+        resolved_at=closed if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) else None,
+        closed_at=closed if status == CaseStatus.CLOSED else None,
         owner=sf_id(values.get("OwnerId"), "OwnerId"),
-        extra={name: values[name].strip() for name in KEPT if (values.get(name) or "").strip()},
+        external_fields={
+            name: values[name].strip() for name in KEPT if (values.get(name) or "").strip()
+        },
     )
 
 
@@ -558,24 +553,12 @@ class SalesforceCases(Source):
                 tally.note(
                     "ContactId names no customer imported from Salesforce; imported without one"
                 )
-            values = {
-                "customer_id": customer.pk if customer else None,
-                "subject": row.subject,
-                "description": row.description,
-                "status": row.status,
-                "priority": row.priority,
-                "channel": row.channel,
-                "opened_at": row.opened_at,
-                "resolved_at": row.closed_at,
-                "closed_at": row.closed_at if row.status == CaseStatus.CLOSED else None,
-                "assignee_id": owner_of(ctx, row.owner, tally, "the case was imported unassigned"),
-                "external_fields": row.extra,
-            }
             write_case(
                 existing.get(row.id),
-                values,
+                row,
+                customer_id=customer.pk if customer else None,
+                assignee_id=owner_of(ctx, row.owner, tally, "the case was imported unassigned"),
                 queue=queue,
-                key=(ctx.source_label, row.id),
                 ctx=ctx,
                 tally=tally,
             )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -34,6 +33,7 @@ from rapport.customers.models import Customer
 from rapport.imports.sources import register
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.sources.lookups import (
+    ExportedCase,
     Holders,
     Point,
     QueueOptionsForm,
@@ -112,22 +112,12 @@ def read_tags(value: str | None) -> list[str]:
 
 
 @dataclass(frozen=True)
-class TicketRow:
-    id: str
-    subject: str
-    description: str
+class TicketRow(ExportedCase):
     requester_id: str
     requester_email: Point | None
     requester_name: str
     assignee: str
     group: str
-    status: str
-    priority: str
-    channel: str
-    opened_at: datetime
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    extra: dict[str, Any]
 
 
 def read_ticket(line: Line, ctx: Context) -> TicketRow:
@@ -171,7 +161,7 @@ def read_ticket(line: Line, ctx: Context) -> TicketRow:
         opened_at=opened,
         resolved_at=resolved,
         closed_at=(updated or solved) if status == CaseStatus.CLOSED else None,
-        extra={name: value for name, value in extra.items() if value},
+        external_fields={name: value for name, value in extra.items() if value},
     )
 
 
@@ -261,21 +251,15 @@ class ZendeskTickets(Source):
             with tally.row(line):
                 queue = self._queue(row, ctx, tally)
                 customer = self._requester(row, requesters, holders, ctx, tally)
-                values = {
-                    "customer_id": customer.pk if customer else None,
-                    "subject": row.subject,
-                    "description": row.description,
-                    "status": row.status,
-                    "priority": row.priority,
-                    "channel": row.channel,
-                    "opened_at": row.opened_at,
-                    "resolved_at": row.resolved_at,
-                    "closed_at": row.closed_at,
-                    "assignee_id": self._assignee(row, ctx, tally),
-                    "external_fields": row.extra,
-                }
-                key = (ctx.source_label, row.id)
-                write_case(existing.get(row.id), values, queue=queue, key=key, ctx=ctx, tally=tally)
+                write_case(
+                    existing.get(row.id),
+                    row,
+                    customer_id=customer.pk if customer else None,
+                    assignee_id=self._assignee(row, ctx, tally),
+                    queue=queue,
+                    ctx=ctx,
+                    tally=tally,
+                )
         return tally.finish()
 
     @staticmethod

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from rapport.accounts.tests.factories import UserFactory
 from rapport.imports.models import ImportJob, SavedMapping
@@ -31,6 +32,8 @@ class ImportJobFactory(factory.django.DjangoModelFactory[ImportJob]):
     delimiter = ","
     headers = factory.LazyFunction(lambda: ["Household ID", "Name"])
     mapping = factory.LazyFunction(lambda: {"external_id": "Household ID", "name": "Name"})
+    # A job made in a running state has a worker on it, as far as cancelling is concerned.
+    heartbeat_at = factory.LazyFunction(timezone.now)
 
 
 class SavedMappingFactory(factory.django.DjangoModelFactory[SavedMapping]):

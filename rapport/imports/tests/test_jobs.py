@@ -16,6 +16,7 @@ from rapport.imports import engine
 from rapport.imports.models import ImportJob, ImportRowError, SavedMapping
 from rapport.imports.selectors import jobs as job_selectors
 from rapport.imports.services import jobs as job_services
+from rapport.imports.services import mappings as mapping_services
 from rapport.imports.tests.factories import (
     ImportJobFactory,
     SavedMappingFactory,
@@ -143,6 +144,17 @@ class TestMappingSuggestions:
         suggestion = job_services.mapping_suggest(source_type="households", headers=["HH", "Name"])
         assert suggestion == {"name": "Name"}
 
+    def test_a_deleted_mapping_is_no_longer_suggested_and_the_deletion_is_audited(self, importer):
+        saved = SavedMappingFactory(
+            headers=["HH", "Label"], mapping={"external_id": "HH", "name": "Label"}
+        )
+
+        mapping_services.mapping_delete(mapping=saved, by=importer)
+
+        assert job_services.mapping_suggest(source_type="households", headers=["HH", "Label"]) == {}
+        event = AuditEvent.objects.get(action="imports.mapping_delete")
+        assert (event.actor, event.detail["name"]) == (importer, saved.name)
+
     def test_the_same_columns_win_over_a_mapping_sharing_fewer(self):
         SavedMappingFactory(name="wide", headers=["A", "B", "C", "D"], mapping={"external_id": "A"})
         SavedMappingFactory(name="exact", headers=["A", "B"], mapping={"external_id": "B"})
@@ -238,14 +250,16 @@ class TestStates:
         assert job_services.job_execute(job_id=job.pk).state == "cancelled"
 
     def test_a_running_job_is_asked_to_stop(self, importer):
-        job = ImportJobFactory(state="running", phase="run", heartbeat_at=timezone.now())
+        job = ImportJobFactory(state="running", phase="run")
         job = job_services.job_cancel(job=job, by=importer)
         assert (job.state, job.cancel_requested_at is not None) == ("running", True)
 
     def test_a_job_whose_worker_went_away_stops_at_once(self, importer):
         gone = timezone.now() - job_services.STALL_AFTER - timedelta(seconds=1)
         running = ImportJobFactory(state="running", phase="run", heartbeat_at=gone, rows_added=5)
-        checking = ImportJobFactory(state="checking", phase="dry_run", rows_seen=7)
+        checking = ImportJobFactory(
+            state="checking", phase="dry_run", rows_seen=7, heartbeat_at=None
+        )
 
         running = job_services.job_cancel(job=running, by=importer)
         checking = job_services.job_cancel(job=checking, by=importer)

@@ -429,3 +429,17 @@ def test_history_rows_name_no_user_even_inside_a_request(ctx, rf):
 
     assert list(Customer.history.values_list("history_user_id", flat=True)) == [None]
     assert list(ContactPoint.history.values_list("history_user_id", flat=True)) == [None]
+
+
+def test_a_name_too_long_to_search_once_folded_is_refused(ctx):
+    # U+FDFA folds to 18 characters: 20 of them make a search key over 300 characters.
+    outcome = SOURCE.process([line(2, first_name="\ufdfa" * 20, last_name="Khan")], ctx)
+
+    assert outcome.errors == [(2, "the name is too long to be searched")]
+    assert not Customer.objects.exists()
+
+
+def test_a_person_needs_a_persons_name(ctx):
+    outcome = SOURCE.process([line(2, kind="Individual", organisation_name="Acme")], ctx)
+
+    assert outcome.errors == [(2, "a person needs a first_name or last_name")]
