@@ -8,8 +8,8 @@
    first) and migrates it.
 2. Unless its customers are there already, loads them with psycopg 3 COPY in one transaction
    (not timed; seeded, so every run makes the same data):
-   - 2% of the customers are planted duplicates of another customer (external id
-     "<original>-dup"): a typo in the first or last name, a nickname (Bob for Robert), first
+   - about 1% of the customers are planted duplicates of another (so about 2% are in a
+     planted pair; external id "<original>-dup"): a typo in the first or last name, a nickname (Bob for Robert), first
      and last name swapped, or the name as it was; the date of birth as it was, missing, day and
      month swapped or one digit off; the same household, another household at the same
      address (sometimes with a typo), or no address; no phone or e-mail, the same e-mail name

@@ -168,6 +168,7 @@ def _links(job: ImportJob, request: Request | None) -> dict[str, str]:
 
 class ImportJobListSerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=JobState.choices)
+    phase = serializers.ChoiceField(choices=Phase.choices, allow_blank=True, read_only=True)
     counts = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 

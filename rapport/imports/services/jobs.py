@@ -119,7 +119,8 @@ def job_create(
     file_format = file_format or _format_from_name(filename)
     _check_reading_choices(file_format=file_format, encoding=encoding, delimiter=delimiter)
     _check_parsing_choices(date_format=date_format, default_region=default_region)
-    cleaned_options = options_check(source=source, options=options)
+    # Options may come later, with the mapping; the dry run insists on them.
+    cleaned_options = {} if options is None else options_check(source=source, options=options)
     job = ImportJob(
         created_by=by,
         source_type=source_type,
@@ -230,9 +231,9 @@ def job_dry_run(*, job: ImportJob, by) -> ImportJob:
     _require_state(job, {JobState.UPLOADED, JobState.CHECKED, JobState.FAILED}, "check the file")
     if job.state == JobState.FAILED and job.phase == Phase.RUN:
         raise Conflict("This import failed part way; run it again to go on from where it stopped.")
-    mapping_check(
-        source=source_or_invalid(job.source_type), mapping=job.mapping, headers=job.headers
-    )
+    source = source_or_invalid(job.source_type)
+    mapping_check(source=source, mapping=job.mapping, headers=job.headers)
+    options_check(source=source, options=job.options)  # a choice may have gone meanwhile
     job.row_errors.filter(phase=Phase.DRY_RUN).delete()
     _reset(job, state=JobState.CHECKING, phase=Phase.DRY_RUN)
     job.dry_run_summary = {}

@@ -505,12 +505,26 @@ def _points(values: dict[str, str], ctx: Context) -> tuple[Point, ...]:
 # --- Comparing with what is stored -------------------------------------------------------------
 
 
-def _columns() -> tuple[str, ...]:
-    """Customer's columns (attnames) except the primary key, in the model's order."""
-    return tuple(f.attname for f in Customer._meta.concrete_fields if not f.primary_key)
-
-
-COLUMNS = _columns()
+# What a stored customer is compared on: the columns a row can fill, and the merge link. A new
+# customer gets every column (_defaults); a changed one is written by these and its history row
+# read back from the table.
+COMPARED = (
+    "external_id",
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "date_of_birth",
+    "language",
+    "segment",
+    "value_tier",
+    "status",
+    "lifetime_value",
+    "lifecycle_stage",
+    "household_id",
+    "owner_id",
+    "merged_into_id",
+)
 
 
 @dataclass(slots=True)
@@ -569,16 +583,16 @@ class Tally:
 
 
 def stored_customers(source: str, external_ids: Sequence[str]) -> dict[str, Stored]:
-    """The stored customers among the batch's external ids, with every column."""
+    """The stored customers among the batch's external ids, with the COMPARED columns."""
     found: dict[str, Stored] = {}
     for chunk in _chunks(external_ids):
         if connection.vendor == "postgresql":
-            rows = customers_copy.customer_rows(source, chunk, COLUMNS)
+            rows = customers_copy.customer_rows(source, chunk, COMPARED)
         else:
             query = Customer.objects.filter(source=source, external_id__in=chunk)
-            rows = list(query.values_list("id", *COLUMNS))
+            rows = list(query.values_list("id", *COMPARED))
         for pk, *values in rows:
-            stored = Stored(pk, dict(zip(COLUMNS, values, strict=True)))
+            stored = Stored(pk, dict(zip(COMPARED, values, strict=True)))
             found[stored.values["external_id"]] = stored
     return found
 
@@ -677,10 +691,11 @@ def _defaults() -> dict[str, Any]:
         for f in Customer._meta.concrete_fields:
             if f.primary_key:
                 continue
-            if not f.has_default() and isinstance(f.db_default, Value):
-                DEFAULTS[f.attname] = f.db_default.value
-            else:
+            if f.has_default() or not f.has_db_default():
                 DEFAULTS[f.attname] = f.get_default()
+            else:
+                given = f.db_default
+                DEFAULTS[f.attname] = given.value if isinstance(given, Value) else given
         DEFAULTS["lifetime_value"] = Decimal(DEFAULTS["lifetime_value"]).quantize(Decimal("0.01"))
         for name, value in DEFAULTS.items():
             if isinstance(value, str):  # TextChoices members: plain text for COPY

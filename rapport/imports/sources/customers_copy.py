@@ -130,7 +130,7 @@ def _write(cursor: Cursor, result: Plan) -> None:
     if result.changed:
         changed = [values | {"id": pk} for pk, values in result.changed]
         _update(cursor, changed, sorted(result.changed_fields))
-        _history(cursor, Customer, changed, "~", result)
+        _history_of_changed(cursor, [pk for pk, _ in result.changed], result)
     by_external_id = {row["external_id"]: row["id"] for row in rows}
     point_ids = _draw_ids(cursor, ContactPoint, len(result.points))
     points = [
@@ -206,6 +206,19 @@ def _history(
     )
 
 
+def _history_of_changed(cursor: Cursor, ids: list[int], result: Plan) -> None:
+    """The history rows of changed customers, copied from the rows as they now are."""
+    history = Customer.history.model  # type: ignore[attr-defined]
+    tracked = ", ".join(connection.ops.quote_name(f.column) for f in history.tracked_fields)
+    cursor.execute(
+        f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} "  # noqa: S608
+        f"({tracked}, {', '.join(HISTORY_COLUMNS)}) "
+        f"SELECT {tracked}, %s, %s, '~', NULL "
+        f"FROM {connection.ops.quote_name(Customer._meta.db_table)} WHERE id = ANY(%s)",
+        [result.now, result.reason, ids],
+    )
+
+
 def _update(cursor: Cursor, rows: list[dict[str, Any]], fields: Sequence[str]) -> None:
     """Changed customers: staged in a temporary table, written by one UPDATE … FROM."""
     columns = ["id", *fields, "name_key", "surname_key", "updated_at"]
@@ -215,7 +228,7 @@ def _update(cursor: Cursor, rows: list[dict[str, Any]], fields: Sequence[str]) -
         f"CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS "  # noqa: S608 - names from the model
         f"SELECT {names} FROM {table} WITH NO DATA"
     )
-    _copy(cursor, STAGE, columns, ([row[c] for c in columns] for row in rows), types_of=table)
+    _copy(cursor, STAGE, columns, map(itemgetter(*columns), rows), types_of=table)
     assignments = ", ".join(f"{c} = s.{c}" for c in map(connection.ops.quote_name, columns[1:]))
     cursor.execute(
         f"UPDATE {table} AS c SET {assignments} FROM {STAGE} AS s WHERE c.id = s.id"  # noqa: S608

@@ -8,14 +8,14 @@ The households source is the real source used throughout. A few tests add a sour
 from collections.abc import Sequence
 
 import pytest
+from django import forms
 from django.core.files.base import ContentFile
 
-from rapport.core.errors import NotFound
+from rapport.core.errors import NotFound, ValidationFailed
 from rapport.customers.models import Household
 from rapport.imports import engine, tasks
 from rapport.imports.models import ImportJob, ImportRowError
 from rapport.imports.services import jobs as job_services
-from rapport.imports.sources import REGISTRY, source_for
 from rapport.imports.sources.base import Context, Line, Outcome
 from rapport.imports.sources.households import HouseholdSource
 from rapport.imports.tests.factories import (
@@ -32,23 +32,6 @@ pytestmark = pytest.mark.django_db
 
 class WorkerKilled(BaseException):
     """Stands for the worker process dying: nothing in the engine may catch it."""
-
-
-@pytest.fixture
-def extra_source():
-    """Register a source for one test."""
-    added: list[str] = []
-
-    def register(source_class: type[HouseholdSource]) -> HouseholdSource:
-        source_for("households")  # load the registry first
-        source = source_class()
-        REGISTRY[source.key] = source
-        added.append(source.key)
-        return source
-
-    yield register
-    for key in added:
-        REGISTRY.pop(key)
 
 
 def imported(run_tasks, importer, upload, **choices) -> ImportJob:
@@ -189,6 +172,37 @@ class TestRun:
             (False, "dmy", "GB", job.pk),
         ]
         assert seen[0].source_label == "import"
+
+
+def test_options_are_checked_by_the_sources_form_and_given_to_it(run_tasks, importer, extra_source):
+    seen: list[dict] = []
+
+    class TownOptions(forms.Form):
+        town = forms.CharField(max_length=20)
+        copies = forms.IntegerField(required=False)
+
+    class WithOptions(HouseholdSource):
+        key = "households_with_options"
+        options_form = TownOptions
+
+        def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
+            seen.append(ctx.options)
+            return super().process(lines, ctx)
+
+    extra_source(WithOptions)
+    job = job_services.job_create(
+        by=importer, upload=csv_upload(household_rows(1)), source_type="households_with_options"
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        job_services.job_dry_run(job=job, by=importer)
+    assert list(refused.value.fields) == ["town"]
+
+    job = job_services.job_configure(
+        job=job, by=importer, mapping=job.mapping, options={"town": "Leeds", "copies": "2"}
+    )
+    run_job(run_tasks, importer, job)
+
+    assert seen == [{"town": "Leeds", "copies": 2}] * 2
 
 
 class TestDryRun:
