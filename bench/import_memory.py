@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -93,7 +94,7 @@ class Sampler(threading.Thread):
             self.samples.append((time.perf_counter() - self.started_at, memory("VmRSS")))
 
 
-def execute(job, phase: str, user) -> tuple[object, float]:
+def execute(job, phase: str, user) -> tuple[Any, float]:
     from rapport.imports.services import jobs
 
     start = jobs.job_dry_run if phase == "dry_run" else jobs.job_run

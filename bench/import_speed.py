@@ -4,6 +4,7 @@
     .venv/bin/python bench/import_speed.py                   # 200,000 rows, through the engine
     .venv/bin/python bench/import_speed.py --through source  # the source alone, no engine
     .venv/bin/python bench/import_speed.py --rows 50000 --profile   # + cProfile of the run
+    .venv/bin/python bench/import_speed.py --through writes  # PostgreSQL's part alone
 
 Creates and migrates its own database (DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/rapport_bench_imports) and runs in this process with
@@ -21,7 +22,8 @@ Rounds, each timed on its own (rows/s = data rows / seconds):
   2. the same file again, as a new job: every row unchanged.
 With --through source, the rounds call CustomersSource.process on batches read with
 csv.DictReader, one transaction per batch, without the engine (its reading, mapping, error
-rows and checkpoints). Goal: at least 20,000 rows/s. Prints the CPU seconds per row of this
+rows and checkpoints). --through writes times the first import's writes alone (COPY of the
+rows the source decided on, in one thread): what PostgreSQL needs whatever Python does. Goal: at least 20,000 rows/s. Prints the CPU seconds per row of this
 process and of its PostgreSQL backend, so the figure can be read against the machine's two
 cores. Results: bench/out/import-speed.{md,json}.
 """
@@ -85,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=20261206)
-    parser.add_argument("--through", choices=("job", "source"), default="job")
+    parser.add_argument("--through", choices=("job", "source", "writes"), default="job")
     parser.add_argument("--batch", type=int, default=0, help="rows per batch (0: the engine's)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first import")
     parser.add_argument("--label", default="")
@@ -320,7 +322,8 @@ def through_job(path: Path, user, *, profile: cProfile.Profile | None) -> list[d
                 profile.disable()
         if job.state not in ("checked", "done"):
             raise SystemExit(f"the job ended {job.state}: {job.failure}")
-        results.append(measured(phase, job.rows_seen, meter, job))
+        counts = (job.rows_added, job.rows_updated, job.rows_unchanged, job.rows_failed)
+        results.append(measured(phase, job.rows_seen, meter, counts))
     job.file.delete()  # the stored copy of the upload
     return results
 
@@ -354,9 +357,38 @@ def through_source(path: Path, batch: int, *, profile: cProfile.Profile | None) 
             seen += _process(source, lines, ctx, total, transaction)
         if profile:
             profile.disable()
-    counts = {"rows_added": total.added, "rows_updated": total.updated}
-    counts |= {"rows_unchanged": total.unchanged, "rows_failed": len(total.errors)}
-    return [measured("run", seen, meter, type("Counts", (), counts)())]
+    counts = (total.added, total.updated, total.unchanged, len(total.errors))
+    return [measured("run", seen, meter, counts)]
+
+
+def writes_only(path: Path, batch: int) -> list[dict]:
+    """The first import's writes alone: every batch is checked and compared first (not timed),
+    then only customers_copy.write runs, one transaction per batch, in this thread."""
+    from django.db import transaction
+
+    from rapport.imports.models import ImportJob
+    from rapport.imports.sources import customers, customers_copy
+    from rapport.imports.sources.base import Context, Line
+
+    job = ImportJob.objects.create(
+        created_by=importer(), source_type="customers", filename=path.name, file_format="csv"
+    )
+    ctx = Context(job_id=job.pk, source_label="import", default_region="US")
+    plans = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        lines = [Line(number=reader.line_num, values=values) for values in reader]
+    for start in range(0, len(lines), batch):
+        part = lines[start : start + batch]
+        refs = customers.Refs(part, ctx)
+        rows = [customers.check(line, ctx, refs) for line in part]
+        plans.append(customers.plan(rows, ctx, customers.Tally(), {}))
+    meter = Meter()
+    with meter:
+        for plan in plans:
+            with transaction.atomic():
+                customers_copy.write(plan)
+    return [measured("writes only", len(lines), meter, (len(lines), 0, 0, 0))]
 
 
 def _process(source, lines, ctx, total, transaction) -> int:
@@ -369,7 +401,9 @@ def _process(source, lines, ctx, total, transaction) -> int:
     return len(lines)
 
 
-def measured(phase: str, rows: int, meter: Meter, counts) -> dict:
+def measured(phase: str, rows: int, meter: Meter, counts: tuple[int, int, int, int]) -> dict:
+    """A round's figures; counts are (added, updated, unchanged, failed)."""
+    added, updated, unchanged, failed = counts
     return {
         "phase": phase,
         "rows": rows,
@@ -377,10 +411,10 @@ def measured(phase: str, rows: int, meter: Meter, counts) -> dict:
         "rows_per_s": rows / meter.wall,
         "python_us_per_row": 1e6 * meter.cpu / rows,
         "postgres_us_per_row": 1e6 * meter.server / rows,
-        "added": counts.rows_added,
-        "updated": counts.rows_updated,
-        "unchanged": counts.rows_unchanged,
-        "failed": counts.rows_failed,
+        "added": added,
+        "updated": updated,
+        "unchanged": unchanged,
+        "failed": failed,
     }
 
 
@@ -400,11 +434,14 @@ def main() -> None:
     profile = cProfile.Profile() if args.profile else None
     results = []
     for name in ("first import", "same file again"):
-        rounds = (
-            through_job(path, user, profile=profile if name == "first import" else None)
-            if args.through == "job"
-            else through_source(path, batch, profile=profile if name == "first import" else None)
-        )
+        if args.through == "writes":
+            rounds = writes_only(path, batch) if name == "first import" else []
+        elif args.through == "job":
+            rounds = through_job(path, user, profile=profile if name == "first import" else None)
+        else:
+            rounds = through_source(
+                path, batch, profile=profile if name == "first import" else None
+            )
         for row in rounds:
             row["round"] = name
             results.append(row)

@@ -8,10 +8,10 @@ from rapport.access.choices import Channel
 from rapport.core.models import BaseModel
 from rapport.interactions.choices import (
     CallEventKind,
-    RevenueEventKind,
     Direction,
     ImportStatus,
     Outcome,
+    RevenueEventKind,
     Side,
     Source,
 )

@@ -39,5 +39,5 @@ def test_who_may_not_read_customers_learns_nothing_of_a_merge(merged_pair):
     _, merged = merged_pair
     trainer = UserFactory(roles=["trainer"])
 
-    with pytest.raises(NotFound, match="^No such customer.$"):
+    with pytest.raises(NotFound, match=r"^No such customer\.$"):
         selectors.customer_get_for(user=trainer, customer_id=merged.pk)

@@ -34,7 +34,6 @@ from functools import lru_cache
 import phonenumbers
 from django import forms
 from django.utils import timezone
-from phonenumbers import geocoder
 
 from rapport.access.choices import Channel, Priority
 from rapport.cases.choices import CaseStatus
@@ -115,6 +114,9 @@ def owner_of(ctx: Context, owner_id: str, tally: Tally, consequence: str) -> int
 @lru_cache(maxsize=1)
 def _countries() -> dict[str, str]:
     """English country names (from the phone-number metadata) and two-letter codes → code."""
+    # The geocoder's data costs a worker about 100 MB; only account files with countries need it.
+    from phonenumbers import geocoder
+
     names = {code.lower(): code for code in phonenumbers.SUPPORTED_REGIONS}
     for code in phonenumbers.SUPPORTED_REGIONS:
         example = phonenumbers.example_number(code)
