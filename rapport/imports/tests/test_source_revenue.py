@@ -288,7 +288,6 @@ def test_rows_repeated_in_a_batch_apply_once(billing):
 def test_the_export_through_a_whole_import_job(billing, importer, run_tasks):
     summary, job, errors = whole_job(run_tasks, importer, name=EXPORT, source_type="revenue_events")
 
-    assert job.options == {"customer_source": "import"}
     assert (summary["added"], summary["failed"]) == (6, 5)
     assert Holding.objects.filter(customer=billing["first"]).count() == 1  # once, by the run
     assert job_counts(job) == (6, 0, 0, 5)
