@@ -72,10 +72,11 @@ def _fingerprint() -> dict:
             model.objects.count()
             for model in (Interaction, Message, Case, CaseEvent, Escalation, SlaBreach, User)
         ],
+        # Customers a caller's number created have no external id; every column orders them.
         "customers": list(
-            Customer.objects.order_by("external_id").values_list(
+            Customer.objects.order_by(
                 "external_id", "name_key", "segment", "value_tier"
-            )
+            ).values_list("external_id", "name_key", "segment", "value_tier")
         ),
         "contacts": list(
             Interaction.objects.order_by("started_at", "external_id").values_list(
