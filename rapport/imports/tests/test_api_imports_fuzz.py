@@ -174,9 +174,17 @@ def outsider_tokens(make_user) -> dict[str, str]:
     }
 
 
-def expected_refusal(path: str) -> int:
+def carries_nul(query: dict | None) -> bool:
+    values = [value for item in (query or {}).items() for value in item]
+    flat = [part for value in values for part in (value if isinstance(value, list) else [value])]
+    return any("\x00" in str(part) for part in flat)
+
+
+def expected_refusal(path: str, query: dict | None) -> int:
     """403 for every route of the area; 404 for a path no route has (a negative id, say), as
-    for anyone."""
+    for anyone; 400 for a NUL in the query string, refused before anyone is asked who they are."""
+    if carries_nul(query):
+        return 400
     try:
         resolve(unquote(urlsplit(path).path))
     except Resolver404:
@@ -189,7 +197,7 @@ def expected_refusal(path: str) -> int:
 @pytest.mark.django_db
 def test_no_other_role_reaches_the_imports_api(case, outsider_tokens):
     before = (state_of_the_jobs(), ImportRowError.objects.count())
-    expected = expected_refusal(case.formatted_path)
+    expected = expected_refusal(case.formatted_path, case.query)
     for who, token in outsider_tokens.items():
         answer = case.call(headers={"Authorization": f"Token {token}"})
         assert answer.status_code == expected, f"{who}: {answer.status_code} {answer.text[:300]}"
