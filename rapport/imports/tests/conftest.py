@@ -2,6 +2,8 @@
 
 import pytest
 
+from rapport.accounts.models import ExternalAccount, User
+from rapport.accounts.tests.factories import UserFactory
 from rapport.imports.sources import REGISTRY, source_for
 
 
@@ -38,3 +40,25 @@ def extra_source():
     yield register
     for key in added:
         REGISTRY.pop(key)
+
+
+@pytest.fixture
+def salesforce_owner():
+    """Dana Lee, the Salesforce user 0055g00000DnLeE who owns accounts, contacts and cases."""
+    user = UserFactory(first_name="Dana", last_name="Lee")
+    ExternalAccount.objects.create(source="salesforce", external_id="0055g00000DnLeE", user=user)
+    return user
+
+
+@pytest.fixture
+def ana_and_ben():
+    """`make(system, ana_is)`: agents ana and ben, whom any export may name by username or
+    e-mail; ana is also `ana_is` in `system`."""
+
+    def make(system: str, ana_is: str) -> dict[str, User]:
+        ana = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
+        ben = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
+        ExternalAccount.objects.create(source=system, external_id=ana_is, user=ana)
+        return {"ana": ana, "ben": ben}
+
+    return make

@@ -6,8 +6,6 @@ import datetime
 import pytest
 
 from rapport.access.tests.factories import QueueFactory
-from rapport.accounts.models import ExternalAccount
-from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.tests.factories import CustomerFactory, PhoneFactory
 from rapport.imports.choices import DateFormat
 from rapport.imports.sources.base import Context
@@ -33,11 +31,9 @@ EXPORT = "cdr_switch_export.csv"
 
 
 @pytest.fixture
-def switch():
+def switch(ana_and_ben):
     """Two agents (ana known to the switch as 4711), two queues, one customer who calls."""
-    ana = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
-    ben = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
-    ExternalAccount.objects.create(source="phone", external_id="4711", user=ana)
+    ana, ben = ana_and_ben("phone", "4711").values()
     queues = {code: QueueFactory(code=code) for code in ("billing", "sales")}
     caller = CustomerFactory()
     PhoneFactory(customer=caller, normalised="+12125550100", value="(212) 555-0100")

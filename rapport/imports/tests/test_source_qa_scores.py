@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from rapport.accounts.models import ExternalAccount
 from rapport.accounts.tests.factories import UserFactory
 from rapport.imports.sources.base import Context
 from rapport.imports.sources.qa_scores import IMPORTED_FORM, QaScoresOptions, QaScoresSource
@@ -32,12 +31,10 @@ EXPORT = "qa_recording_export.csv"
 
 
 @pytest.fixture
-def recorded():
+def recorded(ana_and_ben):
     """Agents ana (rec-ana in the recording system) and ben, evaluator quinn, their calls."""
-    ana = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
-    ben = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
+    ana, ben = ana_and_ben("recording", "rec-ana").values()
     quinn = UserFactory(username="quinn", email="quinn@center.example", roles=["qa_analyst"])
-    ExternalAccount.objects.create(source="recording", external_id="rec-ana", user=ana)
     calls = {
         call_id: InteractionFactory(
             source="phone", external_id=call_id, agent=agent, started_at=started, outcome="resolved"

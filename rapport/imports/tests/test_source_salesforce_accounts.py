@@ -7,8 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rapport.accounts.models import ExternalAccount
-from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.models import ContactPoint, Customer, Household
 from rapport.imports.sources.salesforce import SalesforceAccounts, sf_id
 from rapport.imports.tests.crm_export_lines import (
@@ -30,13 +28,6 @@ ERRORS = [
 ]
 
 
-@pytest.fixture
-def owner():
-    user = UserFactory(first_name="Dana", last_name="Lee")
-    ExternalAccount.objects.create(source="salesforce", external_id="0055g00000DnLeE", user=user)
-    return user
-
-
 def run(dry_run=False, lines=None, **options):
     return process(SOURCE, lines or mapped_lines(SOURCE, FILE), dry_run=dry_run, options=options)
 
@@ -45,7 +36,7 @@ def test_every_column_of_the_export_but_created_date_has_a_field():
     assert unmapped_headers(SOURCE, FILE) == ["CreatedDate"]
 
 
-def test_household_accounts_become_households_and_business_accounts_organisations(owner):
+def test_household_accounts_become_households_and_business_accounts_organisations(salesforce_owner):
     outcome = run()
 
     assert outcome.errors == ERRORS
@@ -73,7 +64,7 @@ def test_household_accounts_become_households_and_business_accounts_organisation
     assert (acme.lifecycle_stage, acme.status, acme.owner) == (
         "Customer - Direct",
         "customer",
-        owner,
+        salesforce_owner,
     )
     points = sorted(acme.contact_points.values_list("kind", "normalised", "label"))
     assert points == [
@@ -92,14 +83,14 @@ def test_household_accounts_become_households_and_business_accounts_organisation
     )
 
 
-def test_each_record_gets_its_history_row(owner):
+def test_each_record_gets_its_history_row(salesforce_owner):
     run()
 
     assert Household.history.count() == 3
     assert Customer.history.filter(history_type="+").count() == 2
 
 
-def test_the_same_file_twice_changes_nothing_the_second_time(owner):
+def test_the_same_file_twice_changes_nothing_the_second_time(salesforce_owner):
     run()
 
     again = run()
@@ -111,7 +102,7 @@ def test_the_same_file_twice_changes_nothing_the_second_time(owner):
     assert ContactPoint.objects.count() == 4
 
 
-def test_a_changed_cell_updates_that_record_only(owner):
+def test_a_changed_cell_updates_that_record_only(salesforce_owner):
     run()
     lines = mapped_lines(SOURCE, FILE)
     moved = dataclasses.replace(lines[1], values=lines[1].values | {"BillingCity": "Salem"})
@@ -123,7 +114,7 @@ def test_a_changed_cell_updates_that_record_only(owner):
     assert "update household Rivera Household (salesforce 0015g00000HhRiVAAV)" in outcome.samples
 
 
-def test_a_dry_run_reports_the_same_and_writes_nothing(owner):
+def test_a_dry_run_reports_the_same_and_writes_nothing(salesforce_owner):
     outcome = run(dry_run=True)
 
     assert outcome.errors == ERRORS
@@ -169,7 +160,7 @@ def test_fifteen_character_ids_become_case_safe(short):
         assert sf_id(swapped, "Id").lower() != long.lower()
 
 
-def test_the_export_through_a_whole_import_job(owner, importer, run_tasks):
+def test_the_export_through_a_whole_import_job(salesforce_owner, importer, run_tasks):
     summary, job, errors = whole_job(run_tasks, importer, name=FILE, source_type=SOURCE.key)
 
     assert set(job.mapping) == {field.name for field in SOURCE.fields}

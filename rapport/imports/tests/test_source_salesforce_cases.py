@@ -6,8 +6,6 @@ import datetime as dt
 import pytest
 
 from rapport.access.tests.factories import ObjectiveFactory, QueueFactory
-from rapport.accounts.models import ExternalAccount
-from rapport.accounts.tests.factories import UserFactory
 from rapport.cases.models import Case, CaseEvent, SlaBreach
 from rapport.cases.services import sla_check
 from rapport.customers.models import Customer
@@ -44,20 +42,13 @@ def at(text: str) -> dt.datetime:
 
 
 @pytest.fixture
-def owner():
-    user = UserFactory(first_name="Dana", last_name="Lee")
-    ExternalAccount.objects.create(source="salesforce", external_id="0055g00000DnLeE", user=user)
-    return user
-
-
-@pytest.fixture
 def front_line():
     QueueFactory(code="tier-two", name="Specialists", tier=2)
     return QueueFactory(code="front", name="Front line", tier=1)
 
 
 @pytest.fixture
-def people(owner):
+def people(salesforce_owner):
     for source, file in (
         (SalesforceAccounts(), "salesforce_accounts.csv"),
         (SalesforceContacts(), "salesforce_contacts.csv"),
@@ -73,7 +64,9 @@ def case(external_id: str) -> Case:
     return Case.objects.get(source="salesforce", external_id=external_id + "AAV")
 
 
-def test_cases_join_their_customers_with_salesforce_words_translated(people, owner, front_line):
+def test_cases_join_their_customers_with_salesforce_words_translated(
+    people, salesforce_owner, front_line
+):
     outcome = run()
 
     assert outcome.errors == ERRORS
@@ -83,7 +76,7 @@ def test_cases_join_their_customers_with_salesforce_words_translated(people, own
     assert (declined.status, declined.priority, declined.channel) == ("closed", "high", "phone")
     assert declined.opened_at == at("2024-03-05T14:22:10")
     assert declined.closed_at == declined.resolved_at == at("2024-03-06T09:00")
-    assert (declined.queue, declined.tier, declined.assignee) == (front_line, 1, owner)
+    assert (declined.queue, declined.tier, declined.assignee) == (front_line, 1, salesforce_owner)
     assert declined.description == (
         "Customer says the card was declined in Lisbon.\nAsked them to confirm the travel notice."
     )

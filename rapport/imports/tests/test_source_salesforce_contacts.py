@@ -4,8 +4,6 @@ import dataclasses
 
 import pytest
 
-from rapport.accounts.models import ExternalAccount
-from rapport.accounts.tests.factories import UserFactory
 from rapport.customers.models import ContactPoint, Customer, Household
 from rapport.customers.tests.factories import CustomerFactory
 from rapport.imports.sources.salesforce import SalesforceAccounts, SalesforceContacts
@@ -34,14 +32,7 @@ NO_HOUSEHOLD = (
 
 
 @pytest.fixture
-def owner():
-    user = UserFactory(first_name="Dana", last_name="Lee")
-    ExternalAccount.objects.create(source="salesforce", external_id="0055g00000DnLeE", user=user)
-    return user
-
-
-@pytest.fixture
-def accounts(owner):
+def accounts(salesforce_owner):
     accounts = SalesforceAccounts()
     accounts.process(mapped_lines(accounts, "salesforce_accounts.csv"), context_for(accounts))
 
@@ -58,7 +49,7 @@ def test_every_column_of_the_export_but_title_has_a_field():
     assert unmapped_headers(SOURCE, FILE) == ["Title"]
 
 
-def test_contacts_become_customers_in_their_accounts_household(accounts, owner):
+def test_contacts_become_customers_in_their_accounts_household(accounts, salesforce_owner):
     outcome = run()
 
     assert outcome.errors == ERRORS
@@ -70,7 +61,7 @@ def test_contacts_become_customers_in_their_accounts_household(accounts, owner):
         "Okafor",
         "1984-03-12",
     )
-    assert (ada.household, ada.owner, ada.name_key) == (okafors, owner, "ada okafor")
+    assert (ada.household, ada.owner, ada.name_key) == (okafors, salesforce_owner, "ada okafor")
     assert sorted(ada.contact_points.values_list("kind", "normalised", "label")) == [
         ("email", "ada.okafor@example.com", ""),
         ("phone", "+12175550141", "work"),
@@ -159,7 +150,9 @@ def test_without_the_accounts_contacts_come_without_households():
     assert outcome.samples[0].startswith("5 rows: AccountId is not a household")
 
 
-def test_a_row_about_a_merged_customer_fills_only_what_the_survivor_lacks(accounts, owner):
+def test_a_row_about_a_merged_customer_fills_only_what_the_survivor_lacks(
+    accounts, salesforce_owner
+):
     """The merged record is never written; the row goes to its survivor as the merge went
     (empty fields filled, contact points added, the survivor's own values kept), and the same
     file again changes nothing."""
@@ -179,13 +172,13 @@ def test_a_row_about_a_merged_customer_fills_only_what_the_survivor_lacks(accoun
     assert first.samples[0].startswith("1 row: the customer was merged in Rapport")
     survivor.refresh_from_db()
     assert (survivor.first_name, survivor.date_of_birth.isoformat()) == ("Adaeze", "1984-03-12")
-    assert (survivor.household.name, survivor.owner) == ("The Okafors", owner)
+    assert (survivor.household.name, survivor.owner) == ("The Okafors", salesforce_owner)
     assert survivor.contact_points.filter(normalised="+12175550100", label="home").exists()
     assert customer("0035g00000AdOkAAAV").first_name == "Ada"
     assert merged.history.count() == 1
 
 
-def test_the_exports_through_whole_import_jobs(owner, importer, run_tasks):
+def test_the_exports_through_whole_import_jobs(salesforce_owner, importer, run_tasks):
     whole_job(
         run_tasks, importer, name="salesforce_accounts.csv", source_type="salesforce_accounts"
     )

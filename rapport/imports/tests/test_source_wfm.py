@@ -5,8 +5,7 @@ import datetime
 
 import pytest
 
-from rapport.accounts.models import AdherenceDay, AgentStateChange, ExternalAccount, ScheduleBlock
-from rapport.accounts.tests.factories import UserFactory
+from rapport.accounts.models import AdherenceDay, AgentStateChange, ScheduleBlock
 from rapport.imports.sources.base import Context
 from rapport.imports.sources.wfm import AdherenceSource, AgentStatesSource, SchedulesSource
 from rapport.imports.tests.crm_export_lines import (
@@ -26,12 +25,9 @@ SCHEDULES, ADHERENCE, STATES = SchedulesSource(), AdherenceSource(), AgentStates
 
 
 @pytest.fixture
-def roster():
+def roster(ana_and_ben):
     """ana is W-101 in the WFM system; ben is named by username or e-mail."""
-    ana = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
-    ben = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
-    ExternalAccount.objects.create(source="wfm", external_id="W-101", user=ana)
-    return {"ana": ana, "ben": ben}
+    return ana_and_ben("wfm", "W-101")
 
 
 @pytest.mark.parametrize(
