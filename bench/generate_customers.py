@@ -173,7 +173,24 @@ def phone_formats(e164: str) -> list[str]:
     ]
 
 
-class Generator:
+class Names:
+    """Weighted US names (Faker's census-based lists) and unweighted European ones."""
+
+    def __init__(self) -> None:
+        us = importlib.import_module("faker.providers.person.en_US").Provider
+        first = {**us.first_names_female, **us.first_names_male}
+        self.first, self.first_w = list(first), list(first.values())
+        self.last, self.last_w = list(us.last_names), list(us.last_names.values())
+        foreign_first: set[str] = set()
+        foreign_last: set[str] = set()
+        for locale in ("es_ES", "fr_FR", "de_DE"):
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+            foreign_first.update(provider.first_names)
+            foreign_last.update(provider.last_names)
+        self.foreign_first, self.foreign_last = sorted(foreign_first), sorted(foreign_last)
+
+
+class Generator(Names):
     """Deterministic COPY lines (text format), one chunk of customers at a time."""
 
     def __init__(self, *, seed: int, customer_base: int, household_base: int, products: list[int]):
@@ -194,7 +211,7 @@ class Generator:
         self.generated = 0
         self.checked_phones = 0
         self.checked_keys = 0
-        self._load_names()
+        super().__init__()
         rng = self.rng
         epoch = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
         self.stamps = [
@@ -209,20 +226,6 @@ class Generator:
             (dt.date(2010, 1, 1) + dt.timedelta(days=rng.randrange(15 * 365))).isoformat()
             for _ in range(5_000)
         ]
-
-    def _load_names(self) -> None:
-        """Weighted US names (Faker's census-based lists) and unweighted European ones."""
-        us = importlib.import_module("faker.providers.person.en_US").Provider
-        first = {**us.first_names_female, **us.first_names_male}
-        self.first, self.first_w = list(first), list(first.values())
-        self.last, self.last_w = list(us.last_names), list(us.last_names.values())
-        foreign_first: set[str] = set()
-        foreign_last: set[str] = set()
-        for locale in ("es_ES", "fr_FR", "de_DE"):
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-            foreign_first.update(provider.first_names)
-            foreign_last.update(provider.last_names)
-        self.foreign_first, self.foreign_last = sorted(foreign_first), sorted(foreign_last)
 
     @functools.cache  # noqa: B019 - one generator per run
     def ascii_word(self, text: str) -> str:

@@ -34,7 +34,6 @@ import argparse
 import cProfile
 import csv
 import datetime as dt
-import importlib
 import json
 import os
 import pstats
@@ -47,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
+
+import generate_customers  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rapport_bench_imports"
 IMPORTER = "bench-importer"
@@ -97,23 +98,13 @@ def parse_args() -> argparse.Namespace:
 # ----------------------------------------------------------------------------- the file
 
 
-class Customers:
+class Customers(generate_customers.Names):
     """Deterministic customer rows, generated as they are written (constant memory, so the same
     generator makes the memory benchmark's 1 GB file)."""
 
     def __init__(self, seed: int) -> None:
+        super().__init__()
         self.rng = random.Random(seed)
-        us = importlib.import_module("faker.providers.person.en_US").Provider
-        first = {**us.first_names_female, **us.first_names_male}
-        self.first, self.first_w = list(first), list(first.values())
-        self.last, self.last_w = list(us.last_names), list(us.last_names.values())
-        foreign_first: set[str] = set()
-        foreign_last: set[str] = set()
-        for locale in ("es_ES", "fr_FR", "de_DE"):
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-            foreign_first.update(provider.first_names)
-            foreign_last.update(provider.last_names)
-        self.foreign_first, self.foreign_last = sorted(foreign_first), sorted(foreign_last)
         self.birthdays = [
             (dt.date(1940, 1, 1) + dt.timedelta(days=self.rng.randrange(65 * 365))).isoformat()
             for _ in range(20_000)
