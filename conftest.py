@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from rapport.accounts.tests.factories import PASSWORD, UserFactory
@@ -52,3 +54,15 @@ def client_for(make_user, client):
         return client, user
 
     return make
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Calls straight to the WSGI application go past Django's test client, which is what
+    normally stops a finished request from closing the test's database connection; do the same
+    for them."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

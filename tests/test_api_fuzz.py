@@ -14,9 +14,7 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.utils import timezone as django_timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -72,20 +70,11 @@ from rapport.surveys.tests.factories_draw import sent_invitation
 
 # Serving the schema needs no database, so it is loaded once at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+# Schemathesis calls the WSGI application directly, past the test client.
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 ANGRY = "The worst service ever, terrible and useless. I am furious."
 SIGNED_OPERATIONS = {"/api/v1/channels/{channel}/messages", "/api/v1/telephony/events"}
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """The schema's WSGI calls go past Django's test client, which is what normally stops a
-    finished request from closing the test's database connection; do the same here."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

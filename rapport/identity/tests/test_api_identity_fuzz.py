@@ -4,9 +4,7 @@ every response must match the published schema."""
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -20,17 +18,8 @@ from rapport.identity.tests.test_views_pairs import planted
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application()).include(
     path_regex="^/api/v1/identity/"
 )
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """The schema's WSGI calls go past Django's test client, which is what normally stops a
-    finished request from closing the test's database connection; do the same here."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+# Schemathesis calls the WSGI application directly, past the test client.
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -41,17 +39,8 @@ FUZZ = settings(
         HealthCheck.filter_too_much,
     ],
 )
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """The schema's WSGI calls go past Django's test client, which is what normally stops a
-    finished request from closing the test's database connection; do the same here."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+# Schemathesis calls the WSGI application directly, past the test client.
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 def refused(job: ImportJob, phase: str, *lines: int) -> None:
