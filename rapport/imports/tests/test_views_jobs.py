@@ -424,6 +424,39 @@ def test_a_failed_import_shows_why(admin):
     assert "Rows committed before the failure stay imported." in page
 
 
+def test_a_failed_import_resumes_from_its_page_and_adds_each_row_once(
+    admin, django_capture_on_commit_callbacks
+):
+    client, _ = admin
+    job = dry_run(client, uploaded(client), django_capture_on_commit_callbacks)
+    job = run(client, job, django_capture_on_commit_callbacks)
+    # As if the run had failed after line 3: C-3 and line 5 not reached yet.
+    Customer.objects.filter(external_id="C-3").delete()
+    job.row_errors.filter(phase=Phase.RUN, line=5).delete()
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED,
+        failure="The database went away.",
+        checkpoint_line=3,
+        checkpoint_bytes=len(csv_bytes(CUSTOMER_ROWS[:2], header=CUSTOMER_HEADER)),
+        rows_seen=2,
+        rows_added=1,
+        rows_failed=1,
+    )
+
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "Resume the import after line 3" in page
+
+    job = run(client, job, django_capture_on_commit_callbacks)
+    assert (job.state, job.failure) == (JobState.DONE, "")
+    assert (job.rows_seen, job.rows_added, job.rows_failed) == (4, 2, 2)  # lines 4 and 5 read
+    run_errors = job.row_errors.filter(phase=Phase.RUN).order_by("line")
+    assert list(run_errors.values_list("line", flat=True)) == [3, 5]
+    assert sorted(Customer.objects.values_list("external_id", flat=True)) == ["C-1", "C-3"]
+    assert AuditEvent.objects.filter(
+        action="imports.job_run", target_id=str(job.pk), detail__from_line=3
+    ).exists()
+
+
 def test_a_failed_dry_run_may_change_its_mapping(admin):
     client, _ = admin
     job = ImportJobFactory(state=JobState.FAILED, phase=Phase.DRY_RUN, failure="Bad file.")
