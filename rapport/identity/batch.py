@@ -466,10 +466,12 @@ def link_records(
     *,
     threshold: float,
     on_progress: Progress | None = None,
+    on_compared: Callable[[int], None] | None = None,
     total: int | None = None,
     estimate_u: bool = False,
 ) -> Iterator[FoundPair]:
-    """Pairs among records scoring at least threshold, ordered by (left_id, right_id)."""
+    """Pairs among records scoring at least threshold, ordered by (left_id, right_id).
+    on_compared(n) is told how many candidate pairs are compared."""
     progress = on_progress or (lambda stage, percent: None)
     progress("Reading customers", 0)
     with tempfile.TemporaryDirectory(prefix="rapport-identity-") as spill:
@@ -478,7 +480,10 @@ def link_records(
             con.execute(f"SET temp_directory = '{spill}'")
             count = _load(con, records, total=total, progress=progress)
             progress("Finding candidate pairs", 30)
-            if count >= 2 and _candidate_pairs(con):
+            compared = _candidate_pairs(con) if count >= 2 else 0
+            if on_compared is not None:
+                on_compared(compared)
+            if compared:
                 yield from _scored(con, count, threshold, estimate_u, progress)
         finally:
             con.close()
@@ -542,10 +547,14 @@ def _scored(
 
 
 def find_duplicates(
-    *, threshold: float, on_progress: Progress | None = None
+    *,
+    threshold: float,
+    on_progress: Progress | None = None,
+    on_compared: Callable[[int], None] | None = None,
 ) -> Iterator[FoundPair]:
     """Every pair of current customers (not erased, not merged away) scoring at least
-    threshold. on_progress(stage, percent) is called as the run moves on."""
+    threshold. on_progress(stage, percent) is called as the run moves on, on_compared(n) with
+    the number of candidate pairs."""
     from rapport.customers.models import Customer
 
     customers = Customer.objects.all()
@@ -554,5 +563,6 @@ def find_duplicates(
         matching.records_from_db(customers),
         threshold=threshold,
         on_progress=on_progress,
+        on_compared=on_compared,
         total=total,
     )

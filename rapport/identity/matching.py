@@ -37,7 +37,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -623,15 +623,20 @@ def find_pairs(
     threshold: float,
     population: int | None = None,
     share: float | None = None,
+    on_compared: Callable[[int], None] | None = None,
 ) -> Iterator[Match]:
     """Scored pairs at or above threshold among records, ordered by (left_id, right_id).
 
     population: the number of customers the records stand for (by default, how many they
     are). share: the share of them with a duplicate; by default estimated from the records
-    (estimate_share), which needs them to be the whole population."""
+    (estimate_share), which needs them to be the whole population. on_compared(n) is told how
+    many candidate pairs are compared."""
     prepared = [prepare(record) for record in records]
     size = population or len(prepared)
-    scored = [_match(prepared[i], prepared[j], size) for i, j in sorted(candidate_pairs(prepared))]
+    candidates = sorted(candidate_pairs(prepared))
+    if on_compared is not None:
+        on_compared(len(candidates))
+    scored = [_match(prepared[i], prepared[j], size) for i, j in candidates]
     if share is None:
         start = prior_points(size)
         share = estimate_share(

@@ -193,12 +193,20 @@ def _found_pairs(engine: str, *, threshold: float, progress: "_Progress") -> Ite
     if engine == FoundBy.SPLINK:
         from rapport.identity import batch
 
-        return iter(batch.find_duplicates(threshold=threshold, on_progress=progress.search))
+        return iter(
+            batch.find_duplicates(
+                threshold=threshold, on_progress=progress.search, on_compared=progress.compared
+            )
+        )
     if engine == FoundBy.SCORING:
         from rapport.identity import matching
 
         records = matching.records_from_db(_live_customers())
-        return iter(matching.find_pairs(_counted(records, progress), threshold=threshold))
+        return iter(
+            matching.find_pairs(
+                _counted(records, progress), threshold=threshold, on_compared=progress.compared
+            )
+        )
     raise ValidationFailed(f"Unknown matching engine {engine!r}.")
 
 
@@ -368,6 +376,11 @@ class _Progress:
             stage = "Search finished"  # the engine's "Done": saving and merging follow
         self.run.stage = stage[:100]
         self.step(int(SEARCH_SHARE * float(percent) / 100))
+
+    def compared(self, count: int) -> None:
+        """The engine's count of candidate pairs it compares."""
+        self.run.comparisons = count
+        self.save(force=True)
 
     def save(self, *, force: bool = False) -> None:
         now = time.monotonic()

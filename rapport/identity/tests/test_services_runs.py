@@ -52,6 +52,7 @@ def test_a_run_finds_real_duplicates_and_queues_them_for_review(
     run.refresh_from_db()
     assert (run.state, run.percent, run.failure) == (RunState.DONE, 100, "")
     assert run.customers == 3 and run.pairs_found == 1 and run.merged == 0
+    assert run.comparisons == 1  # only Robert and Bob share a key (the e-mail's name)
     assert run.started_at and run.finished_at and run.stage.startswith("Done: 1 likely")
     pair = MatchPair.objects.get()
     assert (pair.left_id, pair.right_id) == (robert.pk, bob.pk)
@@ -75,7 +76,7 @@ def test_a_splink_run_writes_pairs_from_real_customers(
 
     run.refresh_from_db()
     assert (run.state, run.percent, run.failure) == (RunState.DONE, 100, "")
-    assert run.customers == 3 and run.pairs_found == 1
+    assert run.customers == 3 and run.pairs_found == 1 and run.comparisons == 1
     pair = MatchPair.objects.get()
     assert (pair.left_id, pair.right_id) == (robert.pk, bob.pk)
     assert pair.found_by == FoundBy.SPLINK and pair.run == run and pair.score >= 0.8
