@@ -1,11 +1,14 @@
 """The people and organisations we serve, where they live, how to reach them, what they own,
 and what they agreed to."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from rapport.core.models import BaseModel
@@ -328,3 +331,24 @@ class CustomerExport(BaseModel):
     @property
     def finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+class ErasedExternalId(models.Model):
+    """An erased person's id in another system, kept as a digest so that importing an old export
+    again cannot bring them back. Holds no name, contact point or the id itself."""
+
+    source = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "digest"], name="erased_external_id_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} id erased {self.erased_at:%Y-%m-%d}"
+
+    @staticmethod
+    def digest_of(source: str, external_id: str) -> str:
+        return hashlib.sha256(f"{source}\x1f{external_id}".encode()).hexdigest()

@@ -1,6 +1,6 @@
 """Reads of customer data, always scoped to the asking user (see docs/access.md)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from rapport.customers.models import (
     ContactPoint,
     Customer,
     CustomerExport,
+    ErasedExternalId,
     Holding,
     Household,
     Note,
@@ -58,6 +59,16 @@ def customer_get_for(*, user, customer_id: int) -> Customer:
                 f"This customer was merged into {survivor.display_name} (customer {survivor.pk})."
             ) from None
         raise NotFound("No such customer.") from None
+
+
+def erased_among(source: str, external_ids: Iterable[str]) -> set[str]:
+    """Which of these ids in `source` belonged to someone erased (an import must not bring them
+    back). For imports, which are admins' work: no person is read."""
+    digests = {ErasedExternalId.digest_of(source, i): i for i in set(external_ids) if i}
+    found = ErasedExternalId.objects.filter(source=source, digest__in=digests).values_list(
+        "digest", flat=True
+    )
+    return {digests[digest] for digest in found}
 
 
 def surviving(customer: Customer) -> Customer:

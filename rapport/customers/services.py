@@ -30,6 +30,7 @@ from rapport.customers.models import (
     ContactPoint,
     Customer,
     CustomerExport,
+    ErasedExternalId,
     Holding,
     Household,
     Note,
@@ -485,6 +486,11 @@ def customer_erase(*, customer: Customer, by) -> Customer:
         "Erased organisation" if customer.kind == CustomerKind.ORGANISATION else ""
     )
     customer.date_of_birth = None
+    if customer.external_id:
+        ErasedExternalId.objects.get_or_create(
+            source=customer.source,
+            digest=ErasedExternalId.digest_of(customer.source, customer.external_id),
+        )
     customer.external_id = None
     customer.household = None
     customer.needs_review = False

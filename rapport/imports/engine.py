@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from rapport.customers import selectors as customer_selectors
 from rapport.imports.choices import FileFormat, JobState, Phase
 from rapport.imports.models import ImportJob, ImportRowError
 from rapport.imports.readers import MAX_RAW, FileRejected, Record, read_records
@@ -42,6 +43,7 @@ SAMPLES_KEPT = 20
 # batches a person's write (a cancel, any page that saves) can wait until the import ends.
 SQLITE_PAUSE_SECONDS = 0.02
 REASON_LENGTH = 500  # ImportRowError.reason and ImportJob.failure hold this much
+ERASED = "this customer was erased at their request; the row is not imported again"
 COUNTERS = (
     "rows_seen",
     "rows_added",
@@ -205,10 +207,21 @@ def _process(
             )
         )
         raw_by_line[record.line] = record.raw
+    for line in _about_erased_people(source, lines, ctx):
+        errors[line.number] = (ERASED, line.raw[:MAX_RAW])
+    lines = [line for line in lines if line.number not in errors]
     outcome = _source_outcome(source, lines, ctx, dry_run=dry_run) if lines else Outcome()
     for line, reason in outcome.errors:
         errors.setdefault(line, (str(reason)[:REASON_LENGTH], raw_by_line.get(line, "")[:MAX_RAW]))
     return outcome, errors
+
+
+def _about_erased_people(source: Source, lines: list[Line], ctx: Context) -> list[Line]:
+    if not source.person_id_field:
+        return []
+    ids = {line.number: source.person_id(line) for line in lines}
+    erased = customer_selectors.erased_among(ctx.source_label, ids.values())
+    return [line for line in lines if ids[line.number] in erased]
 
 
 def _source_outcome(source: Source, lines: list[Line], ctx: Context, *, dry_run: bool) -> Outcome:

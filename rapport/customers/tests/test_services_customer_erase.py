@@ -9,7 +9,14 @@ import pytest
 from rapport.core.errors import NotFound
 from rapport.core.models import AuditEvent
 from rapport.customers import selectors, services
-from rapport.customers.models import ContactPoint, Customer, Holding, Household, Note
+from rapport.customers.models import (
+    ContactPoint,
+    Customer,
+    ErasedExternalId,
+    Holding,
+    Household,
+    Note,
+)
 from rapport.customers.services import ContactPointInput
 from rapport.customers.tests.factories import (
     ConsentFactory,
@@ -79,6 +86,16 @@ def test_identifying_fields_are_anonymised(person, admin):
     assert erased.erased_at is not None
     assert erased.status == "former"
     assert LAST.lower() not in erased.name_key and LAST.lower() not in erased.surname_key
+
+
+def test_the_id_in_the_other_system_is_remembered_only_as_a_digest(person, admin):
+    services.customer_erase(customer=person, by=admin)
+
+    kept = ErasedExternalId.objects.get()
+    assert (kept.source, len(kept.digest)) == (person.source, 64)
+    assert "crm-77" not in f"{kept.source} {kept.digest}"
+    assert selectors.erased_among(person.source, ["crm-77", "crm-78", ""]) == {"crm-77"}
+    assert selectors.erased_among("salesforce", ["crm-77"]) == set()
 
 
 def test_products_and_consents_stay_as_anonymous_records(person, admin):

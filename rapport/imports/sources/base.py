@@ -75,6 +75,13 @@ class Source:
     source_label: ClassVar[str]  # written to target rows' `source`, e.g. "import", "salesforce"
     fields: ClassVar[Sequence[Field]]
     options_form: ClassVar[Any] = None  # a django Form class for source-specific choices, or None
+    # The field naming the customer a row is about by their id in the other system, when a row
+    # can create one: the engine refuses rows naming someone erased (see person_id).
+    person_id_field: ClassVar[str] = ""
+
+    def person_id(self, line: Line) -> str:
+        """The customer's id in `source_label` as stored, read from the row ("" when none)."""
+        return (line.values.get(self.person_id_field) or "").strip()
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         """Check every line, write the good ones (unless ctx.dry_run) idempotently, and report.

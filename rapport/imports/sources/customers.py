@@ -890,6 +890,7 @@ class CustomersSource(Source):
     )
     source_label = "import"
     fields = FIELDS
+    person_id_field = "external_id"
 
     def process(self, lines: Sequence[Line], ctx: Context) -> Outcome:
         return import_batch(lines, ctx)

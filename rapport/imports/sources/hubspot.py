@@ -114,6 +114,7 @@ class HubspotContacts(Source):
         "evangelists are customers)."
     )
     source_label = "hubspot"
+    person_id_field = "record_id"
     fields = (
         Field("record_id", "Record ID", required=True, aliases=("Record ID", "Contact ID")),
         Field("first_name", "First Name", aliases=("First Name", "firstname")),

@@ -219,7 +219,19 @@ def status_of(account_type: str) -> str | None:
     return CustomerStatus.PROSPECT if lowered.startswith("prospect") else None
 
 
-class SalesforceAccounts(Source):
+class _SalesforcePerson(Source):
+    """A Salesforce export whose rows are customers named by their 15- or 18-character Id."""
+
+    person_id_field = "Id"
+
+    def person_id(self, line: Line) -> str:
+        try:
+            return sf_id(line.values.get("Id"), "Id")
+        except RowError:
+            return ""  # the source reports the malformed id itself
+
+
+class SalesforceAccounts(_SalesforcePerson):
     key = "salesforce_accounts"
     label = "Salesforce accounts"
     description = (
@@ -341,7 +353,7 @@ def read_contact(line: Line, ctx: Context) -> ContactRow:
     )
 
 
-class SalesforceContacts(Source):
+class SalesforceContacts(_SalesforcePerson):
     key = "salesforce_contacts"
     label = "Salesforce contacts"
     description = (

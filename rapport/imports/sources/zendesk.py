@@ -214,6 +214,7 @@ class ZendeskTickets(Source):
         "are kept with the case."
     )
     source_label = "zendesk"
+    person_id_field = "requester_id"
     options_form = TicketOptionsForm
     fields = (
         Field("id", "Ticket ID", required=True, aliases=("Id", "Ticket ID", "ticket_id")),
