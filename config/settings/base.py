@@ -241,6 +241,9 @@ RAPPORT_IMAP_PASSWORD = env_str("RAPPORT_IMAP_PASSWORD", "")
 RAPPORT_IMAP_FOLDER = env_str("RAPPORT_IMAP_FOLDER", "INBOX")
 RAPPORT_IMAP_SSL = env_bool("RAPPORT_IMAP_SSL", True)
 RAPPORT_IMAP_POLL_SECONDS = env_int("RAPPORT_IMAP_POLL_SECONDS", 60)
+# Imports: an uploaded file and the refused rows' text (customer data) are deleted this many days
+# after the job finished, or after it was last touched when it was never run.
+RAPPORT_IMPORT_FILES_KEEP_DAYS = env_int("RAPPORT_IMPORT_FILES_KEEP_DAYS", 90)
 # Mail out: Django's SMTP backend (EMAIL_HOST, EMAIL_PORT …); replies come from this address.
 RAPPORT_MAIL_FROM = env_str("RAPPORT_MAIL_FROM", "service@rapport.example")
 RAPPORT_MAIL_DOMAIN = env_str("RAPPORT_MAIL_DOMAIN", "rapport.example")

@@ -60,6 +60,9 @@ class ImportJob(BaseModel):
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     resumed = models.PositiveSmallIntegerField(default=0)
     failure = models.CharField(max_length=500, blank=True)
+    file_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the file and the refused rows' text were deleted."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -27,3 +27,9 @@ def run_import_job(job_id: int) -> dict | None:
 def resume_stalled_imports() -> list[int]:
     """Start again the imports whose worker went away (ids of the jobs enqueued)."""
     return [job.pk for job in job_services.jobs_resume_stalled()]
+
+
+@task()
+def forget_old_import_files() -> list[int]:
+    """Delete the files and refused rows' text of imports finished long enough ago (ids)."""
+    return job_services.jobs_forget_files()

@@ -200,6 +200,7 @@ class ImportJobSerializer(ImportJobListSerializer):
             *ImportJobListSerializer.Meta.fields, "encoding", "delimiter", "date_format",
             "default_region", "headers", "mapping", "options", "progress", "dry_run",
             "errors_count", "first_errors", "failure", "cancel_requested_at", "resumed",
+            "file_deleted_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 import phonenumbers
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
@@ -53,6 +54,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STALL_AFTER = timedelta(minutes=2)
+FINISHED = (JobState.DONE, JobState.CANCELLED, JobState.FAILED)
+IDLE = (JobState.UPLOADED, JobState.CHECKED)
 QUEUED_GRACE = timedelta(minutes=10)
 # By path: the tasks module sits above the services in the app's layers (it calls them).
 TASK_PATH = "rapport.imports.tasks.run_import_job"
@@ -175,7 +178,7 @@ def job_configure(
 ) -> ImportJob:
     """Change how the file is read and mapped. The job goes back to UPLOADED: a dry run done
     with other choices says nothing about these, so its errors are deleted."""
-    job = _locked(job)
+    job = _with_file(_locked(job))
     _require_state(
         job, {JobState.UPLOADED, JobState.CHECKED, JobState.FAILED}, "change the mapping"
     )
@@ -227,7 +230,7 @@ def job_configure(
 def job_dry_run(*, job: ImportJob, by) -> ImportJob:
     """Check every row without writing: counts, every bad row with its line, and a sample of
     the changes. Runs in the background; the job is CHECKED when it is done."""
-    job = _locked(job)
+    job = _with_file(_locked(job))
     _require_state(job, {JobState.UPLOADED, JobState.CHECKED, JobState.FAILED}, "check the file")
     if job.state == JobState.FAILED and job.phase == Phase.RUN:
         raise Conflict("This import failed part way; run it again to go on from where it stopped.")
@@ -247,7 +250,7 @@ def job_dry_run(*, job: ImportJob, by) -> ImportJob:
 def job_run(*, job: ImportJob, by) -> ImportJob:
     """Queue the import of a checked file. A job that failed part way is queued again and goes
     on from its checkpoint."""
-    job = _locked(job)
+    job = _with_file(_locked(job))
     if job.state == JobState.FAILED and job.phase == Phase.RUN:
         job.state, job.failure, job.finished_at = JobState.QUEUED, "", None
         job.heartbeat_at = None
@@ -315,6 +318,42 @@ def job_execute(*, job_id: int) -> ImportJob:
         logger.exception("Import job %s failed", job_id)
         job.refresh_from_db()
         return engine.fail(job_id, lease=job.heartbeat_at, reason=engine.failure_text(exc, job))
+
+
+def jobs_forget_files(*, now: datetime | None = None) -> list[int]:
+    """Delete the uploaded files of jobs finished RAPPORT_IMPORT_FILES_KEEP_DAYS ago, and the text
+    of their refused rows (both hold customer data; counts and reasons stay). A job never run
+    and untouched that long is cancelled the same way. Ids of the jobs."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RAPPORT_IMPORT_FILES_KEEP_DAYS)
+    finished = Q(state__in=FINISHED, finished_at__lt=cutoff)
+    idle = Q(state__in=[JobState.UPLOADED, JobState.CHECKED], updated_at__lt=cutoff)
+    forgotten = []
+    for job_id in ImportJob.objects.filter(
+        finished | idle, file_deleted_at__isnull=True
+    ).values_list("pk", flat=True):
+        if _forget_file(job_id, cutoff=cutoff, now=now):
+            forgotten.append(job_id)
+    return forgotten
+
+
+@transaction.atomic
+def _forget_file(job_id: int, *, cutoff: datetime, now: datetime) -> bool:
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.file_deleted_at is not None or job.state not in (*FINISHED, *IDLE):
+        return False  # taken up again meanwhile
+    if job.state in IDLE:
+        if job.updated_at >= cutoff:
+            return False
+        job.state, job.finished_at = JobState.CANCELLED, now
+        job.failure = "Not run in time; its file was deleted."
+    if job.file.name:
+        job.file.storage.delete(job.file.name)
+    job.file, job.file_deleted_at = "", now
+    job.save()
+    job.row_errors.update(raw="")
+    audit_record(actor=None, action="imports.file_deleted", target=job, detail=_brief(job))
+    return True
 
 
 def jobs_resume_stalled(*, now: datetime | None = None) -> list[ImportJob]:
@@ -409,6 +448,12 @@ def _locked(job: ImportJob) -> ImportJob:
     if found is None:
         raise NotFound("This import no longer exists.")
     return found
+
+
+def _with_file(job: ImportJob) -> ImportJob:
+    if job.file_deleted_at is not None:
+        raise Conflict("This import's file was deleted after it finished; upload the file again.")
+    return job
 
 
 def _require_state(job: ImportJob, allowed: set[str], action: str) -> None:

@@ -24,16 +24,16 @@ def test_the_procfile_runs_the_clock_every_minute():
 
 
 @pytest.mark.django_db(transaction=True)  # a tick drops a stale connection, as a process would
-def test_a_tick_enqueues_the_stalled_import_check_for_the_workers(settings):
+def test_a_tick_enqueues_the_stalled_import_check_and_the_old_file_deletion(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
     call_command("imports_watch", "--once", stdout=io.StringIO())
 
-    queued = DBTaskResult.objects.get()
-    assert (queued.task_path, queued.status) == (
-        "rapport.imports.tasks.resume_stalled_imports",
-        "READY",
-    )
+    queued = DBTaskResult.objects.order_by("task_path").values_list("task_path", "status")
+    assert list(queued) == [
+        ("rapport.imports.tasks.forget_old_import_files", "READY"),
+        ("rapport.imports.tasks.resume_stalled_imports", "READY"),
+    ]
 
 
 def test_the_check_starts_a_stalled_import_again(

@@ -5,6 +5,7 @@ or the final counts — with the error report of its rows."""
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -54,6 +55,8 @@ def _source(job: ImportJob) -> Source | None:
 
 
 def _mappable(job: ImportJob) -> bool:
+    if job.file_deleted_at is not None:
+        return False
     return job.state in MAPPABLE_STATES or (job.state == JobState.FAILED and job.phase != Phase.RUN)
 
 
@@ -194,6 +197,7 @@ def _detail_context(request: AuthedHttpRequest, job: ImportJob) -> dict:
         "mappable": _mappable(job),
         "phase": phase,
         "summary": job.dry_run_summary or {},
+        "keep_days": settings.RAPPORT_IMPORT_FILES_KEEP_DAYS,
     }
     if job.state not in ACTIVE_STATES:
         errors = selectors.job_errors_for(user=request.user, job=job, phase=phase)
