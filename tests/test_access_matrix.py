@@ -48,7 +48,7 @@ from rest_framework.views import APIView
 from rapport.access.choices import Channel
 from rapport.access.tests.factories import ContactTypeFactory, QueueFactory
 from rapport.accounts import services as account_services
-from rapport.accounts.models import AgentSkill, ApiToken, RoleSecurityPolicy, User
+from rapport.accounts.models import AgentSkill, ApiToken, ExternalAccount, RoleSecurityPolicy, User
 from rapport.accounts.tests.factories import PASSWORD, SkillFactory, TeamFactory, UserFactory
 from rapport.briefings.choices import BriefingStatus, PollStatus
 from rapport.briefings.models import (
@@ -570,7 +570,8 @@ def build_imports(*, admin: User) -> dict[str, Any]:
     """What the import pages read, all uploaded by the admin: `import_job` waits for its mapping
     to be checked (uploaded); `checked_job` passed its dry run with one refused row, so it may
     run and has an error report; `queued_job` waits for a worker, so it may be cancelled;
-    `saved_mapping` is kept for the next households file."""
+    `saved_mapping` is kept for the next households file; `external_account` says the admin is
+    MATRIX-1 in workforce management."""
     checked_job = ImportJobFactory(
         created_by=admin,
         filename="matrix-checked.csv",
@@ -594,6 +595,9 @@ def build_imports(*, admin: User) -> dict[str, Any]:
             created_by=admin, filename="matrix-queued.csv", state=JobState.QUEUED, phase=Phase.RUN
         ),
         "saved_mapping": SavedMappingFactory(created_by=admin, name="Matrix households"),
+        "external_account": ExternalAccount.objects.create(
+            source="wfm", external_id="MATRIX-1", user=admin
+        ),
     }
 
 
@@ -1389,6 +1393,14 @@ def mapping_saved(w) -> bool:
 
 def saved_mapping_deleted(w) -> bool:
     return not SavedMapping.objects.filter(pk=w.saved_mapping.pk).exists()
+
+
+def external_account_added(w) -> bool:
+    return ExternalAccount.objects.filter(source="zendesk", external_id="MATRIX-ADDED").exists()
+
+
+def external_account_removed(w) -> bool:
+    return not ExternalAccount.objects.filter(pk=w.external_account.pk).exists()
 
 
 def pair_id(w) -> list:
@@ -2953,6 +2965,19 @@ MATRIX: dict[str, list[Case]] = {
         Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
              args=lambda w: [w.saved_mapping.pk],
              done=saved_mapping_deleted),
+    ],
+    # Who is who in other systems: admins say it, for imports to find people.
+    "imports:people": [
+        Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     LOGIN)),
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             data=lambda w: {"source": "zendesk", "external_id": "MATRIX-ADDED",
+                             "username": w.team_agent.username},
+             done=external_account_added),
+    ],
+    "imports:person_remove": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   MOVED,  LOGIN),
+             args=lambda w: [w.external_account.pk],
+             done=external_account_removed),
     ],
     # ----------------------------------------------------------------------------- imports API
     #                      agent   superv. trainer qa      market. exec.   admin   anonymous
@@ -4567,6 +4592,7 @@ IMPORT_IDENTITY_RECORDS = [
     ("api-import-run", "POST", "checked_job"),
     ("api-import-cancel", "POST", "queued_job"),
     ("imports:mapping_delete", "POST", "saved_mapping"),
+    ("imports:person_remove", "POST", "external_account"),
     ("identity:pair", "GET", "pair"),
     ("identity:merge", "POST", "pair"),
     ("api-identity-pair", "GET", "pair"),
@@ -4577,7 +4603,8 @@ IMPORT_IDENTITY_RECORDS = [
     ("identity:run_progress", "GET", "match_run"),
     ("api-identity-run", "GET", "match_run"),
 ]
-WATCHED = [ImportJob, SavedMapping, MatchPair, CustomerMerge, MatchRun]  # what a refusal leaves be
+# What a refusal leaves be.
+WATCHED = [ImportJob, SavedMapping, ExternalAccount, MatchPair, CustomerMerge, MatchRun]
 
 
 def ask(clients, me: User | None, method: str, path: str, data: dict | None = None):

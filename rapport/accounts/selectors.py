@@ -2,9 +2,23 @@
 
 from django.db.models import Q, QuerySet
 
-from rapport.accounts.models import AgentStateChange, ApiToken, RoleSecurityPolicy, Team, User
+from rapport.accounts.models import (
+    AgentStateChange,
+    ApiToken,
+    ExternalAccount,
+    RoleSecurityPolicy,
+    Team,
+    User,
+)
 from rapport.core.errors import NotFound, ValidationFailed
-from rapport.core.roles import PEOPLE_READERS, Role, has_any_role, is_admin, roles_of
+from rapport.core.roles import (
+    IMPORTERS,
+    PEOPLE_READERS,
+    Role,
+    has_any_role,
+    is_admin,
+    roles_of,
+)
 
 
 def _visible_people(viewer: User) -> QuerySet[User]:
@@ -80,3 +94,29 @@ def second_factor_required(*, user: User) -> bool:
     if not roles:
         return False
     return RoleSecurityPolicy.objects.filter(role__in=roles, require_second_factor=True).exists()
+
+
+def external_accounts_for(*, user, query: str = "", source: str = "") -> QuerySet[ExternalAccount]:
+    """Who is who in other systems, for the admins who run imports; a search matches the
+    system, the id, or the person's username or name."""
+    if not has_any_role(user, IMPORTERS):
+        return ExternalAccount.objects.none()
+    accounts = ExternalAccount.objects.select_related("user").order_by("source", "external_id")
+    if source:
+        accounts = accounts.filter(source=source)
+    for word in query.split():
+        accounts = accounts.filter(
+            Q(source__icontains=word)
+            | Q(external_id__icontains=word)
+            | Q(user__username__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
+    return accounts
+
+
+def external_systems() -> list[str]:
+    """The systems people have ids in, for filters and suggestions."""
+    return list(
+        ExternalAccount.objects.order_by("source").values_list("source", flat=True).distinct()
+    )

@@ -1,6 +1,7 @@
 """Writes about people: accounts, teams, skills, agent state, tokens and security policy."""
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,13 +30,14 @@ from rapport.accounts.models import (
     AgentSkill,
     AgentStateChange,
     ApiToken,
+    ExternalAccount,
     RoleSecurityPolicy,
     Skill,
     Team,
     User,
 )
 from rapport.core.audit import audit_record
-from rapport.core.errors import ValidationFailed
+from rapport.core.errors import Conflict, ValidationFailed
 from rapport.core.roles import Role
 
 TOKEN_BYTES = 32
@@ -269,3 +271,44 @@ def role_policy_set(*, role: str, require_second_factor: bool, by: User) -> Role
         },
     )
     return policy
+
+
+SYSTEM_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+def external_account_add(*, source: str, external_id: str, user: User, by: User) -> ExternalAccount:
+    """Say who `external_id` is in the system `source`, so imported rows naming them find `user`.
+    One person per id in a system; a person may have ids in many systems."""
+    source, external_id = source.strip().lower(), external_id.strip()
+    if not SYSTEM_NAME.fullmatch(source):
+        raise ValidationFailed(
+            "Name the system in up to 32 lower-case letters, digits, - or _ (e.g. zendesk).",
+            fields={"source": ["Up to 32 lower-case letters, digits, - or _."]},
+        )
+    if not external_id or len(external_id) > 100:
+        raise ValidationFailed(
+            "Give the person's id in that system (up to 100 characters).",
+            fields={"external_id": ["Between 1 and 100 characters."]},
+        )
+    taken = ExternalAccount.objects.filter(source=source, external_id=external_id).first()
+    if taken is not None:
+        raise Conflict(f"{external_id} in {source} already names {taken.user.username}.")
+    account = ExternalAccount.objects.create(source=source, external_id=external_id, user=user)
+    audit_record(
+        actor=by,
+        action="accounts.external_account_added",
+        target=account,
+        detail={"source": source, "external_id": external_id, "user": user.username},
+    )
+    return account
+
+
+def external_account_remove(*, account: ExternalAccount, by: User) -> None:
+    detail = {"source": account.source, "external_id": account.external_id}
+    audit_record(
+        actor=by,
+        action="accounts.external_account_removed",
+        target=account,
+        detail=detail | {"user": account.user.username},
+    )
+    account.delete()

@@ -207,8 +207,8 @@ def _process(
             )
         )
         raw_by_line[record.line] = record.raw
-    for line in _about_erased_people(source, lines, ctx):
-        errors[line.number] = (ERASED, line.raw[:MAX_RAW])
+    for erased in _about_erased_people(source, lines, ctx):
+        errors[erased.number] = (ERASED, erased.raw[:MAX_RAW])
     lines = [line for line in lines if line.number not in errors]
     outcome = _source_outcome(source, lines, ctx, dry_run=dry_run) if lines else Outcome()
     for line, reason in outcome.errors:

@@ -1,7 +1,7 @@
 """Pages of the imports app; each views module lists its own routes."""
 
-from rapport.imports.views import jobs, mappings
+from rapport.imports.views import jobs, mappings, people
 
 app_name = "imports"
 
-urlpatterns = [*jobs.urls, *mappings.urls]
+urlpatterns = [*jobs.urls, *mappings.urls, *people.urls]

@@ -56,8 +56,8 @@ def ana_and_ben():
     e-mail; ana is also `ana_is` in `system`."""
 
     def make(system: str, ana_is: str) -> dict[str, User]:
-        ana = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
-        ben = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
+        ana: User = UserFactory(username="ana", email="ana@center.example", roles=["agent"])
+        ben: User = UserFactory(username="ben", email="ben@center.example", roles=["agent"])
         ExternalAccount.objects.create(source=system, external_id=ana_is, user=ana)
         return {"ana": ana, "ben": ben}
 

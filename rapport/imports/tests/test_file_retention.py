@@ -27,7 +27,7 @@ def keep_thirty_days(settings):
 
 def job(state: str, *, days_ago: int, phase: str = Phase.RUN) -> ImportJob:
     """A job with a stored file and one refused row, finished (or last touched) days_ago."""
-    made = ImportJobFactory(state=state, phase=phase)
+    made: ImportJob = ImportJobFactory(state=state, phase=phase)
     ImportRowError.objects.create(
         job=made, phase=phase, line=2, reason="Name is required.", raw="HH-1,,Springfield"
     )

@@ -451,7 +451,8 @@ def test_a_failed_import_resumes_from_its_page_and_adds_each_row_once(
     assert (job.rows_seen, job.rows_added, job.rows_failed) == (4, 2, 2)  # lines 4 and 5 read
     run_errors = job.row_errors.filter(phase=Phase.RUN).order_by("line")
     assert list(run_errors.values_list("line", flat=True)) == [3, 5]
-    assert sorted(Customer.objects.values_list("external_id", flat=True)) == ["C-1", "C-3"]
+    imported = Customer.objects.order_by("external_id").values_list("external_id", flat=True)
+    assert list(imported) == ["C-1", "C-3"]
     assert AuditEvent.objects.filter(
         action="imports.job_run", target_id=str(job.pk), detail__from_line=3
     ).exists()
