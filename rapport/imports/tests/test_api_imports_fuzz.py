@@ -164,9 +164,12 @@ def outsider_tokens(make_user) -> dict[str, str]:
 
 
 def carries_nul(query: dict | None) -> bool:
-    values = [value for item in (query or {}).items() for value in item]
-    flat = [part for value in values for part in (value if isinstance(value, list) else [value])]
-    return any("\x00" in str(part) for part in flat)
+    """Whether the query string sent holds a NUL (a key with an empty list is not sent)."""
+    for key, value in (query or {}).items():
+        sent = value if isinstance(value, list) else [value]
+        if sent and any("\x00" in str(part) for part in (key, *sent)):
+            return True
+    return False
 
 
 def expected_refusal(path: str, query: dict | None) -> int:
