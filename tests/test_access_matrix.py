@@ -3001,6 +3001,12 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET",    row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
              args=job_id("checked_job")),
     ],
+    "api-import-mapping": [
+        Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
+             args=job_id("import_job"),
+             data=lambda w: {"mapping": {"external_id": "Household ID", "name": "Name"}},
+             done=job_is("import_job", state=JobState.CHECKING)),
+    ],
     "api-import-run": [
         Case("POST",   row(DENY,   DENY,   DENY,   DENY,   DENY,   DENY,   OK,     UNAUTH),
              args=job_id("checked_job"),
@@ -4589,6 +4595,7 @@ IMPORT_IDENTITY_RECORDS = [
     ("imports:run", "POST", "checked_job"),
     ("api-import", "GET", "checked_job"),
     ("api-import-errors", "GET", "checked_job"),
+    ("api-import-mapping", "POST", "checked_job"),
     ("api-import-run", "POST", "checked_job"),
     ("api-import-cancel", "POST", "queued_job"),
     ("imports:mapping_delete", "POST", "saved_mapping"),

@@ -147,6 +147,7 @@ class ImportLinksSerializer(serializers.Serializer):
     page = serializers.CharField(help_text="The job's page in Rapport.")
     errors = serializers.CharField()  # type: ignore[assignment]  # like Serializer.errors
     error_report = serializers.CharField(help_text="CSV of the refused rows (audited).")
+    mapping = serializers.CharField(help_text="POST a new mapping here to check the file again.")
     run = serializers.CharField()
     cancel = serializers.CharField()
 
@@ -161,6 +162,7 @@ def _links(job: ImportJob, request: Request | None) -> dict[str, str]:
         "page": url("imports:detail"),
         "errors": url("api-import-errors"),
         "error_report": url("imports:errors"),
+        "mapping": url("api-import-mapping"),
         "run": url("api-import-run"),
         "cancel": url("api-import-cancel"),
     }
@@ -483,6 +485,51 @@ class ImportErrorListApi(ImporterOnly, generics.ListAPIView):
         return selectors.job_errors_for(user=self.request.user, job=job, phase=phase)
 
 
+class ImportRemapSerializer(serializers.Serializer):
+    mapping = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text='{"<field>": "<column header>"} for the whole file; fields left out are not read.',
+    )
+    options = serializers.DictField(
+        required=False, help_text="The source's options (see GET imports/sources)."
+    )
+    encoding = serializers.ChoiceField(choices=Encoding.choices, required=False)
+    delimiter = serializers.ChoiceField(
+        choices=import_forms.DELIMITERS, required=False, allow_blank=True
+    )
+    date_format = serializers.ChoiceField(choices=DateFormat.choices, required=False)
+    default_region = serializers.CharField(min_length=2, max_length=2, required=False)
+
+    def validate_default_region(self, code: str) -> str:
+        problem = import_forms.region_problem(code)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return code.upper()
+
+
+class ImportRemapApi(ImporterOnly, APIView):
+    @extend_schema(request=ImportRemapSerializer, responses={200: ImportJobSerializer})
+    def post(self, request: AuthedRequest, job_id: int) -> Response:
+        """Map the file's columns again (and, if given, how it is read) and check it again: the
+        dry run starts at once, as after an upload. For a job whose dry run is done or failed, or
+        that waits for its mapping; a job that started importing answers 409."""
+        job = _job_for(request, job_id)
+        payload = ImportRemapSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        source = source_for(job.source_type)
+        data["mapping"] = _mapping_checked(source, data["mapping"])
+        data["options"] = _options_checked(source, data.get("options"))
+        try:
+            with transaction.atomic():
+                job = services.job_configure(job=job, by=request.user, **data)
+                job = services.job_dry_run(job=job, by=request.user)
+        except ApplicationError as exc:
+            raise _named_for_clients(exc, source) from None
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job, context={"request": request}).data)
+
+
 class ImportRunApi(ImporterOnly, APIView):
     @extend_schema(request=None, responses={200: ImportJobSerializer})
     def post(self, request: AuthedRequest, job_id: int) -> Response:
@@ -508,6 +555,7 @@ urls = [
     path("imports/sources", SourceListApi.as_view(), name="api-import-sources"),
     path("imports/<int:job_id>", ImportDetailApi.as_view(), name="api-import"),
     path("imports/<int:job_id>/errors", ImportErrorListApi.as_view(), name="api-import-errors"),
+    path("imports/<int:job_id>/mapping", ImportRemapApi.as_view(), name="api-import-mapping"),
     path("imports/<int:job_id>/run", ImportRunApi.as_view(), name="api-import-run"),
     path("imports/<int:job_id>/cancel", ImportCancelApi.as_view(), name="api-import-cancel"),
 ]

@@ -236,6 +236,74 @@ def test_an_unknown_job_is_404(admin):
     assert client.post(f"{URL}/999999/run").status_code == 404
 
 
+# --- Map again ----------------------------------------------------------------------------------
+
+GOOD_MAPPING = {"external_id": "id", "first_name": "First name", "last_name": "Last name"}
+
+
+def test_a_new_mapping_checks_the_file_again(upload, admin, django_capture_on_commit_callbacks):
+    client, user = admin
+    mapping = {**GOOD_MAPPING, "email": "E-mail", "date_of_birth": "Date of birth"}
+    job_id = upload(mapping=json.dumps(mapping)).json()["id"]
+    assert client.get(f"{URL}/{job_id}").json()["dry_run"]["failed"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            f"{URL}/{job_id}/mapping",
+            {"mapping": GOOD_MAPPING, "date_format": "dmy"},
+            format="json",
+        )
+
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["links"]["mapping"].endswith(f"{URL}/{job_id}/mapping")
+    body = client.get(f"{URL}/{job_id}").json()
+    assert (body["state"], body["mapping"], body["date_format"]) == (
+        "checked",
+        GOOD_MAPPING,
+        "dmy",
+    )
+    assert (body["dry_run"]["rows"], body["dry_run"]["failed"], body["errors_count"]) == (4, 0, 0)
+    assert AuditEvent.objects.filter(action="imports.job_dry_run", actor=user).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("mapping", "field", "words"),
+    [
+        ({**GOOD_MAPPING, "shoe_size": "id"}, "mapping", "has no field 'shoe_size'"),
+        ({**GOOD_MAPPING, "email": "Email address"}, "mapping.email", "Email address"),
+        ({"first_name": "First name"}, "mapping.external_id", "is required"),
+    ],
+)
+def test_a_bad_mapping_is_400_naming_the_field_and_leaves_the_job(
+    upload, admin, mapping, field, words
+):
+    client, _ = admin
+    job_id = upload(mapping=json.dumps(GOOD_MAPPING)).json()["id"]
+    before = ImportJob.objects.values("state", "mapping").get(pk=job_id)
+
+    answer = client.post(f"{URL}/{job_id}/mapping", {"mapping": mapping}, format="json")
+
+    assert answer.status_code == 400
+    assert words in " ".join(answer.json()["fields"][field])
+    assert ImportJob.objects.values("state", "mapping").get(pk=job_id) == before
+
+
+@pytest.mark.parametrize("state", [JobState.QUEUED, JobState.RUNNING, JobState.DONE])
+def test_a_job_that_started_importing_cannot_be_mapped_again(admin, state):
+    client, _ = admin
+    job = ImportJobFactory(state=state, phase=Phase.RUN, headers=["Household ID", "Name"])
+
+    answer = client.post(
+        f"{URL}/{job.pk}/mapping",
+        {"mapping": {"external_id": "Household ID", "name": "Name"}},
+        format="json",
+    )
+
+    assert answer.status_code == 409
+    job.refresh_from_db()
+    assert job.state == state
+
+
 # --- Run and cancel -------------------------------------------------------------------------------
 
 
