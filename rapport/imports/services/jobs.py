@@ -326,8 +326,9 @@ def jobs_forget_files(*, now: datetime | None = None) -> list[int]:
     and untouched that long is cancelled the same way. Ids of the jobs."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RAPPORT_IMPORT_FILES_KEEP_DAYS)
-    finished = Q(state__in=FINISHED, finished_at__lt=cutoff)
-    idle = Q(state__in=[JobState.UPLOADED, JobState.CHECKED], updated_at__lt=cutoff)
+    ended = Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, updated_at__lt=cutoff)
+    finished = Q(state__in=FINISHED) & ended
+    idle = Q(state__in=IDLE, updated_at__lt=cutoff)
     forgotten = []
     for job_id in ImportJob.objects.filter(
         finished | idle, file_deleted_at__isnull=True
@@ -348,7 +349,8 @@ def _forget_file(job_id: int, *, cutoff: datetime, now: datetime) -> bool:
         job.state, job.finished_at = JobState.CANCELLED, now
         job.failure = "Not run in time; its file was deleted."
     if job.file.name:
-        job.file.storage.delete(job.file.name)
+        # After the commit: a rollback must not leave a job whose file is gone unmarked.
+        transaction.on_commit(partial(job.file.storage.delete, job.file.name))
     job.file, job.file_deleted_at = "", now
     job.save()
     job.row_errors.update(raw="")
