@@ -64,6 +64,13 @@ def test_a_bad_entry_is_refused_on_its_field_and_nothing_is_saved(admin, ben, da
     assert not ExternalAccount.objects.exists()
 
 
+def test_an_empty_form_names_every_field(admin):
+    client, _ = admin
+    answer = client.post(URL, {})
+    assert answer.status_code == 400
+    assert set(answer.context["form"].errors) == {"source", "external_id", "username"}
+
+
 def test_an_id_already_given_to_someone_is_refused_with_their_name(admin, ben):
     client, _ = admin
     ExternalAccount.objects.create(source="wfm", external_id="W-9", user=UserFactory(username="al"))

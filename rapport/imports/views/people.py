@@ -44,8 +44,9 @@ def _systems() -> list[str]:
 
 @role_required(IMPORTERS)
 def people(request: AuthedHttpRequest) -> HttpResponse:
-    form = ExternalAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ExternalAccountForm(request.POST) if posted else ExternalAccountForm()
+    if posted and form.is_valid():
         data = form.cleaned_data
         try:
             account = account_services.external_account_add(
