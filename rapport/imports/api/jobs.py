@@ -419,6 +419,12 @@ def _named_for_clients(exc: ApplicationError, source: Source) -> ApplicationErro
     return exc
 
 
+def _job_answer(request: Request, job: ImportJob) -> Response:
+    """The job as it stands now (a service may have changed it on another object)."""
+    job.refresh_from_db()
+    return Response(ImportJobSerializer(job, context={"request": request}).data)
+
+
 class ImportListApi(ImporterOnly, generics.ListAPIView):
     """Import jobs, newest first. Filter with `q` (file name), `state` and `source_type`."""
 
@@ -526,8 +532,7 @@ class ImportRemapApi(ImporterOnly, APIView):
                 job = services.job_dry_run(job=job, by=request.user)
         except ApplicationError as exc:
             raise _named_for_clients(exc, source) from None
-        job.refresh_from_db()
-        return Response(ImportJobSerializer(job, context={"request": request}).data)
+        return _job_answer(request, job)
 
 
 class ImportRunApi(ImporterOnly, APIView):
@@ -536,8 +541,7 @@ class ImportRunApi(ImporterOnly, APIView):
         """Import a job whose dry run is done (`checked`): the rows that passed are written in
         the background; refused rows stay out. Anything else answers 409 or 400."""
         job = services.job_run(job=_job_for(request, job_id), by=request.user)
-        job.refresh_from_db()
-        return Response(ImportJobSerializer(job, context={"request": request}).data)
+        return _job_answer(request, job)
 
 
 class ImportCancelApi(ImporterOnly, APIView):
@@ -546,8 +550,7 @@ class ImportCancelApi(ImporterOnly, APIView):
         """Cancel a job: a queued one at once; a running one after the batch it is writing.
         Rows already committed stay imported."""
         job = services.job_cancel(job=_job_for(request, job_id), by=request.user)
-        job.refresh_from_db()
-        return Response(ImportJobSerializer(job, context={"request": request}).data)
+        return _job_answer(request, job)
 
 
 urls = [
