@@ -105,7 +105,10 @@ def test_the_page_says_when_the_file_went_and_offers_no_resume(client_for):
 
 def test_the_task_deletes_them(django_capture_on_commit_callbacks):
     old = job(JobState.DONE, days_ago=31)
+    name = old.file.name
 
-    result = tasks.forget_old_import_files.enqueue()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.forget_old_import_files.enqueue()
 
     assert result.return_value == [old.pk]
+    assert not old.file.storage.exists(name)
