@@ -213,6 +213,10 @@ AXES_LOCKOUT_CALLABLE = "rapport.accounts.lockout.lockout_response"
 
 OTP_TOTP_ISSUER = "Rapport"
 
+# History is read one record at a time (by its id), never by date across records: an index on
+# history_date would cost every write, bulk imports most of all, and serve no query.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -95,8 +95,14 @@ class Customer(BaseModel):
     status = models.CharField(
         max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
     )
+    created_at = models.DateTimeField(auto_now_add=True)  # no query reads customers by it
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,  # a partial index in Meta: most customers have none
     )
     needs_review = models.BooleanField(
         default=False,
@@ -110,6 +116,7 @@ class Customer(BaseModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a partial index in Meta
         help_text="The person who looks after this customer (an old CRM's record owner).",
     )
     lifecycle_stage = models.CharField(
@@ -124,11 +131,16 @@ class Customer(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_from",
+        db_index=False,  # a partial index in Meta
         help_text="Set when this record was merged into another; it is kept so the merge can be undone.",
     )
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["name_key", "surname_key"])
+    # History is read by customer id; the other columns' indexes would cost every import row.
+    history = HistoricalRecords(
+        excluded_fields=["name_key", "surname_key"],
+        no_db_index=["created_at", "household", "owner", "merged_into"],
+    )
 
     class Meta:
         ordering = ["surname_key", "id"]
@@ -152,6 +164,17 @@ class Customer(BaseModel):
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["surname_key", "id"], name="customer_surname_order_idx"),
+            # Partial: the many customers without a household, owner or merge add no entries,
+            # and a lookup by one value (members of a household, what was merged into X) is
+            # still a probe.
+            *(
+                models.Index(
+                    fields=[name],
+                    name=f"customer_{name}_idx",
+                    condition=Q(**{f"{name}__isnull": False}),
+                )
+                for name in ("household", "owner", "merged_into")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +194,7 @@ class ContactPoint(BaseModel):
     """A way to reach a customer. `value` is as written; `normalised` is what we match on:
     E.164 for phones, lower-case for e-mail and handles."""
 
+    created_at = models.DateTimeField(auto_now_add=True)  # no query reads contact points by it
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=16, choices=ContactKind.choices)
     network = models.CharField(max_length=16, choices=SocialNetwork.choices, blank=True, default="")
@@ -180,7 +204,7 @@ class ContactPoint(BaseModel):
     verified = models.BooleanField(default=False)
     preferred = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["created_at"])  # read by customer id
 
     class Meta:
         ordering = ["kind", "-preferred", "id"]
