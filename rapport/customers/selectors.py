@@ -64,10 +64,11 @@ def customer_get_for(*, user, customer_id: int) -> Customer:
 def erased_among(source: str, external_ids: Iterable[str]) -> set[str]:
     """Which of these ids in `source` belonged to someone erased (an import must not bring them
     back). For imports, which are admins' work: no person is read."""
+    erased = ErasedExternalId.objects.filter(source=source)
+    if not erased.exists():  # the usual case: asked once, not thousands of digests per batch
+        return set()
     digests = {ErasedExternalId.digest_of(source, i): i for i in set(external_ids) if i}
-    found = ErasedExternalId.objects.filter(source=source, digest__in=digests).values_list(
-        "digest", flat=True
-    )
+    found = erased.filter(digest__in=digests).values_list("digest", flat=True)
     return {digests[digest] for digest in found}
 
 
