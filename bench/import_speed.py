@@ -24,12 +24,13 @@ Rounds, each timed on its own (rows/s = data rows / seconds):
 With --through source, the rounds call CustomersSource.process on batches read with
 csv.DictReader, one transaction per batch, without the engine (its reading, mapping, error
 rows and checkpoints). --through writes times the first import's writes alone (COPY of the
-rows the source decided on, in one thread): what PostgreSQL needs whatever Python does. --through ceiling measures the two halves at
-their cheapest: the checking alone (every row read and checked in this process, no database),
-and the first import's rows put back into emptied tables by COPY of PostgreSQL's own binary
-format, one statement per table and no client work at all; with the machine's cores all busy,
-rows/s can be no more than cores / (both CPU costs per row). Goal: at least 20,000 rows/s. Prints the CPU seconds per row of this
-process and of its PostgreSQL backend, so the figure can be read against the machine's two
+rows the source decided on, in one thread): what PostgreSQL needs whatever Python does.
+--through ceiling measures the two halves at their cheapest: the checking alone (every row read
+and checked in this process, no database), and the first import's rows put back into emptied
+tables by COPY of PostgreSQL's own binary format, one statement per table and no client work at
+all; with the machine's cores all busy, rows/s can be no more than cores / (both CPU costs per
+row). Goal: at least 20,000 rows/s. Prints the CPU seconds per row of this process and of its
+PostgreSQL backend, so the figure can be read against the machine's two
 cores. Results: bench/out/import-speed.{md,json}.
 """
 
