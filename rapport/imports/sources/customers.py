@@ -17,12 +17,14 @@ Rules:
 
 Rows are checked in Python and compared with what is stored, in parts of PART rows; the same
 decisions are then written either through the ORM (bulk_create/bulk_update with their history
-helpers, any database) or, on PostgreSQL, with COPY from a second thread while the next part is
-checked (customers_copy.py), about three times faster than the ORM's bulk helpers.
+helpers, any database) or, on PostgreSQL, with COPY (customers_copy.py, about three times faster
+than the ORM's bulk helpers). On PostgreSQL a second thread compares and writes each part while
+this one checks the next, so the checking never waits for the connection.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -586,12 +588,15 @@ class Tally:
         return self.outcome
 
 
-def stored_customers(source: str, external_ids: Sequence[str]) -> dict[str, Stored]:
-    """The stored customers among the batch's external ids, with the COMPARED columns."""
+def stored_customers(
+    source: str, external_ids: Sequence[str], cursor: Any = None
+) -> dict[str, Stored]:
+    """The stored customers among the batch's external ids, with the COMPARED columns. `cursor`:
+    the writer thread's, on PostgreSQL (customers_copy.overlapped)."""
     found: dict[str, Stored] = {}
     for chunk in _chunks(external_ids):
         if connection.vendor == "postgresql":
-            rows = customers_copy.customer_rows(source, chunk, COMPARED)
+            rows = customers_copy.customer_rows(source, chunk, COMPARED, cursor)
         else:
             query = Customer.objects.filter(source=source, external_id__in=chunk)
             rows = list(query.values_list("id", *COMPARED))
@@ -601,7 +606,7 @@ def stored_customers(source: str, external_ids: Sequence[str]) -> dict[str, Stor
     return found
 
 
-def stored_holders(points: Iterable[Point]) -> dict[tuple[str, str], Holder]:
+def stored_holders(points: Iterable[Point], cursor: Any = None) -> dict[tuple[str, str], Holder]:
     """Who holds the batch's contact points already."""
     by_kind: dict[str, set[str]] = {}
     for point in points:
@@ -610,7 +615,7 @@ def stored_holders(points: Iterable[Point]) -> dict[tuple[str, str], Holder]:
     for kind, wanted in by_kind.items():
         for chunk in _chunks(sorted(wanted)):
             if connection.vendor == "postgresql":
-                rows = customers_copy.holder_rows(kind, chunk)
+                rows = customers_copy.holder_rows(kind, chunk, cursor)
             else:
                 query = ContactPoint.objects.filter(kind=kind, network="", normalised__in=chunk)
                 rows = list(
@@ -624,12 +629,18 @@ def stored_holders(points: Iterable[Point]) -> dict[tuple[str, str], Holder]:
 
 
 def plan(
-    rows: Sequence[Checked], ctx: Context, tally: Tally, holders: dict[tuple[str, str], Holder]
+    rows: Sequence[Checked],
+    ctx: Context,
+    tally: Tally,
+    holders: dict[tuple[str, str], Holder],
+    cursor: Any = None,
 ) -> Plan:
     """Compare the rows with what is stored and decide, row by row, what to write. `holders`
-    holds the contact points earlier parts of the batch claimed; they come first."""
-    stored = stored_customers(ctx.source_label, [row.external_id for row in rows])
-    for key, holder in stored_holders(point for row in rows for point in row.points).items():
+    holds the contact points earlier parts of the batch claimed; they come first. Reads through
+    `cursor` when given (the writer thread's)."""
+    stored = stored_customers(ctx.source_label, [row.external_id for row in rows], cursor)
+    points = (point for row in rows for point in row.points)
+    for key, holder in stored_holders(points, cursor).items():
         holders.setdefault(key, holder)
     result = Plan(now=timezone.now(), reason=f"import job {ctx.job_id}")
     for row in rows:
@@ -861,20 +872,29 @@ def _import(
                     rows.append(check(line, ctx, refs))
                 except RowError as exc:
                     tally.outcome.errors.append((line.number, str(exc)))
-            submit(plan(rows, ctx, tally, holders))
+            submit(functools.partial(plan, rows, ctx, tally, holders))
+
+
+Decide = Callable[..., Plan]  # decide(cursor=None): compare checked rows with what is stored
 
 
 @contextmanager
-def _writing(ctx: Context, write: Writer | None) -> Iterator[Writer]:
-    """Where plans go: nowhere in a dry run; on PostgreSQL to a second thread that writes one
-    part of the batch while this one checks the next; else straight to the ORM."""
+def _writing(ctx: Context, write: Writer | None) -> Iterator[Callable[[Decide], None]]:
+    """Where checked rows go: compared and written nowhere in a dry run; on PostgreSQL, compared
+    and written by a second thread while this one checks the next part; else compared here and
+    written through the ORM (or `write`)."""
     if ctx.dry_run:
-        yield lambda result: None
+        yield _compare_only
     elif write is None and connection.vendor == "postgresql":
         with customers_copy.overlapped() as submit:
             yield submit
     else:
-        yield write or write_with_orm
+        writer = write or write_with_orm
+        yield lambda decide: writer(decide())
+
+
+def _compare_only(decide: Decide) -> None:
+    decide()  # a dry run counts what the rows would do and writes nothing
 
 
 class CustomersSource(Source):

@@ -35,13 +35,15 @@ HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "his
 STAGE = "customer_import_changes"
 
 
-def customer_rows(source: str, external_ids: Sequence[str], columns: Sequence[str]) -> list[tuple]:
+def customer_rows(
+    source: str, external_ids: Sequence[str], columns: Sequence[str], cursor: Cursor = None
+) -> list[tuple]:
     """(id, *columns) of the customers with these external ids. One probe of the unique index
     per id (LATERAL … LIMIT 1): while an import grows the table faster than autovacuum analyses
     it, a plain IN (…) was planned as a scan of every customer of the source."""
     table = connection.ops.quote_name(Customer._meta.db_table)
     names = ", ".join(f"c.{connection.ops.quote_name(column)}" for column in columns)
-    with connection.cursor() as cursor:
+    with _cursor(cursor) as cursor:
         cursor.execute(
             f"SELECT c.id, {names} FROM unnest(%s::text[]) AS wanted (external_id) "  # noqa: S608
             f"CROSS JOIN LATERAL (SELECT * FROM {table} c WHERE c.source = %s "
@@ -51,12 +53,12 @@ def customer_rows(source: str, external_ids: Sequence[str], columns: Sequence[st
         return cursor.fetchall()
 
 
-def holder_rows(kind: str, normalised: Sequence[str]) -> list[tuple]:
+def holder_rows(kind: str, normalised: Sequence[str], cursor: Cursor = None) -> list[tuple]:
     """(normalised, customer id, source, external id) of the contact points of this kind that
     are held already, each found by one probe of the unique index (see customer_rows)."""
     points = connection.ops.quote_name(ContactPoint._meta.db_table)
     customers = connection.ops.quote_name(Customer._meta.db_table)
-    with connection.cursor() as cursor:
+    with _cursor(cursor) as cursor:
         cursor.execute(
             "SELECT p.normalised, p.customer_id, c.source, c.external_id "  # noqa: S608
             "FROM unnest(%s::text[]) AS wanted (normalised) "
@@ -70,6 +72,16 @@ def holder_rows(kind: str, normalised: Sequence[str]) -> list[tuple]:
         return cursor.fetchall()
 
 
+@contextmanager
+def _cursor(given: Cursor) -> Iterator[Cursor]:
+    """The writer thread's cursor when it reads, else one of this thread's connection."""
+    if given is not None:
+        yield given
+    else:
+        with connection.cursor() as cursor:
+            yield cursor
+
+
 def write(result: Plan) -> None:
     """Write one plan now, on this thread's connection."""
     with connection.cursor() as cursor:
@@ -77,19 +89,20 @@ def write(result: Plan) -> None:
 
 
 @contextmanager
-def overlapped() -> Iterator[Callable[[Plan], None]]:
-    """submit(plan) has the plan written by a second thread, on this thread's connection and in
-    its transaction, while the caller checks the next part of the batch: PostgreSQL inserts on
-    one core while Python checks on the other. The next submit, and the end of the block, wait
-    for the write and raise what it raised. Foreign keys are checked as each COPY ends rather
-    than at commit, so that their checking overlaps too."""
+def overlapped() -> Iterator[Callable[[Callable[[Cursor], Plan]], None]]:
+    """submit(decide) has a second thread look up what part of a batch finds stored, decide
+    (decide(cursor) → Plan) and write it, on this thread's connection and in its transaction,
+    while the caller checks the next part: PostgreSQL reads and inserts on one core while Python
+    checks on the other, and the checking never waits for the connection. The next submit, and
+    the end of the block, wait for the part before and raise what it raised. Foreign keys are
+    checked as each COPY ends rather than at commit, so that their checking overlaps too."""
     connection.ensure_connection()
     shared = connection.connection  # psycopg connections may be shared by threads
     pending: list[Future[None]] = []
 
-    def submit(result: Plan) -> None:
+    def submit(decide: Callable[[Cursor], Plan]) -> None:
         _wait(pending)
-        pending.append(_executor().submit(_write_shared, shared, result))
+        pending.append(_executor().submit(_decide_and_write, shared, decide))
 
     _constraints(shared, "IMMEDIATE")
     try:
@@ -117,9 +130,9 @@ def _constraints(shared: Any, mode: str) -> None:
         cursor.execute(f"SET CONSTRAINTS ALL {mode}")
 
 
-def _write_shared(shared: Any, result: Plan) -> None:
+def _decide_and_write(shared: Any, decide: Callable[[Cursor], Plan]) -> None:
     with shared.cursor() as cursor:
-        _write(cursor, result)
+        _write(cursor, decide(cursor))
 
 
 def _write(cursor: Cursor, result: Plan) -> None:
