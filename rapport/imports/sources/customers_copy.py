@@ -90,12 +90,13 @@ def write(result: Plan) -> None:
 
 @contextmanager
 def overlapped() -> Iterator[Callable[[Callable[[Cursor], Plan]], None]]:
-    """submit(decide) has a second thread look up what part of a batch finds stored, decide
-    (decide(cursor) → Plan) and write it, on this thread's connection and in its transaction,
-    while the caller checks the next part: PostgreSQL reads and inserts on one core while Python
-    checks on the other, and the checking never waits for the connection. The next submit, and
-    the end of the block, wait for the part before and raise what it raised. Foreign keys are
-    checked as each COPY ends rather than at commit, so that their checking overlaps too."""
+    """submit(decide) has a second thread run decide(cursor), which looks up what is stored for
+    one part of a batch and decides what to write, and then write that plan, on this thread's
+    connection and in its transaction, while the caller checks the next part: PostgreSQL reads
+    and inserts on one core while Python checks on the other, and the checking never waits for
+    the connection. The next submit, and the end of the block, wait for the part before and
+    raise what it raised. Foreign keys are checked as each COPY ends rather than at commit, so
+    that their checking overlaps too."""
     connection.ensure_connection()
     shared = connection.connection  # psycopg connections may be shared by threads
     pending: list[Future[None]] = []
