@@ -56,6 +56,13 @@ sys.path.insert(0, str(ROOT))
 import generate_customers  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rapport_bench_imports"
+# What a customer import writes, in an order COPY can put it back (customers before their points).
+CUSTOMER_TABLES = (
+    "customers_customer",
+    "customers_contactpoint",
+    "customers_historicalcustomer",
+    "customers_historicalcontactpoint",
+)
 IMPORTER = "bench-importer"
 GOAL = 20_000
 HEADER = [
@@ -254,10 +261,7 @@ def forget_earlier_imports() -> None:
                 "the database holds customers this benchmark did not import; use a database of "
                 f"its own (DATABASE_URL, default {DEFAULT_DATABASE_URL})"
             )
-        cursor.execute(
-            "TRUNCATE customers_customer, customers_historicalcustomer, customers_contactpoint, "
-            "customers_historicalcontactpoint CASCADE"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(CUSTOMER_TABLES)} CASCADE")
     connection.close()
 
 
@@ -415,14 +419,6 @@ def ceiling(path: Path, user) -> list[dict]:
         flush=True,
     )
     return [checking, writing]
-
-
-CUSTOMER_TABLES = (
-    "customers_customer",
-    "customers_contactpoint",
-    "customers_historicalcustomer",
-    "customers_historicalcontactpoint",
-)
 
 
 def _copy_back() -> Meter:
