@@ -95,7 +95,7 @@ def run(job: ImportJob) -> ImportJob:
     source = source_for(job.source_type)
     ctx = Context(
         job_id=job.pk,
-        source_label=source.source_label,
+        source_label=source.label_for(job.options or {}),
         date_format=job.date_format,
         default_region=job.default_region,
         options=dict(job.options or {}),

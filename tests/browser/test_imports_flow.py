@@ -80,6 +80,8 @@ def test_admin_imports_customers_with_a_dry_run_and_an_error_report(
     expect(page.get_by_label("Phone number", exact=True)).to_have_value("")
     expect(page.get_by_test_id("preview")).to_contain_text("not-an-email")
     page.get_by_label("Phone number", exact=True).select_option("Work phone")
+    expect(page.get_by_label("System the file comes from")).to_have_value("import")
+    page.get_by_label("System the file comes from").fill("old-crm")
     page.get_by_role("button", name="Dry run").click()
 
     # The dry run waits for the worker, with its progress bar
@@ -105,8 +107,8 @@ def test_admin_imports_customers_with_a_dry_run_and_an_error_report(
     counts = page.get_by_test_id("counts")
     expect(counts.locator('[data-count="added"]')).to_have_text("2")
     expect(counts.locator('[data-count="failed"]')).to_have_text("2")
-    imported = set(Customer.objects.values_list("external_id", flat=True))
-    assert imported == {"C-1", "C-3"}
+    imported = set(Customer.objects.values_list("source", "external_id"))
+    assert imported == {("old-crm", "C-1"), ("old-crm", "C-3")}
 
     # The error report
     with page.expect_download() as download:

@@ -79,6 +79,10 @@ class Source:
     # can create one: the engine refuses rows naming someone erased (see person_id).
     person_id_field: ClassVar[str] = ""
 
+    def label_for(self, options: dict[str, Any]) -> str:
+        """The `source` a job with these options writes its rows with, and finds them by."""
+        return self.source_label
+
     def person_id(self, line: Line) -> str:
         """The customer's id in `source_label` as stored, read from the row ("" when none)."""
         return (line.values.get(self.person_id_field) or "").strip()

@@ -2,8 +2,9 @@
 phone and mobile numbers and the household they belong to, kept by (source, external id).
 
 Rules:
-- A customer is found by the job's source label and the row's external id: the same file twice
-  changes nothing the second time; a row that says something new updates the customer.
+- A customer is found by the job's system (sources/system.py) and the row's external id: the
+  same file twice changes nothing the second time; a row that says something new updates the
+  customer.
 - An empty cell leaves the stored value as it is (a column left unmapped must not wipe data).
 - Contact points are added, never removed (an agent or another source may have added them). One
   that already belongs to another customer stays with them: the row imports without it and the
@@ -55,7 +56,7 @@ from rapport.customers.choices import (
 )
 from rapport.customers.models import ContactPoint, Customer, Household
 from rapport.customers.normalise import name_key, normalise_email, normalise_phone
-from rapport.imports.sources import customers_copy, register
+from rapport.imports.sources import customers_copy, register, system
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import parse_choice, parse_date, parse_decimal, quoted, text
 
@@ -897,18 +898,18 @@ def _compare_only(decide: Decide) -> None:
     decide()  # a dry run counts what the rows would do and writes nothing
 
 
-class CustomersSource(Source):
+class CustomersSource(system.FromNamedSystem, Source):
     key = "customers"
     label = "Customers"
     description = (
         "One row per person or organisation from another system, found again on the next "
-        "import by its id there. Names, date of birth, language, segment, value tier, status, "
-        "lifetime value and lifecycle stage go on the customer; the e-mail address, phone and "
-        "mobile numbers become its contact points; a household id links it to a household "
-        "imported before. An empty cell leaves what Rapport holds as it is. A number or address "
-        "another customer already has stays with them and is reported."
+        "import by the system's name and its id there. Names, date of birth, language, segment, "
+        "value tier, status, lifetime value and lifecycle stage go on the customer; the e-mail "
+        "address, phone and mobile numbers become its contact points; a household id links it "
+        "to a household imported before from the same system. An empty cell leaves what "
+        "Rapport holds as it is. A number or address another customer already has stays with "
+        "them and is reported."
     )
-    source_label = "import"
     fields = FIELDS
     person_id_field = "external_id"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from rapport.customers.models import Household
-from rapport.imports.sources import register
+from rapport.imports.sources import register, system
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.values import text
 
@@ -33,15 +33,14 @@ class HouseholdRow:
     values: dict[str, str]
 
 
-class HouseholdSource(Source):
+class HouseholdSource(system.FromNamedSystem, Source):
     key = "households"
     label = "Households"
     description = (
         "One row per household: the other system's household id, a name and the address. "
-        "A household already imported from this source with the same id is updated; one that "
-        "has not changed is left alone."
+        "A household already imported from the same system with the same id is updated; one "
+        "that has not changed is left alone."
     )
-    source_label = "import"
     fields = (
         Field(
             "external_id",

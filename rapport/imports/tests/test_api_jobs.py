@@ -109,7 +109,13 @@ def test_a_token_holding_admin_may_upload(make_user, django_capture_on_commit_ca
             "The file has no column 'No such column'",
         ),
         ({"mapping": json.dumps({"email": "E-mail"})}, "mapping.external_id", "is required"),
-        ({"options": json.dumps({"queue": "x"})}, "options", "customers takes no options"),
+        ({"options": json.dumps({"queue": "x"})}, "options", "Unknown option queue"),
+        (
+            {"source_type": "contact_points", "options": json.dumps({"queue": "x"})},
+            "options",
+            "contact_points takes no options",
+        ),
+        ({"options": json.dumps({"system": "old crm!"})}, "options.system", "letters, numbers"),
         ({"options": "7"}, "options", "Give a JSON object"),
         ({"default_region": "XX"}, "default_region", "not a two-letter country code"),
         ({"date_format": "julian"}, "date_format", "is not a valid choice"),
@@ -225,7 +231,7 @@ def test_sources_describe_their_fields_and_options(admin):
         "required": True,
         "help": "Finds the customer again on the next import.",
     }
-    assert customers["options"] == []
+    assert [option["name"] for option in customers["options"]] == ["system"]
     assert "group_queues" in {o["name"] for o in sources["zendesk_tickets"]["options"]}
 
 
