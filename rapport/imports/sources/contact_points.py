@@ -16,7 +16,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.customers.choices import ContactKind, SocialNetwork
 from rapport.customers.models import ContactPoint, Customer
 from rapport.customers.normalise import normalise_contact
-from rapport.imports.sources import register
+from rapport.imports.sources import register, system
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.sources.lookups import (
     Holders,
@@ -68,7 +68,7 @@ def read_point(line: Line, ctx: Context) -> PointRow:
     preferred = (values.get("preferred") or "").strip()
     return PointRow(
         customer=(
-            text(values.get("customer_source"), "customer_source", max_length=32) or "import",
+            text(values.get("customer_source"), "customer_source", max_length=32) or system.DEFAULT,
             text(
                 values.get("customer_external_id"),
                 "customer_external_id",
@@ -104,7 +104,7 @@ class ContactPoints(Source):
         "customer has already is left as it is (or gets the new label); one that belongs to "
         "another customer is refused."
     )
-    source_label = "import"
+    source_label = system.DEFAULT
     fields = (
         Field(
             "customer_external_id",

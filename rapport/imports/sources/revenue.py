@@ -35,7 +35,7 @@ from rapport.customers import services as customer_services
 from rapport.customers.choices import HoldingStatus
 from rapport.customers.models import Customer, Holding, Product
 from rapport.imports import values
-from rapport.imports.sources import register
+from rapport.imports.sources import register, system
 from rapport.imports.sources.base import Context, Field, Line, Outcome, RowError, Source
 from rapport.imports.sources.lookups import (
     Planned,
@@ -80,13 +80,13 @@ class RevenueOptions(forms.Form):
     customer_source = forms.CharField(
         label="Customers' ids come from",
         max_length=32,
-        initial="import",
+        initial=system.DEFAULT,
         required=False,
         help_text="The source whose external ids the customer column holds (as imported).",
     )
 
     def clean_customer_source(self) -> str:
-        return self.cleaned_data["customer_source"].strip() or "import"
+        return self.cleaned_data["customer_source"].strip() or system.DEFAULT
 
 
 class RevenueEventsSource(Source):
@@ -139,7 +139,7 @@ class RevenueEventsSource(Source):
         customers = customers_named(
             ctx,
             {(line.values.get("customer") or "").strip() for line in lines},
-            source=ctx.options.get("customer_source") or "import",
+            source=ctx.options.get("customer_source") or system.DEFAULT,
             by_contact=True,
         )
         rows = read_rows(lines, lambda line: self._check(line, ctx, customers), tally)

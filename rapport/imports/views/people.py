@@ -16,7 +16,7 @@ from rapport.accounts.models import User
 from rapport.core.errors import ApplicationError, NotFound
 from rapport.core.pagination import paginate
 from rapport.core.roles import IMPORTERS
-from rapport.imports.sources import all_sources
+from rapport.imports.sources import all_sources, system
 from rapport.ui.decorators import role_required
 from rapport.ui.forms import show_refusal
 
@@ -38,7 +38,7 @@ class ExternalAccountForm(forms.Form):
 
 
 def _systems() -> list[str]:
-    known = {source.source_label for source in all_sources()} - {"import"}
+    known = {source.source_label for source in all_sources()} - {system.DEFAULT}
     return sorted(known | set(account_selectors.external_systems()))
 
 
