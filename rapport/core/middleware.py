@@ -12,7 +12,8 @@ class RejectNullCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
+        # lists(), not items(): items() gives only the last value of a repeated key.
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
             message = "The query string contains a NUL character."
             if request.path.startswith("/api/"):
                 return JsonResponse(error_body("invalid", message), status=400)

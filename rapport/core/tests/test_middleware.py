@@ -16,6 +16,15 @@ def test_a_nul_in_the_query_string_is_a_400(client_for, path):
 
 
 @pytest.mark.django_db
+def test_a_nul_in_any_value_of_a_repeated_key_is_a_400(client_for):
+    client, _ = client_for("admin")
+
+    response = client.get("/api/v1/households/", {"page_size": ["\x00", "10"]})
+
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "param"),
     [
